@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { loadSecrets } from '../config/local-secrets.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { ApiKeyService } from '../features/api-keys/api-key-service.js';
+import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
+import { linkTokenRoutes } from '../features/link-tokens/link-token-routes.js';
+import { MigrationLinkService } from '../features/migration-link/migration-link-service.js';
+import { migrationLinkRoutes } from '../features/migration-link/migration-link-routes.js';
+import { SyncLoop } from '../features/migration-link/sync-loop.js';
+import { TargetClient } from '../features/migration-link/target-client.js';
+import { OrganizationService } from '../features/organizations/organization-service.js';
+import { organizationRoutes } from '../features/organizations/organization-routes.js';
+import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
+import { NonceMinter } from '../http/digest/nonce.js';
+import { MemoryReplayGuard } from '../http/digest/replay-guard.js';
+import { defineRoute, type RouteDefinition } from '../http/route.js';
+import { createHttpServer } from '../http/server.js';
+import { openSqlite, type OpenedDatabase } from '../persistence/database.js';
+import { readServiceVersion } from './service-version.js';
+
+export interface LivelinkServices {
+  organizations: OrganizationService;
+  apiKeys: ApiKeyService;
+  linkTokens: LinkTokenService;
+  migrationLinks: MigrationLinkService;
+}
+
+export interface Livelink {
+  config: Config;
+  database: OpenedDatabase;
+  services: LivelinkServices;
+  logger: Logger;
+  /** True when the encryption and nonce keys were generated into the data folder (local use). */
+  generatedSecrets: boolean;
+  /** Builds the HTTP server and starts listening and syncing; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** The HTTP server once listen() was called (tests inject requests through it). */
+  http(): FastifyInstance;
+  /** Stops accepting, lets in-flight requests finish, stops the sync loop, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface LivelinkOptions {
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The composition root: configuration → database → stores and services → HTTP routes. The server, the
+ * CLI and the tests all enter here, so there is one way the parts are wired.
+ */
+export async function createLivelink(config: Config, options: LivelinkOptions = {}): Promise<Livelink> {
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', '*.privateKey', '*.linkToken', '*.privateApiKey'], censor: '[redacted]' },
+    });
+  const now = options.now ?? (() => new Date());
+  const secrets = loadSecrets(config);
+  const secretBox = new SecretBox([secrets.encryptionKey]);
+  const database = await openSqlite(join(config.dataDir, 'livelink.sqlite'));
+
+  let baseUrl = `http://${config.host}:${config.port}`;
+  const organizations = new OrganizationService(database, now);
+  const apiKeys = new ApiKeyService(database, secretBox, () => now().getTime());
+  const linkTokens = new LinkTokenService(database, apiKeys, now);
+  const target = new TargetClient({
+    baseUrl: () => config.targetUrl ?? baseUrl,
+    connectTimeoutMs: 5000,
+    totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
+    maxResponseBytes: 1024 * 1024,
+  });
+  const migrationLinks = new MigrationLinkService(database, organizations, target, secretBox, now);
+  const syncLoop = new SyncLoop(migrationLinks, config.syncIntervalSeconds * 1000, logger);
+  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks };
+
+  const servesSource = config.role !== 'target';
+  const servesTarget = config.role !== 'source';
+  const routes: RouteDefinition[] = [
+    defineRoute({
+      name: 'health',
+      summary: 'Liveness for load balancers (no authentication)',
+      method: 'GET',
+      paths: ['/health'],
+      access: { kind: 'public' },
+      handle: async () => ({ status: 200, body: { status: 'OK' } }),
+    }),
+    ...organizationRoutes(organizations),
+    ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
+    ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
+  ];
+
+  let server: FastifyInstance | undefined;
+  let closed = false;
+
+  return {
+    config,
+    database,
+    services,
+    logger,
+    generatedSecrets: secrets.generated,
+    async listen() {
+      server = await createHttpServer({
+        routes,
+        authenticator: new DigestAuthenticator({
+          nonces: new NonceMinter({ key: secrets.nonceKey, lifetimeMs: config.nonceLifetimeSeconds * 1000, now: () => now().getTime() }),
+          replayGuard: new MemoryReplayGuard({ now: () => now().getTime() }),
+          lookupKey: async (publicKey) => (await apiKeys.findForAuthentication(publicKey))?.secrets,
+        }),
+        apiKeys,
+        directory: organizations,
+        logger,
+        serviceVersion: readServiceVersion(process.env),
+        trustedProxies: config.trustedProxies,
+        bodyLimitBytes: config.bodyLimitBytes,
+        logRequests: config.logRequests,
+      });
+      const address = await server.listen({ host: config.host, port: config.port });
+      const port = server.server.address();
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      baseUrl = typeof port === 'object' && port !== null ? `http://${host}:${port.port}` : address;
+      if (servesSource) syncLoop.start();
+      return baseUrl;
+    },
+    http() {
+      if (server === undefined) throw new Error('livelink is not listening');
+      return server;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await syncLoop.stop();
+      await server?.close();
+      await target.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { canonicalAccessListEntry } from '../features/api-keys/access-list.js';
+
+export type ServerRole = 'both' | 'source' | 'target';
+
+/**
+ * Everything livelink can be told, from flags and environment variables, checked once at start-up.
+ * Each option: flag, environment variable, default.
+ */
+export interface Config {
+  /** --role, LIVELINK_ROLE: which API this process serves. Default both (a complete local pair). */
+  role: ServerRole;
+  /** --host, LIVELINK_HOST. Default 127.0.0.1. */
+  host: string;
+  /** --port, LIVELINK_PORT. Default 8080; 0 picks a free port. */
+  port: number;
+  /** --data, LIVELINK_DATA_DIR: the SQLite file and the generated local secrets. Default ./data. */
+  dataDir: string;
+  /**
+   * --target-url, LIVELINK_TARGET_URL: where the source finds the target (Atlas) API. The link-token
+   * carries no URL, as with Ops Manager, so a token can never point the source at another host.
+   * Default: this process itself when it serves both roles.
+   */
+  targetUrl: string | undefined;
+  /** --sync-interval, LIVELINK_SYNC_INTERVAL: seconds between inventory pushes of a linked organization. Default 60. */
+  syncIntervalSeconds: number;
+  /** LIVELINK_ENCRYPTION_KEY: 32 bytes, base64 or hex, sealing secrets at rest. Default: generated in the data folder. */
+  encryptionKey: string | undefined;
+  /** LIVELINK_NONCE_KEY: ≥ 32 bytes, base64 or hex, signing digest nonces (shared by all nodes). Default: generated in the data folder. */
+  nonceKey: string | undefined;
+  /** --trusted-proxy (repeatable), LIVELINK_TRUSTED_PROXIES (comma-separated): only these may set X-Forwarded-For. */
+  trustedProxies: string[];
+  /** --log-level, LIVELINK_LOG_LEVEL: fatal, error, warn, info, debug, trace, silent. Default info. */
+  logLevel: string;
+  /** --log-requests, LIVELINK_LOG_REQUESTS: one log line per request (off by default: it costs throughput). */
+  logRequests: boolean;
+  /** LIVELINK_NONCE_LIFETIME: seconds a digest nonce stays fresh. Default 300. */
+  nonceLifetimeSeconds: number;
+  /** LIVELINK_BODY_LIMIT: largest request body in bytes. Default 65536. */
+  bodyLimitBytes: number;
+  /** LIVELINK_OUTBOUND_TIMEOUT: total seconds for one call to the target. Default 15. */
+  outboundTimeoutSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigInput {
+  flags: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig({ flags, env }: ConfigInput): Config {
+  const text = (flag: string, variable: string): string | undefined => {
+    const value = flags[flag];
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value)) return value[value.length - 1];
+    const fromEnv = env[variable];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+
+  const role = text('role', 'LIVELINK_ROLE') ?? 'both';
+  if (role !== 'both' && role !== 'source' && role !== 'target') {
+    throw new ConfigError(`--role must be both, source or target (got ${JSON.stringify(role)})`);
+  }
+  const host = text('host', 'LIVELINK_HOST') ?? '127.0.0.1';
+  if (isIP(host) === 0 && !/^[a-zA-Z0-9.-]+$/.test(host)) throw new ConfigError(`--host is not an address or host name: ${JSON.stringify(host)}`);
+
+  const targetUrl = text('target-url', 'LIVELINK_TARGET_URL');
+  if (targetUrl !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(targetUrl);
+    } catch {
+      throw new ConfigError(`--target-url is not a URL: ${JSON.stringify(targetUrl)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--target-url must be http or https: ${JSON.stringify(targetUrl)}`);
+    if (parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '') {
+      throw new ConfigError(`--target-url must be a base URL like https://atlas.example.com (got ${JSON.stringify(targetUrl)})`);
+    }
+  }
+  if (role === 'source' && targetUrl === undefined) {
+    throw new ConfigError('--target-url is required with --role source: the source must know where the target API is');
+  }
+
+  const logLevel = text('log-level', 'LIVELINK_LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
+
+  const proxies = [
+    ...(Array.isArray(flags['trusted-proxy']) ? flags['trusted-proxy'] : typeof flags['trusted-proxy'] === 'string' ? [flags['trusted-proxy']] : []),
+    ...(env['LIVELINK_TRUSTED_PROXIES'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+  ].map((entry) => {
+    const canonical = canonicalAccessListEntry(entry);
+    if (canonical === undefined) throw new ConfigError(`--trusted-proxy is not an IP address or CIDR block: ${JSON.stringify(entry)}`);
+    return canonical;
+  });
+
+  const logRequestsFlag = flags['log-requests'];
+  return {
+    role,
+    host,
+    port: integer(text('port', 'LIVELINK_PORT'), '--port', 8080, 0, 65535),
+    dataDir: resolve(text('data', 'LIVELINK_DATA_DIR') ?? './data'),
+    targetUrl: targetUrl?.replace(/\/$/, ''),
+    syncIntervalSeconds: integer(text('sync-interval', 'LIVELINK_SYNC_INTERVAL'), '--sync-interval', 60, 1, 86_400),
+    encryptionKey: env['LIVELINK_ENCRYPTION_KEY'] || undefined,
+    nonceKey: env['LIVELINK_NONCE_KEY'] || undefined,
+    trustedProxies: proxies,
+    logLevel,
+    logRequests: logRequestsFlag === true || logRequestsFlag === 'true' || env['LIVELINK_LOG_REQUESTS'] === 'true',
+    nonceLifetimeSeconds: integer(env['LIVELINK_NONCE_LIFETIME'], 'LIVELINK_NONCE_LIFETIME', 300, 5, 86_400),
+    bodyLimitBytes: integer(env['LIVELINK_BODY_LIMIT'], 'LIVELINK_BODY_LIMIT', 65_536, 1024, 16 * 1024 * 1024),
+    outboundTimeoutSeconds: integer(env['LIVELINK_OUTBOUND_TIMEOUT'], 'LIVELINK_OUTBOUND_TIMEOUT', 15, 1, 600),
+  };
+}
+
+function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number (got ${JSON.stringify(value)})`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${n})`);
+  return n;
+}

@@ -1,0 +1,55 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * IP access-list entries: an address (`203.0.113.10`) or a CIDR block (`203.0.113.0/24`, `2001:db8::/32`),
+ * as Ops Manager accepts them. Entries are stored in their canonical form.
+ */
+export function canonicalAccessListEntry(entry: string): string | undefined {
+  const text = entry.trim();
+  if (text.length === 0 || text.length > 64) return undefined;
+  try {
+    if (text.includes('/')) {
+      const [address, prefix] = ipaddr.parseCIDR(text);
+      return `${normalize(address).toString()}/${address.kind() === 'ipv6' && normalize(address).kind() === 'ipv4' ? prefix - 96 : prefix}`;
+    }
+    if (!ipaddr.isValid(text)) return undefined;
+    return normalize(ipaddr.parse(text)).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is `ip` (as the socket or a trusted proxy reports it) inside any of the entries? */
+export function accessListAllows(entries: readonly string[], ip: string): boolean {
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    address = normalize(ipaddr.parse(ip));
+  } catch {
+    return false;
+  }
+  return entries.some((entry) => {
+    try {
+      if (!entry.includes('/')) return normalize(ipaddr.parse(entry)).toString() === address.toString();
+      const [network, prefix] = ipaddr.parseCIDR(entry);
+      return network.kind() === address.kind() && address.match(network, prefix);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The textual form of a client address, IPv4-mapped IPv6 (`::ffff:127.0.0.1`) shown as IPv4. */
+export function displayAddress(ip: string): string {
+  try {
+    return normalize(ipaddr.parse(ip)).toString();
+  } catch {
+    return ip;
+  }
+}
+
+function normalize(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return (address as ipaddr.IPv6).toIPv4Address();
+  }
+  return address;
+}

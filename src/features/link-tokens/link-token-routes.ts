@@ -1,0 +1,96 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { apiErrors } from '../../http/api-error.js';
+import { defineRoute, type RouteDefinition } from '../../http/route.js';
+import { isObjectId } from '../../persistence/ids.js';
+import type { ApiKey } from '../api-keys/api-key.js';
+import type { Organization } from '../organizations/organization.js';
+import { AvailableProjectSchema, SourceInventorySchema, type SourceInventory } from './available-project.js';
+import type { LinkTokenService } from './link-token-service.js';
+
+const ATLAS_BASES = ['/api/atlas/v1.0', '/api/atlas/v2'] as const;
+
+/**
+ * `accessListIps` may be absent (atlas-sdk), null (the v1 Go client) or a list (the Atlas CLI sends []).
+ */
+const CreateLinkTokenBody = Type.Object(
+  { accessListIps: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 200 }), Type.Null()])) },
+  { additionalProperties: false },
+);
+
+/**
+ * livelink's own endpoint for what Ops Manager pushes to Atlas (the real one is not public):
+ * `PUT /api/atlas/v1.0/orgs/{targetOrgId}/liveMigrations/sourceOrganizations/{sourceOrgId}` with
+ * `{"name": ..., "projects": [AvailableProject...]}`, and `DELETE` on the same path when the source
+ * disconnects. Only the key embedded in one of the organization's link-tokens may call it.
+ */
+export const SOURCE_INVENTORY_PATH = '/api/atlas/v1.0/orgs/:orgId/liveMigrations/sourceOrganizations/:sourceOrgId';
+
+export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[] {
+  const sourceOrgIdOf = (params: Readonly<Record<string, string>>): string => {
+    const id = params['sourceOrgId'] ?? '';
+    if (!isObjectId(id)) throw apiErrors.invalidOrgId(id);
+    return id;
+  };
+  return [
+    defineRoute<Static<typeof CreateLinkTokenBody>>({
+      name: 'createLinkToken',
+      summary: 'Create one link-token',
+      method: 'POST',
+      paths: ATLAS_BASES.map((base) => `${base}/orgs/:orgId/liveMigrations/linkTokens`),
+      access: { kind: 'organization', role: 'ORG_OWNER' },
+      body: CreateLinkTokenBody,
+      response: Type.Object({ linkToken: Type.String() }),
+      async handle({ organization, body }) {
+        const linkToken = await linkTokens.createToken(organization as Organization, body.accessListIps ?? []);
+        return { status: 201, body: { linkToken } };
+      },
+    }),
+    defineRoute({
+      name: 'deleteLinkTokens',
+      summary: 'Remove the organization links and their API keys',
+      method: 'DELETE',
+      paths: ATLAS_BASES.map((base) => `${base}/orgs/:orgId/liveMigrations/linkTokens`),
+      access: { kind: 'organization', role: 'ORG_OWNER' },
+      async handle({ organization }) {
+        await linkTokens.deleteTokens(organization as Organization);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      name: 'listAvailableProjects',
+      summary: 'Return the projects that linked source organizations pushed',
+      method: 'GET',
+      paths: ATLAS_BASES.map((base) => `${base}/orgs/:orgId/liveMigrations/availableProjects`),
+      access: { kind: 'organization', role: 'ORG_OWNER' },
+      response: Type.Array(AvailableProjectSchema),
+      async handle({ organization }) {
+        return { status: 200, body: await linkTokens.availableProjects(organization as Organization) };
+      },
+    }),
+    defineRoute<SourceInventory>({
+      name: 'putSourceOrganizationInventory',
+      summary: "Receive a linked source organization's inventory (livelink's own endpoint)",
+      method: 'PUT',
+      paths: [SOURCE_INVENTORY_PATH],
+      access: { kind: 'organization', role: 'ORG_LIVE_MIGRATION_LINK' },
+      body: SourceInventorySchema,
+      response: Type.Object({ pushedAt: Type.String(), sourceOrgId: Type.String() }),
+      async handle({ apiKey, organization, params, body }) {
+        const sourceOrgId = sourceOrgIdOf(params);
+        const pushedAt = await linkTokens.receiveInventory(apiKey as ApiKey, organization as Organization, sourceOrgId, body);
+        return { status: 200, body: { pushedAt, sourceOrgId } };
+      },
+    }),
+    defineRoute({
+      name: 'deleteSourceOrganizationInventory',
+      summary: "Forget a source organization that disconnected (livelink's own endpoint)",
+      method: 'DELETE',
+      paths: [SOURCE_INVENTORY_PATH],
+      access: { kind: 'organization', role: 'ORG_LIVE_MIGRATION_LINK' },
+      async handle({ organization, params }) {
+        await linkTokens.forgetSource(organization as Organization, sourceOrgIdOf(params));
+        return { status: 204 };
+      },
+    }),
+  ];
+}

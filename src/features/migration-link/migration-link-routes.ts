@@ -1,0 +1,53 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defineRoute, type RouteDefinition } from '../../http/route.js';
+import type { Organization } from '../organizations/organization.js';
+import type { MigrationLinkService } from './migration-link-service.js';
+
+/**
+ * The seed resource. Ops Manager serves it under /api/public/v1.0; the reference's own curl example
+ * posts to /api/atlas/v1.0, so livelink answers that alias identically.
+ */
+const BASES = ['/api/public/v1.0', '/api/atlas/v1.0'] as const;
+
+const LinkTokenBody = Type.Object({ linkToken: Type.String() }, { additionalProperties: false });
+const StatusSchema = Type.Object({ status: Type.Union([Type.Literal('SYNCED'), Type.Literal('NOT_SYNCED')]) });
+
+export function migrationLinkRoutes(links: MigrationLinkService): RouteDefinition[] {
+  return [
+    defineRoute<Static<typeof LinkTokenBody>>({
+      name: 'createMigrationLink',
+      summary: 'Connect one organization with one Atlas organization',
+      method: 'POST',
+      paths: BASES.map((base) => `${base}/orgs/:orgId/liveExport/migrationLink`),
+      access: { kind: 'organization', role: 'ORG_OWNER' },
+      body: LinkTokenBody,
+      response: StatusSchema,
+      async handle({ organization, body }) {
+        const status = await links.connect(organization as Organization, body.linkToken);
+        return { status: 201, body: { status } };
+      },
+    }),
+    defineRoute({
+      name: 'deleteMigrationLink',
+      summary: 'Remove the connection between organizations',
+      method: 'DELETE',
+      paths: BASES.map((base) => `${base}/orgs/:orgId/liveExport/migrationLink`),
+      access: { kind: 'organization', role: 'ORG_OWNER' },
+      async handle({ organization }) {
+        await links.disconnect(organization as Organization);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      name: 'getMigrationLinkStatus',
+      summary: 'Return the status of the connection between organizations',
+      method: 'GET',
+      paths: BASES.map((base) => `${base}/orgs/:orgId/liveExport/migrationLink/status`),
+      access: { kind: 'organization', role: 'ORG_OWNER' },
+      response: StatusSchema,
+      async handle({ organization }) {
+        return { status: 200, body: { status: await links.status((organization as Organization).id) } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,158 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
+import type { SourceInventory } from '../link-tokens/available-project.js';
+import { digestAuthorization, parseDigestChallenge } from './digest-client.js';
+
+/** How a call to the target ended, in the terms the source acts on. */
+export type TargetOutcome =
+  | { kind: 'accepted' }
+  /** The target answered and said no (401/403/404): the token's key is unknown, revoked or not allowed from here. */
+  | { kind: 'refused'; status: number; errorCode: string | undefined; detail: string | undefined }
+  | { kind: 'unreachable'; detail: string }
+  | { kind: 'timeout' }
+  /** The target answered something that is not a Public API answer (5xx, not JSON, too large). */
+  | { kind: 'bad-response'; status: number };
+
+export interface TargetClientOptions {
+  /** Read on every call: in `both` mode the process is its own target, and its port is known only once it listens. */
+  baseUrl: () => string;
+  connectTimeoutMs: number;
+  totalTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+/**
+ * Calls the configured target (Atlas) API as the key embedded in a link-token. Every call has a
+ * connect timeout, a total timeout and a response-size cap, follows no redirect and keeps TLS
+ * verification on. It is never called inside a database transaction.
+ */
+export class TargetClient {
+  readonly #agent: Agent;
+
+  constructor(private readonly options: TargetClientOptions) {
+    this.#agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, connections: 16 });
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl();
+  }
+
+  pushInventory(token: LinkTokenContents, sourceOrgId: string, inventory: SourceInventory): Promise<TargetOutcome> {
+    return this.call('PUT', inventoryPath(token.orgId, sourceOrgId), token, JSON.stringify(inventory));
+  }
+
+  forgetSource(token: LinkTokenContents, sourceOrgId: string): Promise<TargetOutcome> {
+    return this.call('DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined);
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  private async call(method: 'PUT' | 'DELETE', path: string, token: LinkTokenContents, body: string | undefined): Promise<TargetOutcome> {
+    const signal = AbortSignal.timeout(this.options.totalTimeoutMs);
+    try {
+      // Digest: the first request draws the challenge, the second answers it.
+      const first = await this.send(method, path, undefined, undefined, signal);
+      if (first.status !== 401) return this.outcomeOf(first);
+      const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
+      if (challenge === undefined) return { kind: 'bad-response', status: 401 };
+      const authorization = digestAuthorization(challenge, { method, uri: path, username: token.publicApiKey, password: token.privateApiKey });
+      return this.outcomeOf(await this.send(method, path, authorization, body, signal));
+    } catch (error) {
+      if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
+      return { kind: 'unreachable', detail: describeNetworkError(error) };
+    }
+  }
+
+  private async send(method: string, path: string, authorization: string | undefined, body: string | undefined, signal: AbortSignal) {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'livelink-source' };
+    if (authorization !== undefined) headers['authorization'] = authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await request(`${this.options.baseUrl()}${path}`, {
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: authorization === undefined ? undefined : body,
+      dispatcher: this.#agent,
+      signal,
+      headersTimeout: this.options.totalTimeoutMs,
+      bodyTimeout: this.options.totalTimeoutMs,
+    });
+    const text = await readCapped(response.body, this.options.maxResponseBytes);
+    return { status: response.statusCode, headers: response.headers, text };
+  }
+
+  private outcomeOf(response: { status: number; text: string | undefined }): TargetOutcome {
+    if (response.text === undefined) return { kind: 'bad-response', status: response.status };
+    if (response.status >= 200 && response.status < 300) return { kind: 'accepted' };
+    if (response.status === 401 || response.status === 403 || response.status === 404) {
+      const error = parseErrorBody(response.text);
+      return { kind: 'refused', status: response.status, errorCode: error.errorCode, detail: error.detail };
+    }
+    return { kind: 'bad-response', status: response.status };
+  }
+}
+
+function inventoryPath(targetOrgId: string, sourceOrgId: string): string {
+  return `/api/atlas/v1.0/orgs/${targetOrgId}/liveMigrations/sourceOrganizations/${sourceOrgId}`;
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads at most `cap` bytes; undefined when the body is larger (the rest is discarded, not buffered). */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, cap: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > cap) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Only the catalogue fields, trimmed: the target's words help the user, but are not trusted. */
+function parseErrorBody(text: string): { errorCode: string | undefined; detail: string | undefined } {
+  try {
+    const parsed = JSON.parse(text) as { errorCode?: unknown; detail?: unknown };
+    return {
+      errorCode: typeof parsed.errorCode === 'string' ? parsed.errorCode.slice(0, 80) : undefined,
+      detail: typeof parsed.detail === 'string' ? parsed.detail.slice(0, 300) : undefined,
+    };
+  } catch {
+    return { errorCode: undefined, detail: undefined };
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || (error as Error | null)?.name === 'TimeoutError';
+}
+
+function describeNetworkError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'the connection was refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'its host name does not resolve';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'the connection was closed';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'its TLS certificate is not trusted';
+    default:
+      return 'the connection failed';
+  }
+}

@@ -1,0 +1,186 @@
+import type { Db } from '../../persistence/database.js';
+import type { DeploymentRow, OrganizationRow, ProjectRow } from '../../persistence/schema.js';
+import type { Deployment, MigrationHost, NewDeployment, Organization, Project, ProjectInventory } from './organization.js';
+import type { OrganizationStore } from './organization-store.js';
+
+/** OrganizationStore on Kysely: one implementation for every SQL dialect livelink runs on. */
+export class OrganizationKyselyStore implements OrganizationStore {
+  constructor(private readonly db: Db) {}
+
+  async createOrganization(organization: Organization): Promise<void> {
+    await this.db
+      .insertInto('organizations')
+      .values({
+        id: organization.id,
+        name: organization.name,
+        require_access_list: organization.requireAccessList ? 1 : 0,
+        inventory_version: 0,
+        created_at: organization.createdAt,
+      })
+      .execute();
+  }
+
+  async getOrganization(id: string): Promise<Organization | undefined> {
+    const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toOrganization(row);
+  }
+
+  async findOrganizationByName(name: string): Promise<Organization | undefined> {
+    const row = await this.db.selectFrom('organizations').selectAll().where('name', '=', name).orderBy('id').executeTakeFirst();
+    return row && toOrganization(row);
+  }
+
+  async listOrganizations(ids?: readonly string[]): Promise<Organization[]> {
+    if (ids !== undefined && ids.length === 0) return [];
+    let query = this.db.selectFrom('organizations').selectAll().orderBy('id');
+    if (ids !== undefined) query = query.where('id', 'in', ids);
+    return (await query.execute()).map(toOrganization);
+  }
+
+  async setRequireAccessList(id: string, required: boolean): Promise<boolean> {
+    const result = await this.db
+      .updateTable('organizations')
+      .set({ require_access_list: required ? 1 : 0 })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async createProject(project: Project): Promise<void> {
+    await this.db
+      .insertInto('projects')
+      .values({ id: project.id, org_id: project.orgId, name: project.name, created_at: project.createdAt })
+      .execute();
+    await this.bumpInventory(project.orgId);
+  }
+
+  async getProject(id: string): Promise<Project | undefined> {
+    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toProject(row);
+  }
+
+  async listProjects(orgId: string): Promise<Project[]> {
+    const rows = await this.db.selectFrom('projects').selectAll().where('org_id', '=', orgId).orderBy('id').execute();
+    return rows.map(toProject);
+  }
+
+  async createDeployment(deployment: Deployment): Promise<void> {
+    await this.db.insertInto('deployments').values(toDeploymentRow(deployment)).execute();
+    await this.bumpInventoryOfProject(deployment.projectId);
+  }
+
+  async updateDeployment(id: string, changes: Partial<NewDeployment>): Promise<Deployment | undefined> {
+    const current = await this.getDeployment(id);
+    if (current === undefined) return undefined;
+    const updated: Deployment = { ...current, ...changes, id, projectId: current.projectId };
+    const { id: _id, project_id: _project, ...columns } = toDeploymentRow(updated);
+    await this.db.updateTable('deployments').set(columns).where('id', '=', id).execute();
+    await this.bumpInventoryOfProject(current.projectId);
+    return updated;
+  }
+
+  async getDeployment(id: string): Promise<Deployment | undefined> {
+    const row = await this.db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toDeployment(row);
+  }
+
+  async listDeployments(projectId: string): Promise<Deployment[]> {
+    const rows = await this.db.selectFrom('deployments').selectAll().where('project_id', '=', projectId).orderBy('name').execute();
+    return rows.map(toDeployment);
+  }
+
+  async addMigrationHost(host: MigrationHost): Promise<void> {
+    await this.db.insertInto('migration_hosts').values({ id: host.id, project_id: host.projectId, hostname: host.hostname }).execute();
+    await this.bumpInventoryOfProject(host.projectId);
+  }
+
+  async removeMigrationHost(projectId: string, hostname: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('migration_hosts')
+      .where('project_id', '=', projectId)
+      .where('hostname', '=', hostname)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) return false;
+    await this.bumpInventoryOfProject(projectId);
+    return true;
+  }
+
+  async inventory(orgId: string): Promise<{ version: number; projects: ProjectInventory[] }> {
+    const org = await this.db.selectFrom('organizations').select('inventory_version').where('id', '=', orgId).executeTakeFirst();
+    const projects = await this.listProjects(orgId);
+    const projectIds = projects.map((p) => p.id);
+    const [deployments, hosts] =
+      projectIds.length === 0
+        ? [[], []]
+        : await Promise.all([
+            this.db.selectFrom('deployments').selectAll().where('project_id', 'in', projectIds).orderBy('name').execute(),
+            this.db.selectFrom('migration_hosts').selectAll().where('project_id', 'in', projectIds).orderBy('hostname').execute(),
+          ]);
+    return {
+      version: org?.inventory_version ?? 0,
+      projects: projects.map((project) => ({
+        project,
+        deployments: deployments.filter((d) => d.project_id === project.id).map(toDeployment),
+        migrationHosts: hosts.filter((h) => h.project_id === project.id).map((h) => h.hostname),
+      })),
+    };
+  }
+
+  private async bumpInventory(orgId: string): Promise<void> {
+    await this.db
+      .updateTable('organizations')
+      .set((eb) => ({ inventory_version: eb('inventory_version', '+', 1) }))
+      .where('id', '=', orgId)
+      .execute();
+  }
+
+  private async bumpInventoryOfProject(projectId: string): Promise<void> {
+    await this.db
+      .updateTable('organizations')
+      .set((eb) => ({ inventory_version: eb('inventory_version', '+', 1) }))
+      .where('id', '=', (eb) => eb.selectFrom('projects').select('org_id').where('id', '=', projectId))
+      .execute();
+  }
+}
+
+function toOrganization(row: OrganizationRow): Organization {
+  return { id: row.id, name: row.name, requireAccessList: row.require_access_list === 1, createdAt: row.created_at };
+}
+
+function toProject(row: ProjectRow): Project {
+  return { id: row.id, orgId: row.org_id, name: row.name, createdAt: row.created_at };
+}
+
+function toDeployment(row: DeploymentRow): Deployment {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    mongoDBVersion: row.mongodb_version,
+    featureCompatibilityVersion: row.feature_compatibility_version,
+    managed: row.managed === 1,
+    sharded: row.sharded === 1,
+    shardsSize: row.shards_size,
+    tlsEnabled: row.tls_enabled === 1,
+    agentVersion: row.agent_version,
+    dbSizeBytes: row.db_size_bytes === null ? null : Number(row.db_size_bytes),
+    oplogSizeMB: row.oplog_size_mb,
+  };
+}
+
+function toDeploymentRow(d: Deployment): DeploymentRow {
+  return {
+    id: d.id,
+    project_id: d.projectId,
+    name: d.name,
+    mongodb_version: d.mongoDBVersion,
+    feature_compatibility_version: d.featureCompatibilityVersion,
+    managed: d.managed ? 1 : 0,
+    sharded: d.sharded ? 1 : 0,
+    shards_size: d.shardsSize,
+    tls_enabled: d.tlsEnabled ? 1 : 0,
+    agent_version: d.agentVersion,
+    db_size_bytes: d.dbSizeBytes,
+    oplog_size_mb: d.oplogSizeMB,
+  };
+}

@@ -1,0 +1,86 @@
+import { STATUS_CODES } from 'node:http';
+
+/**
+ * The one error type every layer throws. It carries what the Ops Manager error body needs;
+ * `serializeError` in wire-format.ts is the only place that turns it into bytes.
+ *
+ * `parameters` mirrors Ops Manager: the values interpolated into `detail`, as strings.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errorCode: string;
+  readonly detail: string;
+  readonly parameters: readonly string[];
+  /** Extra response headers that belong to this error (Retry-After, WWW-Authenticate). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    status: number,
+    errorCode: string,
+    detail: string,
+    parameters: readonly string[] = [],
+    options: { headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(`${errorCode}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApiError';
+    this.status = status;
+    this.errorCode = errorCode;
+    this.detail = detail;
+    this.parameters = parameters;
+    this.headers = options.headers ?? {};
+  }
+
+  get reason(): string {
+    return STATUS_CODES[this.status] ?? 'Unknown';
+  }
+}
+
+/**
+ * The error catalogue. Codes and detail texts follow the Ops Manager "API Error Codes" page where it
+ * has one; codes marked "livelink" have no public Ops Manager equivalent and are documented in the README.
+ */
+export const apiErrors = {
+  /** The body of the digest 401. Atlas sends the same detail text. */
+  notAuthenticated: (challenge: string) =>
+    new ApiError(401, 'USER_UNAUTHORIZED', 'You are not authorized for this resource.', [], {
+      headers: { 'www-authenticate': challenge },
+    }),
+  userUnauthorized: () => new ApiError(401, 'USER_UNAUTHORIZED', 'Current user is not authorized to perform this action.'),
+  ipNotOnAccessList: (ip: string) =>
+    new ApiError(403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST', `IP address ${ip} is not allowed to access this resource.`, [ip]),
+  orgRequiresAccessList: (ip: string) =>
+    new ApiError(403, 'ORG_REQUIRES_ACCESS_LIST', 'This organization requires access through an access list of ip ranges.', [ip]),
+  invalidOrgId: (id: string) => new ApiError(400, 'INVALID_ORG_ID', `An invalid organization ID ${id} was specified.`, [id]),
+  invalidGroupId: (id: string) => new ApiError(400, 'INVALID_GROUP_ID', `An invalid group ID ${id} was specified.`, [id]),
+  orgNotFound: (id: string) => new ApiError(404, 'ORG_NOT_FOUND', `No organization with ID ${id} exists.`, [id]),
+  groupNotFound: (id: string) => new ApiError(404, 'GROUP_NOT_FOUND', `No group with ID ${id} exists.`, [id]),
+  resourceNotFound: (path: string) => new ApiError(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${path}.`, [path]),
+  methodNotAllowed: (method: string, path: string) =>
+    new ApiError(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed on resource ${path}.`, [method, path]),
+  invalidJson: () => new ApiError(400, 'INVALID_JSON', 'Received JSON does not match expected format.'),
+  missingAttribute: (attribute: string) =>
+    new ApiError(400, 'MISSING_ATTRIBUTE', `The required attribute ${attribute} was not specified.`, [attribute]),
+  invalidAttribute: (attribute: string, why?: string) =>
+    new ApiError(
+      400,
+      'INVALID_ATTRIBUTE',
+      why === undefined ? `Invalid attribute ${attribute} specified.` : `Invalid attribute ${attribute} specified: ${why}`,
+      [attribute],
+    ),
+  invalidQueryParameter: (name: string) =>
+    new ApiError(400, 'INVALID_QUERY_PARAMETER', `Invalid query parameter ${name} specified.`, [name]),
+  /** livelink: Ops Manager answers an oversized body at its proxy; we answer in the error format. */
+  payloadTooLarge: (limitBytes: number) =>
+    new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`, [String(limitBytes)]),
+  unsupportedMediaType: (mediaType: string) =>
+    new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `The media type ${mediaType} is not supported.`, [mediaType]),
+  rateLimited: (resource: string, limit: number, minutes: number, retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      'RATE_LIMITED',
+      `Resource ${resource} is limited to ${limit} requests every ${minutes} minutes.`,
+      [resource, String(limit), String(minutes)],
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
+  unexpected: () => new ApiError(500, 'UNEXPECTED_ERROR', 'Unexpected error.'),
+} as const;

@@ -1,0 +1,111 @@
+/**
+ * HTTP Digest authentication of API keys: username = public key, password =
+ * private key, realm "MMS Public API".
+ *
+ * Verification order (reliability-targets.md §1.2): parse → realm → uri →
+ * nonce MAC and age → digest (constant time) → replay guard. The replay guard
+ * comes last so that requests which do not carry a valid digest cannot use
+ * up a real client's (nonce, nc) pairs.
+ */
+
+import { randomBytes } from 'node:crypto';
+
+import { parseDigestAuthorization } from './authorization-header.js';
+import { DIGEST_REALM, digestChallenge } from './challenge.js';
+import { baseAlgorithm, expectedResponse, safeEqualHex, uriMatchesRequest } from './digest-response.js';
+import type { NonceMinter } from './nonce.js';
+import type { ReplayGuard } from './replay-guard.js';
+
+/** HA1 hex per base algorithm: what Digest needs in place of the private key. */
+export interface DigestSecrets {
+  MD5: string;
+  'SHA-256': string;
+}
+
+/** Resolves a public key to its secrets; undefined when there is no such key. */
+export type DigestKeyLookup = (publicKey: string) => Promise<DigestSecrets | undefined>;
+
+export type DigestOutcome =
+  | { kind: 'authenticated'; publicKey: string }
+  | {
+      kind: 'challenge';
+      stale: boolean;
+      reason: 'missing' | 'malformed' | 'unknown-nonce' | 'bad-response' | 'replay' | 'expired' | 'wrong-realm' | 'wrong-uri';
+    };
+
+type Challenge = Extract<DigestOutcome, { kind: 'challenge' }>;
+
+function challengeOutcome(reason: Challenge['reason'], stale = false): Challenge {
+  return { kind: 'challenge', stale, reason };
+}
+
+export class DigestAuthenticator {
+  readonly #nonces: NonceMinter;
+  readonly #replayGuard: ReplayGuard;
+  readonly #lookupKey: DigestKeyLookup;
+  // Digest is checked against these for unknown keys, so that an unknown key
+  // costs the same work as a wrong private key (D-20). Random per process:
+  // no password can match them.
+  readonly #dummySecrets: DigestSecrets = {
+    MD5: randomBytes(16).toString('hex'),
+    'SHA-256': randomBytes(32).toString('hex'),
+  };
+
+  constructor(options: { nonces: NonceMinter; replayGuard: ReplayGuard; lookupKey: DigestKeyLookup }) {
+    this.#nonces = options.nonces;
+    this.#replayGuard = options.replayGuard;
+    this.#lookupKey = options.lookupKey;
+  }
+
+  /**
+   * Decides whether a request is authenticated. Rejections of the key lookup
+   * or the replay guard (storage failures) propagate: turning them into a 401
+   * would make clients report wrong credentials during an outage.
+   */
+  async authenticate(request: { method: string; target: string; authorization: string | undefined }): Promise<DigestOutcome> {
+    // No header is the normal first request of every client: not a failure.
+    if (request.authorization === undefined || request.authorization === '') return challengeOutcome('missing');
+
+    const credentials = parseDigestAuthorization(request.authorization);
+    if (credentials === null) return challengeOutcome('malformed');
+
+    // Realm is part of HA1, so a wrong one could never verify anyway; failing
+    // early costs no lookup and says nothing about the key.
+    if (credentials.realm !== DIGEST_REALM) return challengeOutcome('wrong-realm');
+    if (!uriMatchesRequest(credentials.uri, request.target)) return challengeOutcome('wrong-uri');
+
+    const nonceState = this.#nonces.check(credentials.nonce);
+
+    const secrets = await this.#lookupKey(credentials.username);
+    const base = baseAlgorithm(credentials.algorithm);
+    const ha1 = (secrets ?? this.#dummySecrets)[base];
+    const digestMatches = safeEqualHex(expectedResponse(credentials, request.method, ha1), credentials.response);
+    const verified = digestMatches && secrets !== undefined;
+
+    if (nonceState === 'invalid') {
+      // RFC 2617 §3.2.1: stale=true only when the digest is valid for the
+      // presented nonce (e.g. a nonce from before a key change), so that the
+      // client retries without treating it as bad credentials.
+      return challengeOutcome('unknown-nonce', verified);
+    }
+    if (!verified) return challengeOutcome('bad-response');
+    // Right credentials on an old nonce: stale=true makes requests, digest-fetch
+    // and curl retry once with the fresh nonce (digest-clients.md item 12).
+    if (nonceState === 'expired') return challengeOutcome('expired', true);
+
+    const expiresAtMs = this.#nonces.expiresAt(credentials.nonce);
+    if (expiresAtMs === undefined) return challengeOutcome('unknown-nonce');
+    // Without qop the nc is not covered by the digest, so an attacker could
+    // change it freely: key such answers on the nonce alone. Case is folded so
+    // that 0000000a and 0000000A count as the same nc.
+    const nc = credentials.qop === 'auth' ? (credentials.nc ?? '').toLowerCase() : '';
+    if (!(await this.#replayGuard.firstUse(credentials.nonce, nc, expiresAtMs))) return challengeOutcome('replay');
+
+    return { kind: 'authenticated', publicKey: credentials.username };
+  }
+
+  /** The WWW-Authenticate value, with a freshly minted nonce. */
+  challenge(stale: boolean): string {
+    return digestChallenge(this.#nonces.mint(), stale);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The Digest response calculation (RFC 7616 §3.4.1–3.4.3, RFC 2617 §3.2.2)
+ * and the comparisons around it.
+ */
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { DigestCredentials } from './authorization-header.js';
+
+type BaseAlgorithm = 'MD5' | 'SHA-256';
+
+const NODE_HASH: Readonly<Record<BaseAlgorithm, string>> = { MD5: 'md5', 'SHA-256': 'sha256' };
+
+/** The hash that a (possibly -sess) algorithm is built on. */
+export function baseAlgorithm(algorithm: DigestCredentials['algorithm']): BaseAlgorithm {
+  return algorithm === 'SHA-256' || algorithm === 'SHA-256-sess' ? 'SHA-256' : 'MD5';
+}
+
+// UTF-8, as RFC 7616 §3.4.4 says for charset=UTF-8 and as every tested client does.
+function h(algorithm: BaseAlgorithm, data: string): string {
+  return createHash(NODE_HASH[algorithm]).update(data, 'utf8').digest('hex');
+}
+
+/** HA1 = H(username:realm:password); stored per base algorithm, since it is what the server needs. */
+export function ha1Hex(algorithm: 'MD5' | 'SHA-256', username: string, realm: string, password: string): string {
+  return h(algorithm, `${username}:${realm}:${password}`);
+}
+
+/**
+ * The response the client should have sent, computed from what it actually
+ * sent (digest-clients.md item 8): HA2 uses the method as received and the
+ * `uri` from the header, not the request target (@mhoc drops the query).
+ * `ha1` is the stored H(username:realm:password) for the base algorithm.
+ */
+export function expectedResponse(credentials: DigestCredentials, method: string, ha1: string): string {
+  const algorithm = baseAlgorithm(credentials.algorithm);
+  const { nonce, uri, qop } = credentials;
+  const cnonce = credentials.cnonce ?? '';
+  let key = ha1.toLowerCase();
+  if (credentials.algorithm.endsWith('-sess')) {
+    // Session variant: the client nonce is folded into HA1 (RFC 7616 §3.4.2).
+    key = h(algorithm, `${key}:${nonce}:${cnonce}`);
+  }
+  const ha2 = h(algorithm, `${method}:${uri}`);
+  if (qop === 'auth') {
+    return h(algorithm, `${key}:${nonce}:${credentials.nc ?? ''}:${cnonce}:${qop}:${ha2}`);
+  }
+  // RFC 2069 form: stray nc/cnonce (digest-fetch sends them without qop) are
+  // ignored, because they are not part of this calculation.
+  return h(algorithm, `${key}:${nonce}:${ha2}`);
+}
+
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * Whether the `uri` the client hashed names the request it came with
+ * (RFC 7616 §3.4.6). Accepted:
+ *  - the request target exactly (path + query as received: curl, Go, requests…);
+ *  - the path alone, when the client left the query out (@mhoc/axios-digest-auth);
+ *  - an absolute URI whose path + query is the request target (allowed by the RFC).
+ */
+export function uriMatchesRequest(credentialUri: string, requestTarget: string): boolean {
+  if (credentialUri === requestTarget) return true;
+  const queryAt = requestTarget.indexOf('?');
+  const path = queryAt === -1 ? requestTarget : requestTarget.slice(0, queryAt);
+  if (credentialUri === path) return true;
+  const authority = ABSOLUTE_URI.exec(credentialUri);
+  if (authority !== null) {
+    const rest = credentialUri.slice(authority[0].length);
+    // An absolute URI with an empty path means "/" (RFC 3986 §6.2.3).
+    const pathAndQuery = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+    return pathAndQuery === requestTarget;
+  }
+  return false;
+}
+
+const EVEN_HEX = /^(?:[0-9a-fA-F]{2})*$/;
+
+/**
+ * Constant-time comparison of two hex strings (upper or lower case), on their
+ * decoded bytes (D-19). Unequal lengths or non-hex give false, never a thrown
+ * RangeError from timingSafeEqual.
+ */
+export function safeEqualHex(a: string, b: string): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string' || !EVEN_HEX.test(a) || !EVEN_HEX.test(b)) return false;
+  // Two empty values would compare equal while proving nothing.
+  if (a.length === 0 || b.length === 0) return false;
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  if (left.length !== right.length) {
+    // Lengths are public (they follow from the algorithm); still do the same
+    // work so that this branch is not markedly faster.
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}

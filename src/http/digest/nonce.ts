@@ -1,0 +1,101 @@
+/**
+ * Stateless, self-verifying Digest nonces (the RFC 7616 §3.3 suggestion of a
+ * time-stamp plus a keyed hash, as Apache httpd and Spring do).
+ *
+ * Any node holding the same key can check a nonce that another node minted,
+ * with no shared memory, and an unauthenticated request stores nothing. This
+ * matters because several clients (urllib, needle, digest-fetch) send the
+ * authenticated retry on a new TCP connection, which may land on another node.
+ *
+ * Layout, all lower-case hex so it is alphanumeric (needle and @mhoc break on
+ * `=`, the Go client on `", "`):
+ *   12 hex  issue time in ms since the epoch (48 bits, good until year 10889)
+ *   16 hex  8 random bytes, so two nonces minted in the same ms differ
+ *   32 hex  HMAC-SHA-256(key, label | time | random), truncated to 128 bits
+ */
+
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type NonceState = 'fresh' | 'expired' | 'invalid';
+
+/** A nonce dated further than this in the future is refused (clock skew between nodes, D-12). */
+export const NONCE_FUTURE_SKEW_MS = 5_000;
+
+/** Keys shorter than this are refused: the MAC is the nonce's only protection. */
+export const NONCE_MIN_KEY_BYTES = 32;
+
+const TIME_HEX = 12;
+const RANDOM_BYTES = 8;
+const RANDOM_HEX = RANDOM_BYTES * 2;
+const MAC_BYTES = 16;
+const MAC_HEX = MAC_BYTES * 2;
+const NONCE_LENGTH = TIME_HEX + RANDOM_HEX + MAC_HEX;
+const NONCE_PATTERN = new RegExp(`^[0-9a-f]{${NONCE_LENGTH}}$`);
+const MAX_TIME = 2 ** (TIME_HEX * 4) - 1;
+
+// Domain separation: if the same key were ever reused for another MAC, a value
+// from that other use could not pass as a nonce.
+const MAC_LABEL = 'livelink/digest-nonce/v1\u0000';
+
+export class NonceMinter {
+  readonly #key: Buffer;
+  readonly #lifetimeMs: number;
+  readonly #now: () => number;
+
+  constructor(options: { key: Buffer; lifetimeMs: number; now?: () => number }) {
+    if (!Buffer.isBuffer(options.key) || options.key.length < NONCE_MIN_KEY_BYTES) {
+      throw new TypeError(`nonce key must be a Buffer of at least ${NONCE_MIN_KEY_BYTES} bytes`);
+    }
+    if (!Number.isSafeInteger(options.lifetimeMs) || options.lifetimeMs <= 0) {
+      throw new TypeError('nonce lifetimeMs must be a positive integer');
+    }
+    // Copied so that a caller zeroing or reusing its buffer cannot change ours.
+    this.#key = Buffer.from(options.key);
+    this.#lifetimeMs = options.lifetimeMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  mint(): string {
+    const issuedAt = Math.floor(this.#now());
+    if (!(issuedAt >= 0 && issuedAt <= MAX_TIME)) {
+      throw new RangeError('clock value out of range for a nonce');
+    }
+    const body = issuedAt.toString(16).padStart(TIME_HEX, '0') + randomBytes(RANDOM_BYTES).toString('hex');
+    return body + this.#mac(body).toString('hex');
+  }
+
+  check(nonce: string): NonceState {
+    const issuedAt = this.#verifiedIssueTime(nonce);
+    if (issuedAt === undefined) return 'invalid';
+    const now = this.#now();
+    // Fail closed on a broken clock: with NaN every comparison below is false,
+    // which would make any nonce look fresh.
+    if (!Number.isFinite(now)) return 'invalid';
+    // A nonce from the future was not minted by a node with a sane clock:
+    // accepting it would stretch its lifetime beyond lifetimeMs.
+    if (issuedAt > now + NONCE_FUTURE_SKEW_MS) return 'invalid';
+    if (now - issuedAt > this.#lifetimeMs) return 'expired';
+    return 'fresh';
+  }
+
+  /** When the nonce stops being fresh (ms since the epoch); undefined if it is not one of ours. */
+  expiresAt(nonce: string): number | undefined {
+    const issuedAt = this.#verifiedIssueTime(nonce);
+    return issuedAt === undefined ? undefined : issuedAt + this.#lifetimeMs;
+  }
+
+  #mac(body: string): Buffer {
+    return createHmac('sha256', this.#key).update(MAC_LABEL).update(body, 'latin1').digest().subarray(0, MAC_BYTES);
+  }
+
+  /** The issue time if the nonce is well-formed and its MAC is ours, else undefined. */
+  #verifiedIssueTime(nonce: string): number | undefined {
+    // The shape check is on public data only, so it may short-circuit.
+    if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) return undefined;
+    const body = nonce.slice(0, TIME_HEX + RANDOM_HEX);
+    const presented = Buffer.from(nonce.slice(TIME_HEX + RANDOM_HEX), 'hex');
+    // Constant time, so that the MAC cannot be guessed byte by byte.
+    if (!timingSafeEqual(presented, this.#mac(body))) return undefined;
+    return Number.parseInt(nonce.slice(0, TIME_HEX), 16);
+  }
+}

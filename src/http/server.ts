@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { accessListAllows } from '../features/api-keys/access-list.js';
+import { isGlobalRole, keyMeetsRequirement, type ApiKey } from '../features/api-keys/api-key.js';
+import type { ApiKeyService } from '../features/api-keys/api-key-service.js';
+import type { Organization, Project } from '../features/organizations/organization.js';
+import { isObjectId } from '../persistence/ids.js';
+import { ApiError, apiErrors } from './api-error.js';
+import { BodyValidator } from './body-validation.js';
+import { clientAddress } from './client-address.js';
+import type { DigestAuthenticator } from './digest/digest-authenticator.js';
+import type { RouteAccess, RouteDefinition } from './route.js';
+import { contentTypeFor, envelop, errorBody, readWireFlags, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
+
+export interface ServiceVersion {
+  gitHash: string;
+  versionString: string;
+}
+
+/** What the edge needs to know about organizations and projects to enforce a route's access. */
+export interface AccessDirectory {
+  getOrganization(id: string): Promise<Organization | undefined>;
+  getProject(id: string): Promise<Project | undefined>;
+}
+
+export interface HttpServerOptions {
+  routes: readonly RouteDefinition[];
+  authenticator: DigestAuthenticator;
+  apiKeys: ApiKeyService;
+  directory: AccessDirectory;
+  logger: FastifyBaseLogger;
+  serviceVersion: ServiceVersion;
+  trustedProxies: readonly string[];
+  bodyLimitBytes: number;
+  logRequests: boolean;
+  /** Registers routes outside the Public API (web pages), inside the same server and error handling. */
+  extend?: (app: FastifyInstance) => Promise<void>;
+}
+
+interface RequestState {
+  apiKey: ApiKey | undefined;
+  organization: Organization | undefined;
+  project: Project | undefined;
+  clientIp: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    livelink: RequestState;
+  }
+  interface FastifyContextConfig {
+    route?: RouteDefinition;
+  }
+}
+
+/** Paths under this prefix are the Public API: authenticated before anything else is looked at. */
+const API_PREFIX = '/api/';
+
+/**
+ * The HTTP edge of both roles. The order of work on every request is fixed here:
+ * digest authentication (before routing results, body parsing or validation are used), the key's
+ * access list, the route's declared role, body validation, the handler, and the wire format. Errors
+ * from any step go through the one error handler below.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    genReqId: () => randomUUID(),
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, reply);
+    },
+  });
+
+  const serviceVersionHeader = `gitHash=${options.serviceVersion.gitHash}; versionString=${options.serviceVersion.versionString}`;
+
+  app.decorateRequest('livelink', null as unknown as RequestState);
+
+  // Ops Manager takes JSON whatever Content-Type the client sends (curl --data sends a form type);
+  // the body is parsed here, once, with the size limit, and a parse failure is INVALID_JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(apiErrors.invalidJson(), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    request.livelink = {
+      apiKey: undefined,
+      organization: undefined,
+      project: undefined,
+      clientIp: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies),
+    };
+    if (!request.url.startsWith(API_PREFIX)) return;
+    await authenticate(request);
+    const route = request.routeOptions.config.route;
+    if (route !== undefined) await authorize(request, route.access);
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('strict-transport-security', 'max-age=300');
+    reply.header('x-mongodb-service-version', serviceVersionHeader);
+    reply.header('vary', 'Accept-Encoding');
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => handleError(error, request, reply));
+  app.setNotFoundHandler((request) => {
+    throw apiErrors.resourceNotFound(request.url.split('?')[0] ?? request.url);
+  });
+
+  for (const route of options.routes) registerRoute(app, route);
+  if (options.extend !== undefined) await options.extend(app);
+  return app;
+
+  async function authenticate(request: FastifyRequest): Promise<void> {
+    const outcome = await options.authenticator.authenticate({
+      method: request.method,
+      target: request.url,
+      authorization: request.headers.authorization,
+    });
+    if (outcome.kind !== 'authenticated') {
+      if (outcome.reason !== 'missing') {
+        request.log.info({ event: 'authentication-failed', reason: outcome.reason, ip: request.livelink.clientIp }, 'digest authentication failed');
+      }
+      throw apiErrors.notAuthenticated(options.authenticator.challenge(outcome.stale));
+    }
+    const record = await options.apiKeys.findForAuthentication(outcome.publicKey);
+    if (record === undefined) throw apiErrors.notAuthenticated(options.authenticator.challenge(false));
+    const key = record.apiKey;
+    request.livelink.apiKey = key;
+    const ip = request.livelink.clientIp;
+    if (key.accessList.length > 0 && !accessListAllows(key.accessList, ip)) {
+      request.log.info({ event: 'access-list-denied', publicKey: key.publicKey, ip }, 'caller not on the key access list');
+      throw apiErrors.ipNotOnAccessList(ip);
+    }
+    if (key.accessList.length === 0 && key.orgId !== null) {
+      const keyOrg = await options.directory.getOrganization(key.orgId);
+      if (keyOrg?.requireAccessList === true) throw apiErrors.orgRequiresAccessList(ip);
+    }
+  }
+
+  /**
+   * A key without the role, a key of another organization and an organization that does not exist all
+   * get the same 401, so a key cannot probe which organizations exist. Only a global key, which may see
+   * every organization, is told ORG_NOT_FOUND.
+   */
+  async function authorize(request: FastifyRequest, access: RouteAccess): Promise<void> {
+    const key = request.livelink.apiKey;
+    if (access.kind === 'public' || access.kind === 'authenticated') return;
+    if (key === undefined) throw apiErrors.userUnauthorized();
+    const params = request.params as Record<string, string | undefined>;
+    const isGlobal = key.roles.some(isGlobalRole);
+    switch (access.kind) {
+      case 'global':
+        if (!keyMeetsRequirement(key, access.role, undefined)) throw apiErrors.userUnauthorized();
+        return;
+      case 'organization': {
+        const orgId = params['orgId'] ?? '';
+        if (!isObjectId(orgId)) throw apiErrors.invalidOrgId(orgId);
+        const organization = await options.directory.getOrganization(orgId);
+        if (organization === undefined) throw isGlobal ? apiErrors.orgNotFound(orgId) : apiErrors.userUnauthorized();
+        if (!keyMeetsRequirement(key, access.role, orgId)) throw apiErrors.userUnauthorized();
+        request.livelink.organization = organization;
+        return;
+      }
+      case 'project': {
+        const groupId = params['groupId'] ?? '';
+        if (!isObjectId(groupId)) throw apiErrors.invalidGroupId(groupId);
+        const project = await options.directory.getProject(groupId);
+        if (project === undefined) throw isGlobal ? apiErrors.groupNotFound(groupId) : apiErrors.userUnauthorized();
+        if (!keyMeetsRequirement(key, access.role, project.orgId)) throw apiErrors.userUnauthorized();
+        request.livelink.project = project;
+        request.livelink.organization = await options.directory.getOrganization(project.orgId);
+        return;
+      }
+    }
+  }
+
+  function registerRoute(instance: FastifyInstance, route: RouteDefinition): void {
+    const validator = route.body === undefined ? undefined : new BodyValidator(route.body);
+    for (const path of route.paths) {
+      const mediaType: ResponseMediaType = path.startsWith('/api/atlas/v2/') ? 'atlas-2023-01-01' : 'json';
+      instance.route({
+        method: route.method,
+        url: path,
+        config: { route },
+        handler: async (request, reply) => {
+          const flags = readWireFlags(request.query as Record<string, unknown>);
+          const body = validator === undefined ? undefined : validator.validate(request.body);
+          const state = request.livelink;
+          const result = await route.handle({
+            params: request.params as Record<string, string>,
+            query: flattenQuery(request.query),
+            body,
+            apiKey: state.apiKey,
+            organization: state.organization,
+            project: state.project,
+            clientIp: state.clientIp,
+            origin: `${request.protocol}://${request.host}`,
+            log: request.log,
+          });
+          return send(reply, result.status, result.body, mediaType, flags);
+        },
+      });
+    }
+  }
+
+  function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const apiError = toApiError(error, options.bodyLimitBytes);
+    if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
+    for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
+    return send(reply, apiError.status, errorBody(apiError), 'json', readWireFlags(request.query as Record<string, unknown> | undefined));
+  }
+}
+
+/**
+ * The one place a response is written. With `envelope=true` a 204 becomes a 200 whose body carries
+ * `"status": 204`: an envelope exists for clients that cannot read the status line, and a 204 has no body.
+ */
+function send(reply: FastifyReply, status: number, body: unknown, mediaType: ResponseMediaType, flags: WireFlags): FastifyReply {
+  if (status === 204 && !flags.envelope) return reply.code(204).send();
+  const payload = flags.envelope ? envelop(status === 204 ? null : body, status) : body;
+  return reply
+    .code(status === 204 ? 200 : status)
+    .header('content-type', status >= 400 ? 'application/json' : contentTypeFor(mediaType))
+    // A Buffer, so that Fastify sends the Content-Type as set (it appends a charset to strings).
+    .send(Buffer.from(serializeBody(payload, flags.pretty), 'utf8'));
+}
+
+/** Framework and unexpected errors become catalogue errors; nothing internal reaches the client. */
+function toApiError(error: unknown, bodyLimitBytes: number): ApiError {
+  if (error instanceof ApiError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return apiErrors.payloadTooLarge(bodyLimitBytes);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return apiErrors.unsupportedMediaType('unknown');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return apiErrors.invalidJson();
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'INVALID_URL', 'The request URL is not valid.');
+    default:
+      if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+        return new ApiError(statusCode, 'INVALID_REQUEST', 'The request is not valid.');
+      }
+      return apiErrors.unexpected();
+  }
+}
+
+function flattenQuery(query: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (query === null || typeof query !== 'object') return out;
+  for (const [key, value] of Object.entries(query as Record<string, unknown>)) {
+    out[key] = Array.isArray(value) ? String(value[value.length - 1]) : typeof value === 'string' ? value : undefined;
+  }
+  return out;
+}

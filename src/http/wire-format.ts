@@ -1,0 +1,96 @@
+import type { ApiError } from './api-error.js';
+
+/**
+ * The Public API wire format, applied once at the edge: `pretty`, `envelope`, the error body and the
+ * media types. Handlers return plain values; nothing else in livelink writes response bytes.
+ */
+
+/** Query flags every Public API route takes. */
+export interface WireFlags {
+  pretty: boolean;
+  envelope: boolean;
+}
+
+export const JSON_MEDIA_TYPE = 'application/json';
+/** Atlas v2 answers success with its versioned media type (observed in recorded Atlas traffic). */
+export const ATLAS_2023_MEDIA_TYPE = 'application/vnd.atlas.2023-01-01+json';
+
+export type ResponseMediaType = 'json' | 'atlas-2023-01-01';
+
+export function contentTypeFor(mediaType: ResponseMediaType): string {
+  return mediaType === 'json' ? JSON_MEDIA_TYPE : `${ATLAS_2023_MEDIA_TYPE};charset=utf-8`;
+}
+
+/** The error body, fields in the alphabetical order Ops Manager emits them. */
+export function errorBody(error: ApiError): Record<string, unknown> {
+  return {
+    detail: error.detail,
+    error: error.status,
+    errorCode: error.errorCode,
+    parameters: error.parameters,
+    reason: error.reason,
+  };
+}
+
+/**
+ * Wraps a body for `envelope=true`. Ops Manager: single entities become `{"content": ..., "status": N}`;
+ * lists (objects with `results`) only gain `status`.
+ */
+export function envelop(body: unknown, status: number): Record<string, unknown> {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'results' in body) {
+    return { ...(body as Record<string, unknown>), status };
+  }
+  return { content: body ?? null, status };
+}
+
+/**
+ * Serializes a response body. Compact output has no spaces and no trailing newline; pretty output is
+ * Jackson's DefaultPrettyPrinter, which is what Ops Manager and Atlas emit: two-space indentation,
+ * `"key" : value`, arrays on one line as `[ a, b ]`, empty containers as `{ }` and `[ ]`.
+ * Object keys are sorted, as Ops Manager documents its fields in alphabetical order.
+ */
+export function serializeBody(body: unknown, pretty: boolean): string {
+  const sorted = sortKeys(body);
+  return pretty ? jacksonPretty(sorted, 0) : JSON.stringify(sorted);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== undefined) out[key] = sortKeys(child);
+    }
+    return out;
+  }
+  return value;
+}
+
+function jacksonPretty(value: unknown, depth: number): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[ ]';
+    return `[ ${value.map((item) => jacksonPretty(item, depth)).join(', ')} ]`;
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return '{ }';
+    const inner = '  '.repeat(depth + 1);
+    const lines = entries.map(([key, child]) => `${inner}${JSON.stringify(key)} : ${jacksonPretty(child, depth + 1)}`);
+    return `{\n${lines.join(',\n')}\n${'  '.repeat(depth)}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Reads `pretty` and `envelope` the way Ops Manager does: `true` (any case) turns a flag on, anything
+ * else leaves it off.
+ */
+export function readWireFlags(query: Readonly<Record<string, unknown>> | undefined): WireFlags {
+  return { pretty: isTrue(query?.['pretty']), envelope: isTrue(query?.['envelope']) };
+}
+
+function isTrue(value: unknown): boolean {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  return typeof last === 'string' && last.toLowerCase() === 'true';
+}

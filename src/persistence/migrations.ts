@@ -1,0 +1,116 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Versioned schema migrations. Kysely's Migrator runs each one in a transaction and takes a lock, so a
+ * crash mid-migration leaves the old schema and two nodes starting at once migrate only once.
+ * Never edit a migration that has shipped: add the next one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-platform-and-links': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('organizations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('require_access_list', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('inventory_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('projects_org_name', ['org_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('deployments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('mongodb_version', 'text', (c) => c.notNull())
+        .addColumn('feature_compatibility_version', 'text', (c) => c.notNull())
+        .addColumn('managed', 'integer', (c) => c.notNull())
+        .addColumn('sharded', 'integer', (c) => c.notNull())
+        .addColumn('shards_size', 'integer')
+        .addColumn('tls_enabled', 'integer', (c) => c.notNull())
+        .addColumn('agent_version', 'text')
+        .addColumn('db_size_bytes', 'bigint')
+        .addColumn('oplog_size_mb', 'integer')
+        .addUniqueConstraint('deployments_project_name', ['project_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('migration_hosts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('hostname', 'text', (c) => c.notNull())
+        .addUniqueConstraint('migration_hosts_project_hostname', ['project_id', 'hostname'])
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('public_key', 'text', (c) => c.notNull().unique())
+        .addColumn('org_id', 'text', (c) => c.references('organizations.id').onDelete('cascade'))
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('digest_secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_key_access_list')
+        .addColumn('api_key_id', 'text', (c) => c.notNull().references('api_keys.id').onDelete('cascade'))
+        .addColumn('cidr', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('api_key_access_list_pk', ['api_key_id', 'cidr'])
+        .execute();
+      await db.schema
+        .createTable('migration_links')
+        .addColumn('org_id', 'text', (c) => c.primaryKey().references('organizations.id').onDelete('cascade'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('link_token', 'text', (c) => c.notNull())
+        .addColumn('token_digest', 'text', (c) => c.notNull())
+        .addColumn('target_org_id', 'text', (c) => c.notNull())
+        .addColumn('target_org_name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('claimed_at', 'text', (c) => c.notNull())
+        .addColumn('last_synced_at', 'text')
+        .addColumn('last_attempt_at', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('synced_inventory_version', 'integer', (c) => c.notNull().defaultTo(-1))
+        .execute();
+      await db.schema
+        .createTable('link_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('api_key_id', 'text', (c) => c.notNull().references('api_keys.id').onDelete('cascade'))
+        .addColumn('access_list', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('link_tokens_org').on('link_tokens').column('org_id').execute();
+      await db.schema
+        .createTable('linked_sources')
+        .addColumn('target_org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('source_org_id', 'text', (c) => c.notNull())
+        .addColumn('link_token_id', 'text', (c) => c.notNull().references('link_tokens.id').onDelete('cascade'))
+        .addColumn('source_org_name', 'text', (c) => c.notNull())
+        .addColumn('projects', 'text', (c) => c.notNull())
+        .addColumn('pushed_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('linked_sources_pk', ['target_org_id', 'source_org_id'])
+        .execute();
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('org_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_events_org').on('audit_events').columns(['org_id', 'id']).execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,120 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables, as Kysely sees them. Rows are persistence types: stores map them to domain types and
+ * nothing outside a store touches them. Times are ISO-8601 UTC strings (portable across SQLite and
+ * PostgreSQL, and sortable as text); booleans are 0/1 integers for the same reason.
+ */
+export interface Database {
+  organizations: OrganizationRow;
+  projects: ProjectRow;
+  deployments: DeploymentRow;
+  migration_hosts: MigrationHostRow;
+  api_keys: ApiKeyRow;
+  api_key_access_list: ApiKeyAccessListRow;
+  migration_links: MigrationLinkRow;
+  link_tokens: LinkTokenRow;
+  linked_sources: LinkedSourceRow;
+  audit_events: AuditEventRow;
+}
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  require_access_list: number;
+  /** Bumped in the same transaction as any change to the organization's inventory; the sync loop compares it. */
+  inventory_version: number;
+  created_at: string;
+}
+
+export interface ProjectRow {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface DeploymentRow {
+  id: string;
+  project_id: string;
+  name: string;
+  mongodb_version: string;
+  feature_compatibility_version: string;
+  managed: number;
+  sharded: number;
+  shards_size: number | null;
+  tls_enabled: number;
+  agent_version: string | null;
+  db_size_bytes: number | null;
+  oplog_size_mb: number | null;
+}
+
+export interface MigrationHostRow {
+  id: string;
+  project_id: string;
+  hostname: string;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  public_key: string;
+  /** Null for a global (administration) key. */
+  org_id: string | null;
+  description: string;
+  /** JSON array of role names. */
+  roles: string;
+  /** AES-256-GCM sealed JSON of the digest HA1 values; see crypto/secret-box.ts. */
+  digest_secret: string;
+  created_at: string;
+}
+
+export interface ApiKeyAccessListRow {
+  api_key_id: string;
+  cidr: string;
+}
+
+export interface MigrationLinkRow {
+  org_id: string;
+  /** PENDING while the first push to the target runs (a claim), LINKED after the target accepted. */
+  state: string;
+  /** Sealed link-token; the source must read it back to push again. */
+  link_token: string;
+  /** SHA-256 of the token, to tell "the same token again" from "another token" without decrypting. */
+  token_digest: string;
+  target_org_id: string;
+  target_org_name: string;
+  status: string;
+  created_at: string;
+  claimed_at: string;
+  last_synced_at: string | null;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  synced_inventory_version: number;
+}
+
+export interface LinkTokenRow {
+  id: string;
+  org_id: string;
+  api_key_id: string;
+  access_list: string;
+  created_at: string;
+}
+
+export interface LinkedSourceRow {
+  target_org_id: string;
+  source_org_id: string;
+  link_token_id: string;
+  source_org_name: string;
+  /** JSON array of AvailableProject. */
+  projects: string;
+  pushed_at: string;
+}
+
+export interface AuditEventRow {
+  id: Generated<number>;
+  org_id: string;
+  event_type: string;
+  created_at: string;
+  /** JSON object; never a secret. */
+  details: string;
+}
