@@ -1,0 +1,301 @@
+/**
+ * The wire layer on a started server: the digest challenge, the error catalogue, pretty and envelope,
+ * the headers, access lists and roles — exact statuses, headers and bodies.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startLivelink, type OrgWithKey, type RunningLivelink } from '../support/livelink-fixture.js';
+
+const CHALLENGE = /^Digest realm="MMS Public API", domain="", nonce="[A-Za-z0-9]+", algorithm=MD5, qop="auth", stale=false$/;
+const UNAUTHENTICATED_BODY =
+  '{"detail":"You are not authorized for this resource.","error":401,"errorCode":"USER_UNAUTHORIZED","parameters":[],"reason":"Unauthorized"}';
+const FORBIDDEN_ROLE_BODY =
+  '{"detail":"Current user is not authorized to perform this action.","error":401,"errorCode":"USER_UNAUTHORIZED","parameters":[],"reason":"Unauthorized"}';
+
+describe('the Public API edge', () => {
+  let server: RunningLivelink;
+  let owner: OrgWithKey;
+  let other: OrgWithKey;
+  let readOnly: OrgWithKey;
+  let projectId: string;
+
+  before(async () => {
+    server = await startLivelink();
+    owner = await server.organizationWithKey('Owner Org');
+    other = await server.organizationWithKey('Other Org');
+    readOnly = await server.organizationWithKey('Read Only Org', ['ORG_READ_ONLY']);
+    projectId = (await server.livelink.services.organizations.createProject(owner.orgId, 'Project A')).id;
+  });
+  after(() => server.close());
+
+  const statusPath = (orgId: string) => `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink/status`;
+
+  describe('digest challenge', () => {
+    it('answers an unauthenticated request with the exact challenge, headers and body', async () => {
+      const response = await fetch(`${server.url}${statusPath(owner.orgId)}`);
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('www-authenticate') ?? '', CHALLENGE);
+      assert.equal(response.headers.get('content-type'), 'application/json');
+      assert.equal(response.headers.get('strict-transport-security'), 'max-age=300');
+      assert.match(response.headers.get('x-mongodb-service-version') ?? '', /^gitHash=[^;=]+; versionString=livelink-[0-9.]+$/);
+      assert.equal(response.headers.get('vary'), 'Accept-Encoding');
+      assert.equal(await response.text(), UNAUTHENTICATED_BODY);
+    });
+
+    it('challenges an unauthenticated POST with a body before parsing it, even malformed', async () => {
+      const response = await fetch(`${server.url}/api/public/v1.0/orgs/${owner.orgId}/liveExport/migrationLink`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{not json',
+      });
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('www-authenticate') ?? '', CHALLENGE);
+    });
+
+    it('challenges unknown paths under /api/ instead of revealing they do not exist', async () => {
+      const response = await fetch(`${server.url}/api/public/v1.0/no/such/thing`, { method: 'PATCH', body: 'x' });
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('www-authenticate') ?? '', CHALLENGE);
+    });
+
+    it('mints a fresh nonce on every challenge', async () => {
+      const a = (await fetch(`${server.url}${statusPath(owner.orgId)}`)).headers.get('www-authenticate');
+      const b = (await fetch(`${server.url}${statusPath(owner.orgId)}`)).headers.get('www-authenticate');
+      assert.notEqual(a, b);
+    });
+
+    it('answers a wrong password and an unknown key identically (apart from the nonce)', async () => {
+      const wrong = await server.client(owner.publicKey, '00000000-0000-4000-8000-000000000000').request('GET', statusPath(owner.orgId));
+      const unknown = await server.client('zzzzzzzz', owner.privateKey).request('GET', statusPath(owner.orgId));
+      for (const response of [wrong, unknown]) {
+        assert.equal(response.status, 401);
+        assert.match(response.headers.get('www-authenticate') ?? '', CHALLENGE);
+        assert.equal(response.text, UNAUTHENTICATED_BODY);
+      }
+    });
+
+    it('refuses a replayed Authorization header', async () => {
+      const path = statusPath(owner.orgId);
+      const first = await owner.client.request('GET', path);
+      assert.equal(first.status, 200);
+      const captured = owner.client.sent.at(-1)?.authorization as string;
+      const replay = await owner.client.send('GET', path, undefined, { authorization: captured });
+      assert.equal(replay.status, 401);
+      assert.match(replay.headers.get('www-authenticate') ?? '', CHALLENGE);
+    });
+
+    it('lets a client reuse a nonce with increasing nc, one round trip per call', async () => {
+      const client = server.client(owner.publicKey, owner.privateKey, { mode: 'reuse-nonce' });
+      for (let i = 0; i < 4; i += 1) assert.equal((await client.request('GET', statusPath(owner.orgId))).status, 200);
+      assert.equal(client.sent.length, 5);
+    });
+  });
+
+  describe('roles and organizations', () => {
+    it('lets the Organization Owner read the link status', async () => {
+      const response = await owner.client.request('GET', statusPath(owner.orgId));
+      assert.equal(response.status, 200);
+      assert.equal(response.text, '{"status":"NOT_SYNCED"}');
+      assert.equal(response.headers.get('content-type'), 'application/json');
+    });
+
+    it('gives another organization, a missing organization and a missing role the same 401', async () => {
+      for (const [client, orgId] of [
+        [owner.client, other.orgId],
+        [owner.client, 'ffffffffffffffffffffffff'],
+        [readOnly.client, readOnly.orgId],
+      ] as const) {
+        const response = await client.request('GET', statusPath(orgId));
+        assert.equal(response.status, 401, orgId);
+        assert.equal(response.text, FORBIDDEN_ROLE_BODY);
+        assert.equal(response.headers.get('www-authenticate'), null);
+      }
+    });
+
+    it('lets a read-only key read its organization but not link it', async () => {
+      const response = await readOnly.client.request('GET', `/api/public/v1.0/orgs/${readOnly.orgId}`);
+      assert.equal(response.status, 200);
+      const body = response.json() as Record<string, unknown>;
+      assert.deepEqual(body, {
+        id: readOnly.orgId,
+        isDeleted: false,
+        links: [{ href: `${server.url}/api/public/v1.0/orgs/${readOnly.orgId}`, rel: 'self' }],
+        name: 'Read Only Org',
+      });
+    });
+
+    it('refuses an organization id that is not 24 hex digits with INVALID_ORG_ID', async () => {
+      const response = await owner.client.request('GET', statusPath('5f1a'));
+      assert.equal(response.status, 400);
+      assert.equal(
+        response.text,
+        '{"detail":"An invalid organization ID 5f1a was specified.","error":400,"errorCode":"INVALID_ORG_ID","parameters":["5f1a"],"reason":"Bad Request"}',
+      );
+    });
+
+    it('gives a global owner ORG_NOT_FOUND for an organization that does not exist', async () => {
+      const { apiKey, privateKey } = await server.livelink.services.apiKeys.create({ orgId: null, description: 'admin', roles: ['GLOBAL_OWNER'], accessList: [] });
+      const response = await server.client(apiKey.publicKey, privateKey).request('GET', statusPath('ffffffffffffffffffffffff'));
+      assert.equal(response.status, 404);
+      assert.equal((response.json() as { errorCode: string }).errorCode, 'ORG_NOT_FOUND');
+    });
+
+    it('lists only the organizations a key belongs to', async () => {
+      const response = await owner.client.request('GET', '/api/public/v1.0/orgs');
+      const body = response.json() as { results: { id: string }[]; totalCount: number };
+      assert.deepEqual(body.results.map((o) => o.id), [owner.orgId]);
+      assert.equal(body.totalCount, 1);
+    });
+
+    it("serves the organization's projects and one project in the Ops Manager shapes", async () => {
+      const list = await owner.client.request('GET', `/api/public/v1.0/orgs/${owner.orgId}/groups`);
+      assert.equal(list.status, 200);
+      const body = list.json() as { results: { id: string; name: string; orgId: string }[]; totalCount: number };
+      assert.deepEqual(body.results.map((p) => [p.id, p.name, p.orgId]), [[projectId, 'Project A', owner.orgId]]);
+      const one = await owner.client.request('GET', `/api/public/v1.0/groups/${projectId}`);
+      assert.equal(one.status, 200);
+      assert.equal((one.json() as { name: string }).name, 'Project A');
+      const foreign = await other.client.request('GET', `/api/public/v1.0/groups/${projectId}`);
+      assert.equal(foreign.status, 401);
+      const invalid = await other.client.request('GET', '/api/public/v1.0/groups/nothex');
+      assert.equal((invalid.json() as { errorCode: string }).errorCode, 'INVALID_GROUP_ID');
+    });
+  });
+
+  describe('access lists', () => {
+    it('refuses a key whose access list excludes the caller with IP_ADDRESS_NOT_ON_ACCESS_LIST', async () => {
+      const listed = await server.organizationWithKey('Listed Org', ['ORG_OWNER'], { accessList: ['203.0.113.0/24'] });
+      const response = await listed.client.request('GET', statusPath(listed.orgId));
+      assert.equal(response.status, 403);
+      assert.equal(
+        response.text,
+        '{"detail":"IP address 127.0.0.1 is not allowed to access this resource.","error":403,"errorCode":"IP_ADDRESS_NOT_ON_ACCESS_LIST","parameters":["127.0.0.1"],"reason":"Forbidden"}',
+      );
+    });
+
+    it('admits a key whose access list holds the caller', async () => {
+      const listed = await server.organizationWithKey('Local Org', ['ORG_OWNER'], { accessList: ['127.0.0.0/8'] });
+      assert.equal((await listed.client.request('GET', statusPath(listed.orgId))).status, 200);
+    });
+
+    it('refuses a key without an access list when its organization requires one', async () => {
+      const strict = await server.organizationWithKey('Strict Org');
+      await server.livelink.services.organizations.setRequireAccessList(strict.orgId, true);
+      const response = await strict.client.request('GET', statusPath(strict.orgId));
+      assert.equal(response.status, 403);
+      assert.equal((response.json() as { errorCode: string }).errorCode, 'ORG_REQUIRES_ACCESS_LIST');
+    });
+  });
+
+  describe('request bodies', () => {
+    const linkPath = () => `/api/public/v1.0/orgs/${owner.orgId}/liveExport/migrationLink`;
+
+    it('refuses malformed JSON with INVALID_JSON', async () => {
+      const response = await owner.client.request('POST', linkPath(), '{"linkToken":');
+      assert.equal(response.status, 400);
+      assert.equal(
+        response.text,
+        '{"detail":"Received JSON does not match expected format.","error":400,"errorCode":"INVALID_JSON","parameters":[],"reason":"Bad Request"}',
+      );
+    });
+
+    it('refuses a body that is not an object with INVALID_JSON', async () => {
+      for (const body of ['[]', '"text"', '42']) {
+        const response = await owner.client.request('POST', linkPath(), body);
+        assert.equal((response.json() as { errorCode: string }).errorCode, 'INVALID_JSON', body);
+      }
+    });
+
+    it('refuses a missing linkToken with MISSING_ATTRIBUTE (mongocli sends {} without --linkToken)', async () => {
+      const response = await owner.client.request('POST', linkPath(), {});
+      assert.equal(response.status, 400);
+      assert.equal(
+        response.text,
+        '{"detail":"The required attribute linkToken was not specified.","error":400,"errorCode":"MISSING_ATTRIBUTE","parameters":["linkToken"],"reason":"Bad Request"}',
+      );
+    });
+
+    it('refuses an unknown field with INVALID_ATTRIBUTE naming it', async () => {
+      const response = await owner.client.request('POST', linkPath(), { linkToken: 'x', extra: true });
+      assert.equal(response.status, 400);
+      assert.equal(
+        response.text,
+        '{"detail":"Invalid attribute extra specified.","error":400,"errorCode":"INVALID_ATTRIBUTE","parameters":["extra"],"reason":"Bad Request"}',
+      );
+    });
+
+    it('refuses a linkToken of the wrong type with INVALID_ATTRIBUTE', async () => {
+      const response = await owner.client.request('POST', linkPath(), { linkToken: 5 });
+      assert.equal((response.json() as { errorCode: string; parameters: string[] }).errorCode, 'INVALID_ATTRIBUTE');
+    });
+
+    it('refuses an oversized body with 413 in the error format', async () => {
+      const response = await owner.client.request('POST', linkPath(), { linkToken: 'a'.repeat(70_000) });
+      assert.equal(response.status, 413);
+      assert.equal(
+        response.text,
+        '{"detail":"The request body is larger than 65536 bytes.","error":413,"errorCode":"PAYLOAD_TOO_LARGE","parameters":["65536"],"reason":"Payload Too Large"}',
+      );
+    });
+  });
+
+  describe('pretty and envelope', () => {
+    it('pretty-prints success and error bodies', async () => {
+      const ok = await owner.client.request('GET', `${statusPath(owner.orgId)}?pretty=true`);
+      assert.equal(ok.text, '{\n  "status" : "NOT_SYNCED"\n}');
+      const error = await owner.client.request('GET', `${statusPath('bad')}?pretty=true`);
+      assert.equal(
+        error.text,
+        '{\n  "detail" : "An invalid organization ID bad was specified.",\n  "error" : 400,\n  "errorCode" : "INVALID_ORG_ID",\n  "parameters" : [ "bad" ],\n  "reason" : "Bad Request"\n}',
+      );
+    });
+
+    it('envelopes success and error bodies, keeping the status line', async () => {
+      const ok = await owner.client.request('GET', `${statusPath(owner.orgId)}?envelope=true`);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.text, '{"content":{"status":"NOT_SYNCED"},"status":200}');
+      const error = await owner.client.request('GET', `${statusPath(other.orgId)}?envelope=true&pretty=true`);
+      assert.equal(error.status, 401);
+      assert.equal(
+        error.text,
+        '{\n  "content" : {\n    "detail" : "Current user is not authorized to perform this action.",\n    "error" : 401,\n    "errorCode" : "USER_UNAUTHORIZED",\n    "parameters" : [ ],\n    "reason" : "Unauthorized"\n  },\n  "status" : 401\n}',
+      );
+    });
+
+    it('envelopes the digest challenge too', async () => {
+      const response = await fetch(`${server.url}${statusPath(owner.orgId)}?envelope=true`);
+      assert.equal(response.status, 401);
+      assert.equal(await response.text(), `{"content":${UNAUTHENTICATED_BODY},"status":401}`);
+    });
+
+    it('adds status to a list instead of wrapping it', async () => {
+      const response = await owner.client.request('GET', '/api/public/v1.0/orgs?envelope=true');
+      const body = response.json() as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body), ['links', 'results', 'status', 'totalCount']);
+      assert.equal(body['status'], 200);
+    });
+  });
+
+  describe('outside the Public API', () => {
+    it('serves /health without authentication', async () => {
+      const response = await fetch(`${server.url}/health`);
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), '{"status":"OK"}');
+    });
+
+    it('answers unknown paths outside /api/ with RESOURCE_NOT_FOUND', async () => {
+      const response = await fetch(`${server.url}/nothing-here?x=1`);
+      assert.equal(response.status, 404);
+      assert.equal(
+        await response.text(),
+        '{"detail":"Cannot find resource /nothing-here.","error":404,"errorCode":"RESOURCE_NOT_FOUND","parameters":["/nothing-here"],"reason":"Not Found"}',
+      );
+    });
+
+    it('answers an authenticated request to an unknown API path with RESOURCE_NOT_FOUND', async () => {
+      const response = await owner.client.request('GET', '/api/public/v1.0/unknown');
+      assert.equal(response.status, 404);
+      assert.equal((response.json() as { errorCode: string }).errorCode, 'RESOURCE_NOT_FOUND');
+    });
+  });
+});

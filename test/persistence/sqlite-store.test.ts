@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { openSqlite } from '../../src/persistence/database.js';
+import { storeContract } from './store-contract.js';
+
+function freshSqlite() {
+  const dir = mkdtempSync(join(tmpdir(), 'livelink-sqlite-'));
+  return openSqlite(join(dir, 'test.sqlite')).then((database) => ({ ...database, dispose: async () => rmSync(dir, { recursive: true, force: true }) }));
+}
+
+storeContract('SQLite', freshSqlite);
+
+describe('SQLite settings (R-01)', () => {
+  it('runs in WAL with synchronous=FULL, a 5 s busy timeout and foreign keys on', async () => {
+    const database = await freshSqlite();
+    try {
+      assert.deepEqual(database.settings, { journalMode: 'wal', synchronous: 2, busyTimeoutMs: 5000, foreignKeys: 1 });
+    } finally {
+      await database.close();
+      await database.dispose();
+    }
+  });
+
+  it('migrates an existing database again without change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livelink-sqlite-'));
+    try {
+      const first = await openSqlite(join(dir, 'db.sqlite'));
+      await first.close();
+      const second = await openSqlite(join(dir, 'db.sqlite'));
+      const migrations = await second.db.selectFrom('kysely_migration' as never).selectAll().execute();
+      assert.equal(migrations.length, 1);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

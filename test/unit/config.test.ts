@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+describe('configuration', () => {
+  it('has defaults for a local start', () => {
+    const config = loadConfig({ flags: {}, env: {} });
+    assert.equal(config.role, 'both');
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.syncIntervalSeconds, 60);
+    assert.equal(config.targetUrl, undefined);
+    assert.ok(config.dataDir.endsWith('/data'));
+  });
+
+  it('takes flags over environment variables', () => {
+    const config = loadConfig({ flags: { port: '9000' }, env: { LIVELINK_PORT: '9001', LIVELINK_ROLE: 'target' } });
+    assert.equal(config.port, 9000);
+    assert.equal(config.role, 'target');
+  });
+
+  it('stops on a bad value with a message that names it', () => {
+    const cases: [Record<string, string>, Record<string, string>, RegExp][] = [
+      [{ role: 'primary' }, {}, /--role must be both, source or target/],
+      [{ port: '80a' }, {}, /--port must be a whole number/],
+      [{ port: '70000' }, {}, /--port must be between 0 and 65535/],
+      [{ 'target-url': 'ftp://x' }, {}, /--target-url must be http or https/],
+      [{ 'target-url': 'https://atlas.example.com/api' }, {}, /--target-url must be a base URL/],
+      [{ role: 'source' }, {}, /--target-url is required with --role source/],
+      [{ 'sync-interval': '0' }, {}, /--sync-interval must be between 1 and 86400/],
+      [{}, { LIVELINK_TRUSTED_PROXIES: 'proxy.example' }, /--trusted-proxy is not an IP address or CIDR block/],
+      [{ 'log-level': 'loud' }, {}, /--log-level must be one of/],
+    ];
+    for (const [flags, env, message] of cases) {
+      assert.throws(() => loadConfig({ flags, env }), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(flags));
+    }
+  });
+});
