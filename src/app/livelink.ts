@@ -16,6 +16,7 @@ import { organizationRoutes } from '../features/organizations/organization-route
 import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
 import { NonceMinter } from '../http/digest/nonce.js';
 import { MemoryReplayGuard } from '../http/digest/replay-guard.js';
+import { buildOpenApiDocument } from '../http/openapi.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createHttpServer } from '../http/server.js';
 import { openSqlite, type OpenedDatabase } from '../persistence/database.js';
@@ -37,6 +38,8 @@ export interface Livelink {
   generatedSecrets: boolean;
   /** Builds the HTTP server and starts listening and syncing; resolves to the base URL. */
   listen(): Promise<string>;
+  /** The OpenAPI document of the routes this process serves. */
+  openApiDocument(): Record<string, unknown>;
   /** The HTTP server once listen() was called (tests inject requests through it). */
   http(): FastifyInstance;
   /** Stops accepting, lets in-flight requests finish, stops the sync loop, closes the database. */
@@ -89,10 +92,21 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       access: { kind: 'public' },
       handle: async () => ({ status: 200, body: { status: 'OK' } }),
     }),
+    defineRoute({
+      name: 'openApiDocument',
+      summary: 'This OpenAPI document (no authentication)',
+      method: 'GET',
+      paths: ['/openapi.json'],
+      access: { kind: 'public' },
+      handle: async () => ({ status: 200, body: openApiDocument() }),
+    }),
     ...organizationRoutes(organizations),
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
   ];
+
+  const serviceVersion = readServiceVersion(process.env);
+  const openApiDocument = () => buildOpenApiDocument(routes, serviceVersion.versionString);
 
   let server: FastifyInstance | undefined;
   let closed = false;
@@ -114,7 +128,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         apiKeys,
         directory: organizations,
         logger,
-        serviceVersion: readServiceVersion(process.env),
+        serviceVersion,
         trustedProxies: config.trustedProxies,
         bodyLimitBytes: config.bodyLimitBytes,
         logRequests: config.logRequests,
@@ -126,6 +140,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       if (servesSource) syncLoop.start();
       return baseUrl;
     },
+    openApiDocument,
     http() {
       if (server === undefined) throw new Error('livelink is not listening');
       return server;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { accessListAllows } from '../features/api-keys/access-list.js';
 import { isGlobalRole, keyMeetsRequirement, type ApiKey } from '../features/api-keys/api-key.js';
@@ -73,6 +74,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    clientErrorHandler: writeClientError,
     frameworkErrors: (error, request, reply) => {
       void handleError(error, request, reply);
     },
@@ -260,6 +262,27 @@ function toApiError(error: unknown, bodyLimitBytes: number): ApiError {
       }
       return apiErrors.unexpected();
   }
+}
+
+/**
+ * A request Node's HTTP parser refused (malformed request line, headers over the size limit, a client
+ * too slow to send its request) never reaches a route; it still gets the error format.
+ */
+function writeClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const apiError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers are larger than the server accepts.')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError(408, 'REQUEST_TIMEOUT', 'The request was not received in time.')
+        : new ApiError(400, 'INVALID_REQUEST', 'The request is not valid HTTP.');
+  const body = serializeBody(errorBody(apiError), false);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${apiError.status} ${apiError.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 function flattenQuery(query: unknown): Record<string, string | undefined> {

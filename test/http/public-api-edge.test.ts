@@ -3,6 +3,7 @@
  * the headers, access lists and roles — exact statuses, headers and bodies.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startLivelink, type OrgWithKey, type RunningLivelink } from '../support/livelink-fixture.js';
 
@@ -296,6 +297,33 @@ describe('the Public API edge', () => {
       const response = await owner.client.request('GET', '/api/public/v1.0/unknown');
       assert.equal(response.status, 404);
       assert.equal((response.json() as { errorCode: string }).errorCode, 'RESOURCE_NOT_FOUND');
+    });
+  });
+
+  describe('requests the HTTP parser refuses', () => {
+    const raw = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const url = new URL(server.url);
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(bytes));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+
+    it('answers a malformed request line in the error format', async () => {
+      const answer = await raw('GARBAGE\r\n\r\n');
+      assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\nContent-Type: application\/json\r\n/);
+      assert.ok(
+        answer.endsWith('{"detail":"The request is not valid HTTP.","error":400,"errorCode":"INVALID_REQUEST","parameters":[],"reason":"Bad Request"}'),
+        answer,
+      );
+    });
+
+    it('answers oversized headers with 431 in the error format', async () => {
+      const answer = await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+      assert.match(answer, /"errorCode":"REQUEST_HEADER_FIELDS_TOO_LARGE"/);
     });
   });
 });

@@ -22,6 +22,7 @@ export function migrationLinkRoutes(links: MigrationLinkService): RouteDefinitio
       access: { kind: 'organization', role: 'ORG_OWNER' },
       body: LinkTokenBody,
       response: StatusSchema,
+      errors: [409, 502, 503, 504],
       async handle({ organization, body }) {
         const status = await links.connect(organization as Organization, body.linkToken);
         return { status: 201, body: { status } };

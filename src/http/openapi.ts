@@ -1,0 +1,136 @@
+import type { TSchema } from '@sinclair/typebox';
+import { ATLAS_2023_MEDIA_TYPE, JSON_MEDIA_TYPE } from './wire-format.js';
+import type { RouteDefinition } from './route.js';
+
+/**
+ * The OpenAPI 3.1 document of every route livelink serves, generated from the route table: the same
+ * schemas validate requests and describe them, so the two cannot drift. `npm run openapi` writes it to
+ * openapi.json; a test fails when the committed copy differs.
+ */
+
+/** Errors any authenticated route can answer: bad input, the digest challenge, access lists, throttling, faults. */
+const COMMON_ERRORS = [400, 401, 403, 404, 429, 500] as const;
+const BODY_ERRORS = [413, 415] as const;
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['detail', 'error', 'errorCode', 'parameters', 'reason'],
+  properties: {
+    detail: { type: 'string' },
+    error: { type: 'integer' },
+    errorCode: { type: 'string' },
+    parameters: { type: 'array', items: { type: 'string' } },
+    reason: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
+const ID_PATTERN = '^([a-f0-9]{24})$';
+
+export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    for (const path of route.paths) {
+      const openApiPath = path.replace(/:([A-Za-z]+)/g, '{$1}');
+      const operations = (paths[openApiPath] ??= {});
+      operations[route.method.toLowerCase()] = operationFor(route, path);
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'livelink',
+      version,
+      description:
+        'The Ops Manager live-migration organization link (source) and the Atlas link-token API (target). ' +
+        'Every /api/ route uses HTTP Digest authentication with a programmatic API key (public key as user name, private key as password).',
+    },
+    components: {
+      securitySchemes: { digest: { type: 'http', scheme: 'digest' } },
+      schemas: { ApiError: ERROR_SCHEMA },
+    },
+    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+function operationFor(route: RouteDefinition, path: string): Record<string, unknown> {
+  const isPublic = route.access.kind === 'public';
+  const successMediaType = path.startsWith('/api/atlas/v2/') ? ATLAS_2023_MEDIA_TYPE : JSON_MEDIA_TYPE;
+  const pathParameters = [...path.matchAll(/:([A-Za-z]+)/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: ID_PATTERN },
+  }));
+  const wireParameters = [
+    { name: 'pretty', in: 'query', required: false, schema: { type: 'boolean', default: false }, description: 'Pretty-print the response body.' },
+    { name: 'envelope', in: 'query', required: false, schema: { type: 'boolean', default: false }, description: 'Wrap the response body as {"content", "status"}.' },
+  ];
+  const responses: Record<string, unknown> = {};
+  const success = successStatus(route);
+  if (success === 204) {
+    responses['204'] = { description: 'No Content' };
+    // envelope=true turns a 204 into a 200 whose body carries the status.
+    responses['200'] = { description: 'No Content, enveloped', content: { [JSON_MEDIA_TYPE]: { schema: enveloped({ type: 'null' }) } } };
+  } else {
+    const schema = route.response === undefined ? {} : plain(route.response);
+    responses[String(success)] = { description: 'Success', content: { [successMediaType]: { schema: { oneOf: [schema, enveloped(schema)] } } } };
+  }
+  if (!isPublic) {
+    const statuses = new Set<number>([...COMMON_ERRORS, ...(route.body === undefined ? [] : BODY_ERRORS), ...(route.errors ?? [])]);
+    for (const status of [...statuses].sort((a, b) => a - b)) {
+      responses[String(status)] = {
+        description: `Error ${status}`,
+        content: { [JSON_MEDIA_TYPE]: { schema: { oneOf: [{ $ref: '#/components/schemas/ApiError' }, enveloped({ $ref: '#/components/schemas/ApiError' })] } } },
+      };
+    }
+  }
+  const operation: Record<string, unknown> = {
+    operationId: operationIdFor(route, path),
+    summary: route.summary,
+    tags: [tagFor(path)],
+    parameters: [...pathParameters, ...(isPublic ? [] : wireParameters)],
+    responses,
+  };
+  if (!isPublic) operation['security'] = [{ digest: [] }];
+  if (route.body !== undefined) {
+    operation['requestBody'] = { required: false, content: { [JSON_MEDIA_TYPE]: { schema: plain(route.body) } } };
+  }
+  return operation;
+}
+
+/** What the handler answers on success, read from the route's declared schema and method. */
+function successStatus(route: RouteDefinition): number {
+  if (route.method === 'DELETE') return 204;
+  if (route.method === 'POST') return 201;
+  return 200;
+}
+
+function enveloped(schema: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['content', 'status'],
+    properties: { content: schema, status: { type: 'integer' } },
+    additionalProperties: false,
+  };
+}
+
+/** One operationId per path: the route's name, with a suffix for each alias. */
+function operationIdFor(route: RouteDefinition, path: string): string {
+  const index = route.paths.indexOf(path);
+  if (index <= 0) return route.name;
+  const base = path.startsWith('/api/atlas/v2/') ? 'AtlasV2' : path.startsWith('/api/atlas/v1.0/') ? 'AtlasV1' : `Alias${index}`;
+  return `${route.name}${base}`;
+}
+
+function tagFor(path: string): string {
+  if (path.includes('/liveExport/')) return 'Live Migration Organization Link';
+  if (path.includes('/liveMigrations/')) return 'Cloud Migration Service';
+  if (path.startsWith('/api/')) return 'Organizations and Projects';
+  return 'Operations';
+}
+
+/** TypeBox schemas are JSON Schema (as OpenAPI 3.1 is) with symbol-keyed metadata, which JSON drops. */
+function plain(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+}
