@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -19,8 +20,13 @@ import { MemoryReplayGuard } from '../http/digest/replay-guard.js';
 import { buildOpenApiDocument } from '../http/openapi.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createHttpServer } from '../http/server.js';
-import { openSqlite, type OpenedDatabase } from '../persistence/database.js';
+import { openDatabase, type OpenedDatabase } from '../persistence/database.js';
+import { DatabaseReplayGuard } from '../persistence/database-replay-guard.js';
+import { Lease } from '../persistence/lease.js';
 import { readServiceVersion } from './service-version.js';
+
+/** A node that stops renewing the sync lease (it died) loses it after this long. */
+const SYNC_LEASE_TTL_MS = 5000;
 
 export interface LivelinkServices {
   organizations: OrganizationService;
@@ -31,6 +37,8 @@ export interface LivelinkServices {
 
 export interface Livelink {
   config: Config;
+  /** This process's id among the nodes sharing a database (the sync lease's holder name). */
+  nodeId: string;
   database: OpenedDatabase;
   services: LivelinkServices;
   logger: Logger;
@@ -65,7 +73,10 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const now = options.now ?? (() => new Date());
   const secrets = loadSecrets(config);
   const secretBox = new SecretBox([secrets.encryptionKey]);
-  const database = await openSqlite(join(config.dataDir, 'livelink.sqlite'));
+  const database = await openDatabase(
+    config.databaseUrl === undefined ? { sqliteFile: join(config.dataDir, 'livelink.sqlite') } : { postgresUrl: config.databaseUrl },
+  );
+  const nodeId = randomUUID();
 
   let baseUrl = `http://${config.host}:${config.port}`;
   const organizations = new OrganizationService(database, now);
@@ -78,7 +89,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     maxResponseBytes: 1024 * 1024,
   });
   const migrationLinks = new MigrationLinkService(database, organizations, target, secretBox, now);
-  const syncLoop = new SyncLoop(migrationLinks, config.syncIntervalSeconds * 1000, logger);
+  const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
+  const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
   const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks };
 
   const servesSource = config.role !== 'target';
@@ -113,6 +125,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
 
   return {
     config,
+    nodeId,
     database,
     services,
     logger,
@@ -122,7 +135,12 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         routes,
         authenticator: new DigestAuthenticator({
           nonces: new NonceMinter({ key: secrets.nonceKey, lifetimeMs: config.nonceLifetimeSeconds * 1000, now: () => now().getTime() }),
-          replayGuard: new MemoryReplayGuard({ now: () => now().getTime() }),
+          // One process on SQLite keeps replay records in memory (no write per request); nodes sharing
+          // PostgreSQL must see each other's, so there they live in the database.
+          replayGuard:
+            database.dialect === 'postgres'
+              ? new DatabaseReplayGuard(database.db, () => now().getTime())
+              : new MemoryReplayGuard({ now: () => now().getTime() }),
           lookupKey: async (publicKey) => (await apiKeys.findForAuthentication(publicKey))?.secrets,
         }),
         apiKeys,

@@ -18,6 +18,11 @@ export interface Config {
   /** --data, LIVELINK_DATA_DIR: the SQLite file and the generated local secrets. Default ./data. */
   dataDir: string;
   /**
+   * --database-url, LIVELINK_DATABASE_URL: a postgres:// URL to share one PostgreSQL among several
+   * nodes. Default: none, the embedded SQLite file in the data folder (one machine).
+   */
+  databaseUrl: string | undefined;
+  /**
    * --target-url, LIVELINK_TARGET_URL: where the source finds the target (Atlas) API. The link-token
    * carries no URL, as with Ops Manager, so a token can never point the source at another host.
    * Default: this process itself when it serves both roles.
@@ -87,6 +92,11 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     throw new ConfigError('--target-url is required with --role source: the source must know where the target API is');
   }
 
+  const databaseUrl = text('database-url', 'LIVELINK_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    throw new ConfigError('--database-url must be a postgres:// or postgresql:// URL');
+  }
+
   const logLevel = text('log-level', 'LIVELINK_LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
 
@@ -105,6 +115,7 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     host,
     port: integer(text('port', 'LIVELINK_PORT'), '--port', 8080, 0, 65535),
     dataDir: resolve(text('data', 'LIVELINK_DATA_DIR') ?? './data'),
+    databaseUrl,
     targetUrl: targetUrl?.replace(/\/$/, ''),
     syncIntervalSeconds: integer(text('sync-interval', 'LIVELINK_SYNC_INTERVAL'), '--sync-interval', 60, 1, 86_400),
     encryptionKey: env['LIVELINK_ENCRYPTION_KEY'] || undefined,

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import { migrationProvider } from './migrations.js';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrationProvider, type Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -17,11 +18,22 @@ export interface SqliteSettings {
 
 export interface OpenedDatabase {
   db: Db;
-  dialect: 'sqlite';
-  settings: SqliteSettings;
-  /** Runs `fn` in a write transaction: BEGIN IMMEDIATE on SQLite, so a read-then-write never fails with SQLITE_BUSY. */
+  dialect: Dialect;
+  /** SQLite only: the settings read back after opening. */
+  settings: SqliteSettings | undefined;
+  /**
+   * Runs `fn` in a write transaction. Write transactions never interleave, on one node or many: SQLite
+   * takes its write lock up front (BEGIN IMMEDIATE), PostgreSQL an advisory lock. So a transaction that
+   * reads and then writes (a claim, a counter) needs no retry loop and never loses an update.
+   */
   writeTransaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+export type DatabaseLocation = { sqliteFile: string } | { postgresUrl: string };
+
+export function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase> {
+  return 'postgresUrl' in location ? openPostgres(location.postgresUrl) : openSqlite(location.sqliteFile);
 }
 
 /**
@@ -41,7 +53,7 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     foreignKeys: Number(native.pragma('foreign_keys', { simple: true })),
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
-  await migrate(db);
+  await migrate(db, 'sqlite');
   return {
     db,
     dialect: 'sqlite',
@@ -51,8 +63,42 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
   };
 }
 
-async function migrate(db: Db): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+/**
+ * Opens PostgreSQL (any number of livelink nodes may share it) and migrates. int8 values come back as
+ * JavaScript numbers: every bigint livelink stores (sizes, epoch milliseconds) is far below 2^53.
+ */
+export async function openPostgres(url: string): Promise<OpenedDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Without a listener Node would crash.
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db, 'postgres');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    db,
+    dialect: 'postgres',
+    settings: undefined,
+    writeTransaction: (fn) =>
+      db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(${sql.raw(WRITE_LOCK_KEY)})`.execute(tx);
+        return fn(tx);
+      }),
+    close: () => db.destroy(),
+  };
+}
+
+/** The advisory-lock key of livelink's write transactions ("livelink" in ASCII, as a bigint). */
+const WRITE_LOCK_KEY = BigInt('0x6c6976656c696e6b').toString();
+
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+async function migrate(db: Db, dialect: Dialect): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed`, { cause: error });

@@ -1,11 +1,15 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
+export type Dialect = 'sqlite' | 'postgres';
+
 /**
- * Versioned schema migrations. Kysely's Migrator runs each one in a transaction and takes a lock, so a
- * crash mid-migration leaves the old schema and two nodes starting at once migrate only once.
+ * Versioned schema migrations, one list for both dialects (they differ only where SQL does: an
+ * auto-increment key). Kysely's Migrator runs each one in a transaction and takes a lock, so a crash
+ * mid-migration leaves the old schema and two nodes starting at once migrate only once.
  * Never edit a migration that has shipped: add the next one.
  */
-const migrations: Record<string, Migration> = {
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
   '0001-platform-and-links': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -100,7 +104,7 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('audit_events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
         .addColumn('org_id', 'text', (c) => c.notNull())
         .addColumn('event_type', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
@@ -109,8 +113,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_org').on('audit_events').columns(['org_id', 'id']).execute();
     },
   },
-};
+  '0002-cross-node-state': {
+    async up(db: Kysely<unknown>) {
+      // Each (nonce, nc) a digest client used, until its nonce expires: refuses a replay on any node.
+      await db.schema
+        .createTable('digest_replays')
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('nc', 'text', (c) => c.notNull())
+        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('digest_replays_pk', ['nonce', 'nc'])
+        .execute();
+      await db.schema.createIndex('digest_replays_expiry').on('digest_replays').column('expires_at_ms').execute();
+      // Named leases: work that must run on one node at a time (the sync loop).
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  };
+}
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve(migrations),
-};
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+}

@@ -16,6 +16,8 @@ export interface Database {
   link_tokens: LinkTokenRow;
   linked_sources: LinkedSourceRow;
   audit_events: AuditEventRow;
+  digest_replays: DigestReplayRow;
+  leases: LeaseRow;
 }
 
 export interface OrganizationRow {
@@ -117,4 +119,17 @@ export interface AuditEventRow {
   created_at: string;
   /** JSON object; never a secret. */
   details: string;
+}
+
+export interface DigestReplayRow {
+  nonce: string;
+  nc: string;
+  expires_at_ms: number | string;
+}
+
+export interface LeaseRow {
+  name: string;
+  holder: string;
+  /** PostgreSQL returns bigint as a string. */
+  expires_at_ms: number | string;
 }

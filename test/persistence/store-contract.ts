@@ -9,7 +9,9 @@ import type { ApiKey } from '../../src/features/api-keys/api-key.js';
 import { OrganizationKyselyStore } from '../../src/features/organizations/organization-kysely-store.js';
 import type { Deployment } from '../../src/features/organizations/organization.js';
 import type { OpenedDatabase } from '../../src/persistence/database.js';
+import { DatabaseReplayGuard } from '../../src/persistence/database-replay-guard.js';
 import { newObjectId } from '../../src/persistence/ids.js';
+import { Lease } from '../../src/persistence/lease.js';
 
 export type DatabaseFactory = () => Promise<OpenedDatabase & { dispose?: () => Promise<void> }>;
 
@@ -140,6 +142,52 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const store = new ApiKeyKyselyStore(database.db);
         await store.create(key(null, 'samesame'), 'sealed');
         await assert.rejects(store.create(key(null, 'samesame'), 'sealed'));
+      });
+    });
+
+    describe('leases', () => {
+      it('lets one holder at a time hold a lease, and another take it once it expired', async () => {
+        let now = 1_000_000;
+        const clock = () => now;
+        const first = new Lease(database.db, 'contract-lease', 'node-1', 5000, clock);
+        const second = new Lease(database.db, 'contract-lease', 'node-2', 5000, clock);
+        assert.equal(await first.acquire(), true);
+        assert.equal(await second.acquire(), false);
+        now += 4000;
+        assert.equal(await first.acquire(), true, 'the holder renews');
+        now += 4000;
+        assert.equal(await second.acquire(), false, 'renewed 4 s ago: still held');
+        now += 1001;
+        assert.equal(await second.acquire(), true, 'not renewed for 5 s: taken over');
+        assert.equal(await first.acquire(), false);
+        assert.equal(await second.currentHolder(), 'node-2');
+        await second.release();
+        assert.equal(await first.acquire(), true, 'released: free at once');
+      });
+    });
+
+    describe('the replay guard', () => {
+      it('accepts each (nonce, nc) once, across guards sharing the database', async () => {
+        const one = new DatabaseReplayGuard(database.db);
+        const two = new DatabaseReplayGuard(database.db);
+        const expires = Date.now() + 60_000;
+        assert.equal(await one.firstUse('n1', '00000001', expires), true);
+        assert.equal(await two.firstUse('n1', '00000001', expires), false);
+        assert.equal(await two.firstUse('n1', '00000002', expires), true);
+        assert.equal(await one.firstUse('n2', '00000001', expires), true);
+        const racing = await Promise.all(Array.from({ length: 10 }, () => one.firstUse('n3', '', expires)));
+        assert.equal(racing.filter(Boolean).length, 1);
+      });
+
+      it('forgets pairs whose nonce expired', async () => {
+        let now = Date.now();
+        const guard = new DatabaseReplayGuard(database.db, () => now, 0);
+        await guard.firstUse('old', '00000001', now + 10);
+        now += 1000;
+        await guard.firstUse('new', '00000001', now + 60_000);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const left = await database.db.selectFrom('digest_replays').select('nonce').where('nonce', 'in', ['old', 'new']).execute();
+        assert.deepEqual(left.map((r) => r.nonce), ['new']);
       });
     });
 

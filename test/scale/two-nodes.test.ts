@@ -1,0 +1,111 @@
+/**
+ * Two livelink nodes sharing one PostgreSQL: every guarantee holds across them.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startLivelink, type RunningLivelink } from '../support/livelink-fixture.js';
+import { freshPostgresDatabase, POSTGRES_SKIP_REASON, type FreshPostgres } from '../support/postgres.js';
+
+const linkPath = (orgId: string) => `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`;
+const tokensPath = (orgId: string) => `/api/atlas/v2/orgs/${orgId}/liveMigrations/linkTokens`;
+
+describe('two nodes on one PostgreSQL', { skip: POSTGRES_SKIP_REASON }, () => {
+  let database: FreshPostgres;
+  let a: RunningLivelink;
+  let b: RunningLivelink;
+  const env = {
+    LIVELINK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LIVELINK_NONCE_KEY: randomBytes(32).toString('base64'),
+  };
+
+  before(async () => {
+    database = await freshPostgresDatabase();
+    a = await startLivelink({ 'database-url': database.url, 'sync-interval': '1' }, env);
+    b = await startLivelink({ 'database-url': database.url, 'sync-interval': '1' }, env);
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+
+  it('runs the whole link flow with a client alternating between the nodes', async () => {
+    const atlas = await a.organizationWithKey('Atlas Org');
+    const ops = await b.organizationWithKey('Ops Org');
+    await a.livelink.services.organizations.createProject(ops.orgId, 'Project A');
+    const atlasOnB = b.client(atlas.publicKey, atlas.privateKey);
+    const opsOnA = a.client(ops.publicKey, ops.privateKey);
+
+    const created = await atlasOnB.request('POST', tokensPath(atlas.orgId), { accessListIps: [] });
+    assert.equal(created.status, 201);
+    const { linkToken } = created.json() as { linkToken: string };
+    assert.equal((await opsOnA.request('POST', linkPath(ops.orgId), { linkToken })).status, 201);
+    assert.equal((await ops.client.request('GET', `${linkPath(ops.orgId)}/status`)).text, '{"status":"SYNCED"}');
+    const projects = await atlas.client.request('GET', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/availableProjects`);
+    assert.deepEqual((projects.json() as { name: string }[]).map((p) => p.name), ['Project A']);
+    assert.equal((await opsOnA.request('DELETE', linkPath(ops.orgId))).status, 204);
+    assert.equal((await ops.client.request('GET', `${linkPath(ops.orgId)}/status`)).text, '{"status":"NOT_SYNCED"}');
+    assert.equal((await atlasOnB.request('DELETE', tokensPath(atlas.orgId))).status, 204);
+  });
+
+  it('accepts on one node a nonce issued by the other', async () => {
+    const org = await a.organizationWithKey('Nonce Org');
+    const challenge = await fetch(`${a.url}${linkPath(org.orgId)}/status`);
+    const nonce = /nonce="([^"]+)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1] as string;
+    const onB = b.client(org.publicKey, org.privateKey);
+    const path = `${linkPath(org.orgId)}/status`;
+    const response = await onB.send('GET', path, undefined, { authorization: onB.answer('GET', path, nonce) });
+    assert.equal(response.status, 200);
+  });
+
+  it('refuses on the other node an Authorization header already used on one', async () => {
+    const org = await a.organizationWithKey('Replay Org');
+    const path = `${linkPath(org.orgId)}/status`;
+    assert.equal((await org.client.request('GET', path)).status, 200);
+    const captured = org.client.sent.at(-1)?.authorization as string;
+    const replay = await b.client(org.publicKey, org.privateKey).send('GET', path, undefined, { authorization: captured });
+    assert.equal(replay.status, 401);
+  });
+
+  it('ends 50 concurrent POSTs for one organization spread over both nodes with exactly one link and no 5xx', async () => {
+    const atlas = await a.organizationWithKey('Race Atlas');
+    const ops = await a.organizationWithKey('Race Ops');
+    const { linkToken } = (await atlas.client.request('POST', tokensPath(atlas.orgId), {})).json() as { linkToken: string };
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).client(ops.publicKey, ops.privateKey).request('POST', linkPath(ops.orgId), { linkToken })),
+    ).then((responses) => responses.map((r) => r.status));
+    assert.ok(statuses.every((s) => s === 201 || s === 409), JSON.stringify(statuses));
+    assert.ok(statuses.includes(201));
+    const rows = await a.livelink.database.db.selectFrom('migration_links').selectAll().where('org_id', '=', ops.orgId).execute();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.state, 'LINKED');
+    const created = await a.livelink.database.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('org_id', '=', ops.orgId)
+      .where('event_type', '=', 'ORG_LINK_CREATED')
+      .execute();
+    assert.equal(created.length, 1);
+  });
+
+  it('lets exactly one node hold the sync lease, and the other take it over when it goes', async () => {
+    const holders = async (via: RunningLivelink = b) => {
+      const row = await via.livelink.database.db.selectFrom('leases').select('holder').where('name', '=', 'sync').executeTakeFirst();
+      return row?.holder;
+    };
+    const deadline = Date.now() + 10_000;
+    let holder = await holders();
+    while (holder === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      holder = await holders();
+    }
+    assert.ok(holder === a.livelink.nodeId || holder === b.livelink.nodeId, String(holder));
+    const [leaving, staying] = holder === a.livelink.nodeId ? [a, b] : [b, a];
+    await leaving.livelink.close();
+    while ((await holders(staying)) !== staying.livelink.nodeId && Date.now() < deadline + 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(await holders(staying), staying.livelink.nodeId);
+  });
+});
