@@ -14,6 +14,7 @@ import { SyncLoop } from '../features/migration-link/sync-loop.js';
 import { TargetClient } from '../features/migration-link/target-client.js';
 import { OrganizationService } from '../features/organizations/organization-service.js';
 import { organizationRoutes } from '../features/organizations/organization-routes.js';
+import { DEFAULT_THROTTLE_POLICY, MemoryAuthFailureThrottle } from '../http/auth-throttle.js';
 import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
 import { NonceMinter } from '../http/digest/nonce.js';
 import { MemoryReplayGuard } from '../http/digest/replay-guard.js';
@@ -21,6 +22,7 @@ import { buildOpenApiDocument } from '../http/openapi.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
 import { createHttpServer } from '../http/server.js';
 import { openDatabase, type OpenedDatabase } from '../persistence/database.js';
+import { DatabaseAuthFailureThrottle } from '../persistence/database-auth-throttle.js';
 import { DatabaseReplayGuard } from '../persistence/database-replay-guard.js';
 import { Lease } from '../persistence/lease.js';
 import { readServiceVersion } from './service-version.js';
@@ -142,6 +144,10 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
               ? new DatabaseReplayGuard(database.db, () => now().getTime())
               : new MemoryReplayGuard({ now: () => now().getTime() }),
           lookupKey: async (publicKey) => (await apiKeys.findForAuthentication(publicKey))?.secrets,
+          throttle:
+            database.dialect === 'postgres'
+              ? new DatabaseAuthFailureThrottle(database.db, DEFAULT_THROTTLE_POLICY, () => now().getTime())
+              : new MemoryAuthFailureThrottle(DEFAULT_THROTTLE_POLICY, () => now().getTime()),
         }),
         apiKeys,
         directory: organizations,

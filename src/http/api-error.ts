@@ -82,5 +82,13 @@ export const apiErrors = {
       [resource, String(limit), String(minutes)],
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
+  tooManyFailedAttempts: (retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      'RATE_LIMITED',
+      `Too many failed authentication attempts with this API key from this address. Try again in ${retryAfterSeconds} seconds.`,
+      [String(retryAfterSeconds)],
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
   unexpected: () => new ApiError(500, 'UNEXPECTED_ERROR', 'Unexpected error.'),
 } as const;

@@ -131,7 +131,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       method: request.method,
       target: request.url,
       authorization: request.headers.authorization,
+      address: request.livelink.clientIp,
     });
+    if (outcome.kind === 'throttled') {
+      request.log.warn({ event: 'authentication-throttled', publicKey: outcome.publicKey, ip: request.livelink.clientIp }, 'failed answers throttled');
+      throw apiErrors.tooManyFailedAttempts(outcome.retryAfterSeconds);
+    }
     if (outcome.kind !== 'authenticated') {
       if (outcome.reason !== 'missing') {
         request.log.info({ event: 'authentication-failed', reason: outcome.reason, ip: request.livelink.clientIp }, 'digest authentication failed');

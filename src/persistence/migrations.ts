@@ -124,6 +124,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         .addPrimaryKeyConstraint('digest_replays_pk', ['nonce', 'nc'])
         .execute();
       await db.schema.createIndex('digest_replays_expiry').on('digest_replays').column('expires_at_ms').execute();
+      // Failed digest answers per (public key, client address), for the throttle every node shares.
+      await db.schema
+        .createTable('auth_failures')
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('window_start_ms', 'bigint', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('blocked_until_ms', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('auth_failures_pk', ['public_key', 'address'])
+        .execute();
       // Named leases: work that must run on one node at a time (the sync loop).
       await db.schema
         .createTable('leases')

@@ -18,6 +18,7 @@ export interface Database {
   audit_events: AuditEventRow;
   digest_replays: DigestReplayRow;
   leases: LeaseRow;
+  auth_failures: AuthFailureRow;
 }
 
 export interface OrganizationRow {
@@ -132,4 +133,12 @@ export interface LeaseRow {
   holder: string;
   /** PostgreSQL returns bigint as a string. */
   expires_at_ms: number | string;
+}
+
+export interface AuthFailureRow {
+  public_key: string;
+  address: string;
+  window_start_ms: number;
+  failures: number;
+  blocked_until_ms: number;
 }

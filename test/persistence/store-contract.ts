@@ -9,6 +9,7 @@ import type { ApiKey } from '../../src/features/api-keys/api-key.js';
 import { OrganizationKyselyStore } from '../../src/features/organizations/organization-kysely-store.js';
 import type { Deployment } from '../../src/features/organizations/organization.js';
 import type { OpenedDatabase } from '../../src/persistence/database.js';
+import { DatabaseAuthFailureThrottle } from '../../src/persistence/database-auth-throttle.js';
 import { DatabaseReplayGuard } from '../../src/persistence/database-replay-guard.js';
 import { newObjectId } from '../../src/persistence/ids.js';
 import { Lease } from '../../src/persistence/lease.js';
@@ -188,6 +189,36 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await new Promise((resolve) => setTimeout(resolve, 50));
         const left = await database.db.selectFrom('digest_replays').select('nonce').where('nonce', 'in', ['old', 'new']).execute();
         assert.deepEqual(left.map((r) => r.nonce), ['new']);
+      });
+    });
+
+    describe('the failed-answer throttle', () => {
+      it('blocks a (public key, address) pair after 5 failures in a window, for the block time, and no other pair', async () => {
+        let now = 5_000_000;
+        const throttle = new DatabaseAuthFailureThrottle(database.db, { maxFailures: 5, windowMs: 60_000, blockMs: 300_000 }, () => now);
+        const other = new DatabaseAuthFailureThrottle(database.db, { maxFailures: 5, windowMs: 60_000, blockMs: 300_000 }, () => now);
+        for (let i = 0; i < 4; i += 1) {
+          await (i % 2 === 0 ? throttle : other).recordFailure('victimky', '203.0.113.9');
+        }
+        assert.equal(await throttle.retryAfterSeconds('victimky', '203.0.113.9'), 0);
+        await other.recordFailure('victimky', '203.0.113.9');
+        assert.equal(await throttle.retryAfterSeconds('victimky', '203.0.113.9'), 300);
+        assert.equal(await other.retryAfterSeconds('victimky', '198.51.100.1'), 0, 'the same key from another address');
+        assert.equal(await other.retryAfterSeconds('otherkey', '203.0.113.9'), 0, 'another key from the same address');
+        now += 299_500;
+        assert.equal(await throttle.retryAfterSeconds('victimky', '203.0.113.9'), 1);
+        now += 1000;
+        assert.equal(await throttle.retryAfterSeconds('victimky', '203.0.113.9'), 0);
+      });
+
+      it('starts a new window once the old one is over', async () => {
+        let now = 9_000_000;
+        const throttle = new DatabaseAuthFailureThrottle(database.db, { maxFailures: 3, windowMs: 60_000, blockMs: 1000 }, () => now);
+        await throttle.recordFailure('windowky', '192.0.2.1');
+        await throttle.recordFailure('windowky', '192.0.2.1');
+        now += 61_000;
+        await throttle.recordFailure('windowky', '192.0.2.1');
+        assert.equal(await throttle.retryAfterSeconds('windowky', '192.0.2.1'), 0);
       });
     });
 

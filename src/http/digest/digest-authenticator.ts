@@ -10,7 +10,7 @@
 
 import { randomBytes } from 'node:crypto';
 
-import { parseDigestAuthorization } from './authorization-header.js';
+import { parseDigestAuthorization, type DigestCredentials } from './authorization-header.js';
 import { DIGEST_REALM, digestChallenge } from './challenge.js';
 import { baseAlgorithm, expectedResponse, safeEqualHex, uriMatchesRequest } from './digest-response.js';
 import type { NonceMinter } from './nonce.js';
@@ -31,7 +31,23 @@ export type DigestOutcome =
       kind: 'challenge';
       stale: boolean;
       reason: 'missing' | 'malformed' | 'unknown-nonce' | 'bad-response' | 'replay' | 'expired' | 'wrong-realm' | 'wrong-uri';
-    };
+    }
+  /** Too many failed answers lately from this (public key, address): not even checked. */
+  | { kind: 'throttled'; publicKey: string; retryAfterSeconds: number };
+
+/**
+ * Counts failed answers per (public key, client address), as D-21 asks: throttling the pair, never the
+ * key alone, so nobody can lock a victim's automation out by sending bad answers with its public key
+ * (public keys are not secret).
+ */
+export interface AuthFailureThrottle {
+  /** Seconds until the pair may try again; 0 when it may now. */
+  retryAfterSeconds(publicKey: string, address: string): Promise<number>;
+  recordFailure(publicKey: string, address: string): Promise<void>;
+}
+
+/** Failures that say "someone tried credentials that do not work"; not an expired nonce or a first request. */
+const COUNTED_FAILURES: ReadonlySet<string> = new Set(['unknown-nonce', 'bad-response', 'replay', 'wrong-realm', 'wrong-uri']);
 
 type Challenge = Extract<DigestOutcome, { kind: 'challenge' }>;
 
@@ -51,10 +67,13 @@ export class DigestAuthenticator {
     'SHA-256': randomBytes(32).toString('hex'),
   };
 
-  constructor(options: { nonces: NonceMinter; replayGuard: ReplayGuard; lookupKey: DigestKeyLookup }) {
+  readonly #throttle: AuthFailureThrottle | undefined;
+
+  constructor(options: { nonces: NonceMinter; replayGuard: ReplayGuard; lookupKey: DigestKeyLookup; throttle?: AuthFailureThrottle }) {
     this.#nonces = options.nonces;
     this.#replayGuard = options.replayGuard;
     this.#lookupKey = options.lookupKey;
+    this.#throttle = options.throttle;
   }
 
   /**
@@ -62,13 +81,27 @@ export class DigestAuthenticator {
    * or the replay guard (storage failures) propagate: turning them into a 401
    * would make clients report wrong credentials during an outage.
    */
-  async authenticate(request: { method: string; target: string; authorization: string | undefined }): Promise<DigestOutcome> {
+  async authenticate(request: { method: string; target: string; authorization: string | undefined; address?: string }): Promise<DigestOutcome> {
     // No header is the normal first request of every client: not a failure.
     if (request.authorization === undefined || request.authorization === '') return challengeOutcome('missing');
 
     const credentials = parseDigestAuthorization(request.authorization);
     if (credentials === null) return challengeOutcome('malformed');
 
+    const throttle = this.#throttle;
+    const address = request.address ?? '';
+    if (throttle !== undefined) {
+      const retryAfterSeconds = await throttle.retryAfterSeconds(credentials.username, address);
+      if (retryAfterSeconds > 0) return { kind: 'throttled', publicKey: credentials.username, retryAfterSeconds };
+    }
+    const outcome = await this.#verify(credentials, request);
+    if (throttle !== undefined && outcome.kind === 'challenge' && COUNTED_FAILURES.has(outcome.reason)) {
+      await throttle.recordFailure(credentials.username, address);
+    }
+    return outcome;
+  }
+
+  async #verify(credentials: DigestCredentials, request: { method: string; target: string }): Promise<DigestOutcome> {
     // Realm is part of HA1, so a wrong one could never verify anyway; failing
     // early costs no lookup and says nothing about the key.
     if (credentials.realm !== DIGEST_REALM) return challengeOutcome('wrong-realm');
