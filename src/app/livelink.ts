@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { loadSecrets } from '../config/local-secrets.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import { auditRoutes } from '../features/audit/audit-routes.js';
 import { ApiKeyService } from '../features/api-keys/api-key-service.js';
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
 import { linkTokenRoutes } from '../features/link-tokens/link-token-routes.js';
@@ -115,6 +116,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       handle: async () => ({ status: 200, body: openApiDocument() }),
     }),
     ...organizationRoutes(organizations),
+    ...auditRoutes(database.db),
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
   ];

@@ -279,6 +279,20 @@ describe('linking a source organization with a target organization', () => {
     assert.equal((bad.json() as { detail: string }).detail, 'Invalid attribute accessList specified: "300.1.1.1" is not an IP address or CIDR block.');
   });
 
+  it('records every change as an event, readable and never writable through the API', async () => {
+    const events = async (owner: OrgWithKey) => {
+      const response = await owner.client.request('GET', `/api/public/v1.0/orgs/${owner.orgId}/events?itemsPerPage=500`);
+      assert.equal(response.status, 200);
+      return new Set((response.json() as { results: { eventTypeName: string }[] }).results.map((e) => e.eventTypeName));
+    };
+    assert.deepEqual([...(await events(opsManager))].sort(), ['API_KEY_CREATED', 'ORG_LINK_CREATED', 'ORG_LINK_DELETED', 'ORG_LINK_FAILED']);
+    assert.deepEqual([...(await events(atlas))].sort(), ['API_KEY_CREATED', 'API_KEY_DELETED', 'LINK_TOKEN_ISSUED', 'LINK_TOKEN_REVOKED']);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      const response = await opsManager.client.request(method, `/api/public/v1.0/orgs/${opsManager.orgId}/events`, method === 'DELETE' ? undefined : {});
+      assert.equal(response.status, 404, method);
+    }
+  });
+
   it('does not let a link-token key call anything but the inventory endpoint', async () => {
     const token = await createToken(atlas);
     const { publicApiKey, privateApiKey } = JSON.parse(Buffer.from(token, 'base64').toString()) as Record<string, string>;

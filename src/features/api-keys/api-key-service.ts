@@ -6,6 +6,7 @@ import { ha1Hex } from '../../http/digest/digest-response.js';
 import type { Db, OpenedDatabase } from '../../persistence/database.js';
 import { newObjectId } from '../../persistence/ids.js';
 import { apiErrors } from '../../http/api-error.js';
+import { recordAuditEvent } from '../audit/audit.js';
 import { canonicalAccessListEntry } from './access-list.js';
 import type { ApiKey, Role } from './api-key.js';
 import { ApiKeyKyselyStore } from './api-key-kysely-store.js';
@@ -70,6 +71,9 @@ export class ApiKeyService {
       'SHA-256': ha1Hex('SHA-256', apiKey.publicKey, DIGEST_REALM, privateKey),
     };
     await this.storeOn(tx).create(apiKey, this.secretBox.seal(JSON.stringify(secrets), bindingOf(apiKey)));
+    if (apiKey.orgId !== null) {
+      await recordAuditEvent(tx, apiKey.orgId, 'API_KEY_CREATED', { publicKey: apiKey.publicKey, roles: apiKey.roles.join(',') }, new Date(this.now()));
+    }
     return { apiKey, privateKey };
   }
 
@@ -80,7 +84,10 @@ export class ApiKeyService {
   async deleteIn(tx: Db, id: string): Promise<boolean> {
     const key = await this.storeOn(tx).get(id);
     const deleted = await this.storeOn(tx).delete(id);
-    if (key !== undefined) this.#lookupCache.delete(key.publicKey);
+    if (key !== undefined) {
+      this.#lookupCache.delete(key.publicKey);
+      if (deleted && key.orgId !== null) await recordAuditEvent(tx, key.orgId, 'API_KEY_DELETED', { publicKey: key.publicKey }, new Date(this.now()));
+    }
     return deleted;
   }
 
