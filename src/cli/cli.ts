@@ -1,0 +1,141 @@
+import { ConfigError } from '../config/config.js';
+import { ApiError } from '../http/api-error.js';
+import { CommandError, UsageError, type CliIo, type Command } from './command.js';
+import { apikeyCommands } from './commands/apikey.js';
+import { deploymentCommands } from './commands/deployment.js';
+import { initCommand } from './commands/init.js';
+import { migrationHostCommands } from './commands/migration-host.js';
+import { orgCommands } from './commands/org.js';
+import { projectCommands } from './commands/project.js';
+import { serveCommand } from './commands/serve.js';
+import { startCommand } from './commands/start.js';
+import { parseFlags, wantsHelp } from './flags.js';
+
+export type { CliIo } from './command.js';
+
+/** Every command, in the order the root usage lists them. */
+export const commands: readonly Command[] = [
+  startCommand,
+  serveCommand,
+  initCommand,
+  ...orgCommands,
+  ...projectCommands,
+  ...deploymentCommands,
+  ...migrationHostCommands,
+  ...apikeyCommands,
+];
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Runs one command line and returns the exit code: 0 success, 1 failure at run time, 2 usage error.
+ * Writes only to `io`, never calls process.exit, so it runs in-process in tests. `serve` and `start`
+ * resolve only once the server has stopped.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const first = argv[0];
+  if (first === undefined) {
+    io.stderr.write(rootUsage());
+    return 2;
+  }
+  if (first === '--help' || first === '-h') {
+    io.stdout.write(rootUsage());
+    return 0;
+  }
+  // `livelink help org create` is `livelink org create --help`.
+  if (first === 'help') return argv.length === 1 ? runCli(['--help'], io) : runCli([...argv.slice(1), '--help'], io);
+
+  const command = findCommand(argv);
+  if (command === undefined) return unknownCommand(argv, io);
+  const rest = argv.slice(command.path.length);
+  if (wantsHelp(rest)) {
+    io.stdout.write(command.usage);
+    return 0;
+  }
+  try {
+    const values = parseFlags(rest, { ...command.options, ...HELP_OPTION });
+    return await command.run({ values }, io);
+  } catch (error) {
+    return report(error, command, io);
+  }
+}
+
+function findCommand(argv: readonly string[]): Command | undefined {
+  return [...commands]
+    .sort((a, b) => b.path.length - a.path.length)
+    .find((command) => command.path.every((word, i) => argv[i] === word));
+}
+
+/** A group word without a known subcommand gets the group's list; anything else, the root usage. */
+function unknownCommand(argv: readonly string[], io: CliIo): number {
+  const [group = '', sub] = argv;
+  const members = commands.filter((command) => command.path.length > 1 && command.path[0] === group);
+  if (members.length > 0 && (sub === undefined || sub.startsWith('-'))) {
+    if (wantsHelp(argv.slice(1))) {
+      io.stdout.write(groupUsage(group, members));
+      return 0;
+    }
+    const names = members.map((command) => command.path.slice(1).join(' ')).join(', ');
+    io.stderr.write(`livelink: ${group} needs a subcommand: ${names} (see livelink ${group} --help)\n`);
+    return 2;
+  }
+  const words = members.length > 0 ? `${group} ${sub ?? ''}` : group;
+  if (group.startsWith('-')) io.stderr.write(`livelink: expected a command before ${group} (see livelink --help)\n`);
+  else io.stderr.write(`livelink: unknown command ${JSON.stringify(words)} (see livelink --help)\n`);
+  return 2;
+}
+
+/** One line on stderr and the exit code for what a command threw. */
+function report(error: unknown, command: Command, io: CliIo): number {
+  const name = `livelink ${command.path.join(' ')}`;
+  if (error instanceof UsageError) {
+    io.stderr.write(`${name}: ${error.message} (see ${name} --help)\n`);
+    return 2;
+  }
+  if (error instanceof ConfigError) {
+    io.stderr.write(`${name}: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof ApiError) {
+    io.stderr.write(`${name}: ${error.detail}\n`);
+    return 1;
+  }
+  if (error instanceof CommandError) {
+    io.stderr.write(`${name}: ${error.message}\n`);
+    return 1;
+  }
+  io.stderr.write(`${name}: ${describe(error)}\n`);
+  return 1;
+}
+
+/** An unexpected error's message, with its cause's (a failed migration names the SQLite error there). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
+function commandList(list: readonly Command[]): string {
+  const width = Math.max(...list.map((command) => command.path.join(' ').length)) + 2;
+  return list.map((command) => `  ${command.path.join(' ').padEnd(width)}${command.summary}`).join('\n');
+}
+
+function rootUsage(): string {
+  return [
+    'Usage: livelink <command> [options]',
+    '',
+    "livelink imitates MongoDB Ops Manager's live-migration link API (the source) and Atlas's link-token API",
+    '(the target). `npm start` runs `livelink start`: a demo pair on http://127.0.0.1:8080.',
+    '',
+    'Commands:',
+    commandList(commands),
+    '',
+    'Every command takes --data DIR (or LIVELINK_DATA_DIR; default ./data) and --help; commands that print',
+    'data take --json. Exit codes: 0 done, 1 failed, 2 wrong command line.',
+    'Run `livelink <command> --help` for its options.',
+    '',
+  ].join('\n');
+}
+
+function groupUsage(group: string, members: readonly Command[]): string {
+  return [`Usage: livelink ${group} <subcommand> [options]`, '', 'Subcommands:', commandList(members), '', `Run \`livelink ${group} <subcommand> --help\` for its options.`, ''].join('\n');
+}

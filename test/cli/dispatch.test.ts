@@ -1,0 +1,81 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { commands } from '../../src/cli/cli.js';
+import { cli } from './helpers.js';
+
+describe('livelink command dispatch', () => {
+  it('prints the root usage, listing every command, on --help, -h and help', async () => {
+    for (const argv of [['--help'], ['-h'], ['help']]) {
+      const result = await cli(argv);
+      assert.equal(result.code, 0);
+      assert.equal(result.stderr, '');
+      assert.ok(result.stdout.startsWith('Usage: livelink <command> [options]\n'), result.stdout);
+      for (const command of commands) {
+        assert.match(result.stdout, new RegExp(`\\n  ${command.path.join(' ')} +${escape(command.summary)}\\n`));
+      }
+    }
+  });
+
+  it('prints the root usage on stderr and exits 2 without a command', async () => {
+    const result = await cli([]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.ok(result.stderr.startsWith('Usage: livelink <command> [options]\n'));
+  });
+
+  it("prints each command's usage on --help and through help, exit 0", async () => {
+    assert.equal(commands.length, 17);
+    for (const command of commands) {
+      assert.ok(command.usage.startsWith(`Usage: livelink ${command.path.join(' ')}`), command.usage);
+      assert.match(command.usage, /\n {2}--data DIR +data folder/);
+      for (const argv of [[...command.path, '--help'], ['help', ...command.path], [...command.path, '--bogus', '-h']]) {
+        const result = await cli(argv);
+        assert.deepEqual(result, { code: 0, stdout: command.usage, stderr: '' }, argv.join(' '));
+      }
+    }
+  });
+
+  it('lists the subcommands of a group on --help', async () => {
+    const result = await cli(['apikey', '--help']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /^Usage: livelink apikey <subcommand> \[options\]\n\nSubcommands:\n {2}apikey create +.+\n {2}apikey list +.+\n {2}apikey set-access-list +.+\n\n/);
+  });
+
+  it('exits 2 naming an unknown command', async () => {
+    assert.deepEqual(await cli(['frobnicate']), { code: 2, stdout: '', stderr: 'livelink: unknown command "frobnicate" (see livelink --help)\n' });
+    assert.deepEqual(await cli(['org', 'delete', '--org', 'x']), {
+      code: 2,
+      stdout: '',
+      stderr: 'livelink: unknown command "org delete" (see livelink --help)\n',
+    });
+    assert.deepEqual(await cli(['--json']), { code: 2, stdout: '', stderr: 'livelink: expected a command before --json (see livelink --help)\n' });
+  });
+
+  it('exits 2 when a group has no subcommand', async () => {
+    assert.deepEqual(await cli(['org']), {
+      code: 2,
+      stdout: '',
+      stderr: 'livelink: org needs a subcommand: create, list, set-require-access-list (see livelink org --help)\n',
+    });
+  });
+
+  it('exits 2 naming an unknown flag, a missing value, a value on a switch and a stray argument', async () => {
+    const cases: [string[], string][] = [
+      [['org', 'list', '--bogus'], 'livelink org list: unknown option --bogus (see livelink org list --help)\n'],
+      [['org', 'list', '-x'], 'livelink org list: unknown option -x (see livelink org list --help)\n'],
+      [['org', 'create', '--name'], 'livelink org create: --name needs a value (see livelink org create --help)\n'],
+      [['org', 'create', '--name', '--json'], 'livelink org create: --name needs a value (see livelink org create --help)\n'],
+      [['org', 'list', '--json=yes'], 'livelink org list: --json takes no value (see livelink org list --help)\n'],
+      [['org', 'list', 'extra'], 'livelink org list: unexpected argument "extra" (see livelink org list --help)\n'],
+      [['org', 'set-require-access-list', '--org', 'abc', '--on'], 'livelink org set-require-access-list: --org must be an id of 24 hex digits (got "abc") (see livelink org set-require-access-list --help)\n'],
+    ];
+    for (const [argv, stderr] of cases) {
+      assert.deepEqual(await cli(argv), { code: 2, stdout: '', stderr }, argv.join(' '));
+    }
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
