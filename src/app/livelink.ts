@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import { loadSecrets } from '../config/local-secrets.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { auditRoutes } from '../features/audit/audit-routes.js';
@@ -57,6 +58,14 @@ export interface Livelink {
   close(): Promise<void>;
 }
 
+function readConfigFile(file: string, option: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new ConfigError(`${option}: cannot read ${file}`);
+  }
+}
+
 export interface LivelinkOptions {
   logger?: Logger;
   now?: () => Date;
@@ -81,7 +90,10 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   );
   const nodeId = randomUUID();
 
-  let baseUrl = `http://${config.host}:${config.port}`;
+  const tls = config.tls === undefined ? undefined : { key: readConfigFile(config.tls.keyFile, '--tls-key'), cert: readConfigFile(config.tls.certFile, '--tls-cert') };
+  const targetCa = config.targetCaFile === undefined ? undefined : readConfigFile(config.targetCaFile, '--target-ca');
+  const scheme = tls === undefined ? 'http' : 'https';
+  let baseUrl = `${scheme}://${config.host}:${config.port}`;
   const organizations = new OrganizationService(database, now);
   const apiKeys = new ApiKeyService(database, secretBox, () => now().getTime());
   const linkTokens = new LinkTokenService(database, apiKeys, now);
@@ -90,6 +102,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     connectTimeoutMs: 5000,
     totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
     maxResponseBytes: 1024 * 1024,
+    extraCa: targetCa,
   });
   const migrationLinks = new MigrationLinkService(database, organizations, target, secretBox, now);
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
@@ -158,11 +171,12 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         trustedProxies: config.trustedProxies,
         bodyLimitBytes: config.bodyLimitBytes,
         logRequests: config.logRequests,
+        ...(tls === undefined ? {} : { tls }),
       });
       const address = await server.listen({ host: config.host, port: config.port });
       const port = server.server.address();
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      baseUrl = typeof port === 'object' && port !== null ? `http://${host}:${port.port}` : address;
+      baseUrl = typeof port === 'object' && port !== null ? `${scheme}://${host}:${port.port}` : address;
       if (servesSource) syncLoop.start();
       return baseUrl;
     },

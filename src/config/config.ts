@@ -46,6 +46,15 @@ export interface Config {
   bodyLimitBytes: number;
   /** LIVELINK_OUTBOUND_TIMEOUT: total seconds for one call to the target. Default 15. */
   outboundTimeoutSeconds: number;
+  /** --tls-cert and --tls-key, LIVELINK_TLS_CERT and LIVELINK_TLS_KEY: PEM files; with both, livelink serves HTTPS (TLS 1.2+). */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** --target-ca, LIVELINK_TARGET_CA: a PEM CA bundle trusted for the target's certificate besides the system's. */
+  targetCaFile: string | undefined;
+  /**
+   * --insecure-http, LIVELINK_INSECURE_HTTP=true: allow plain HTTP on an address other than loopback.
+   * Without it livelink refuses, since digest over plain HTTP exposes every request to the network.
+   */
+  insecureHttp: boolean;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +118,17 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     return canonical;
   });
 
+  const certFile = text('tls-cert', 'LIVELINK_TLS_CERT');
+  const keyFile = text('tls-key', 'LIVELINK_TLS_KEY');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  const insecureFlag = flags['insecure-http'];
+  const insecureHttp = insecureFlag === true || insecureFlag === 'true' || env['LIVELINK_INSECURE_HTTP'] === 'true';
+  if (certFile === undefined && !insecureHttp && !isLoopback(host)) {
+    throw new ConfigError(
+      `--host ${host} is not a loopback address: serve it with --tls-cert and --tls-key, or pass --insecure-http to accept plain HTTP on the network`,
+    );
+  }
+
   const logRequestsFlag = flags['log-requests'];
   return {
     role,
@@ -126,7 +146,14 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     nonceLifetimeSeconds: integer(env['LIVELINK_NONCE_LIFETIME'], 'LIVELINK_NONCE_LIFETIME', 300, 5, 86_400),
     bodyLimitBytes: integer(env['LIVELINK_BODY_LIMIT'], 'LIVELINK_BODY_LIMIT', 65_536, 1024, 16 * 1024 * 1024),
     outboundTimeoutSeconds: integer(env['LIVELINK_OUTBOUND_TIMEOUT'], 'LIVELINK_OUTBOUND_TIMEOUT', 15, 1, 600),
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
+    targetCaFile: text('target-ca', 'LIVELINK_TARGET_CA'),
+    insecureHttp,
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

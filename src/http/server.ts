@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { accessListAllows } from '../features/api-keys/access-list.js';
@@ -34,6 +36,8 @@ export interface HttpServerOptions {
   trustedProxies: readonly string[];
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** PEM key and certificate: serve HTTPS, TLS 1.2 and later only. */
+  tls?: { key: Buffer; cert: Buffer };
   /** Registers routes outside the Public API (web pages), inside the same server and error handling. */
   extend?: (app: FastifyInstance) => Promise<void>;
 }
@@ -70,6 +74,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     genReqId: () => randomUUID(),
+    ...(options.tls === undefined ? {} : { serverFactory: httpsServerFactory(options.tls) }),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
@@ -230,6 +235,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
     return send(reply, apiError.status, errorBody(apiError), 'json', readWireFlags(request.query as Record<string, unknown> | undefined));
   }
+}
+
+/** An HTTPS server for Fastify, refusing TLS before 1.2, with the timeouts Fastify sets on its own servers. */
+function httpsServerFactory(tls: { key: Buffer; cert: Buffer }) {
+  return (handler: (request: IncomingMessage, response: ServerResponse) => void): Server => {
+    const server = createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler);
+    server.requestTimeout = 30_000;
+    server.keepAliveTimeout = 65_000;
+    server.setTimeout(60_000);
+    return server as unknown as Server;
+  };
 }
 
 /**

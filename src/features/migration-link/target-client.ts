@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
 import type { SourceInventory } from '../link-tokens/available-project.js';
@@ -19,6 +20,8 @@ export interface TargetClientOptions {
   connectTimeoutMs: number;
   totalTimeoutMs: number;
   maxResponseBytes: number;
+  /** PEM CA certificates trusted for the target besides the system's (a private CA); verification stays on. */
+  extraCa?: Buffer | undefined;
 }
 
 /**
@@ -30,7 +33,13 @@ export class TargetClient {
   readonly #agent: Agent;
 
   constructor(private readonly options: TargetClientOptions) {
-    this.#agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, connections: 16 });
+    this.#agent = new Agent({
+      connect: {
+        timeout: options.connectTimeoutMs,
+        ...(options.extraCa === undefined ? {} : { ca: [...rootCertificates, options.extraCa.toString('utf8')] }),
+      },
+      connections: 16,
+    });
   }
 
   get baseUrl(): string {

@@ -76,14 +76,20 @@ export class OrganizationService {
     try {
       await this.write((store) => store.createDeployment(created));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A deployment named ${deployment.name} already exists in this project.`, [deployment.name]);
+      if (isUniqueViolation(error)) throw duplicateDeployment(deployment.name);
       throw error;
     }
     return created;
   }
 
   async updateDeployment(id: string, changes: Partial<Omit<NewDeployment, 'projectId'>>): Promise<Deployment> {
-    const updated = await this.write((store) => store.updateDeployment(id, changes));
+    let updated: Deployment | undefined;
+    try {
+      updated = await this.write((store) => store.updateDeployment(id, changes));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw duplicateDeployment(changes.name ?? '');
+      throw error;
+    }
     if (updated === undefined) throw new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster with ID ${id} exists.`, [id]);
     return updated;
   }
@@ -113,6 +119,10 @@ export class OrganizationService {
   inventory(orgId: string): ReturnType<OrganizationStore['inventory']> {
     return this.#store.inventory(orgId);
   }
+}
+
+function duplicateDeployment(name: string): ApiError {
+  return new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A deployment named ${name} already exists in this project.`, [name]);
 }
 
 function checkName(name: string, attribute: string): string {
