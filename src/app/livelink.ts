@@ -29,6 +29,15 @@ import { DatabaseReplayGuard } from '../persistence/database-replay-guard.js';
 import { Lease } from '../persistence/lease.js';
 import { readServiceVersion } from './service-version.js';
 
+/**
+ * Belt and braces: nothing livelink logs carries a secret, but should a request's headers or a body
+ * ever be logged, these paths are masked.
+ */
+export const LOG_REDACTIONS = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', '*.privateKey', '*.linkToken', '*.privateApiKey', '*.password'],
+  censor: '[redacted]',
+};
+
 /** A node that stops renewing the sync lease (it died) loses it after this long. */
 const SYNC_LEASE_TTL_MS = 5000;
 
@@ -76,12 +85,7 @@ export interface LivelinkOptions {
  * CLI and the tests all enter here, so there is one way the parts are wired.
  */
 export async function createLivelink(config: Config, options: LivelinkOptions = {}): Promise<Livelink> {
-  const logger =
-    options.logger ??
-    pino({
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', '*.privateKey', '*.linkToken', '*.privateApiKey'], censor: '[redacted]' },
-    });
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACTIONS });
   const now = options.now ?? (() => new Date());
   const secrets = loadSecrets(config);
   const secretBox = new SecretBox([secrets.encryptionKey]);

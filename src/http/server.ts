@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { accessListAllows } from '../features/api-keys/access-list.js';
-import { isGlobalRole, keyMeetsRequirement, type ApiKey } from '../features/api-keys/api-key.js';
+import { keyMeetsRequirement, type ApiKey } from '../features/api-keys/api-key.js';
 import type { ApiKeyService } from '../features/api-keys/api-key-service.js';
 import type { Organization, Project } from '../features/organizations/organization.js';
 import { isObjectId } from '../persistence/ids.js';
@@ -165,15 +165,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   /**
    * A key without the role, a key of another organization and an organization that does not exist all
-   * get the same 401, so a key cannot probe which organizations exist. Only a global key, which may see
-   * every organization, is told ORG_NOT_FOUND.
+   * get the same 401, so a key cannot probe which organizations exist. Only a global key the route
+   * admits, which may see every organization, is told ORG_NOT_FOUND.
    */
   async function authorize(request: FastifyRequest, access: RouteAccess): Promise<void> {
     const key = request.livelink.apiKey;
     if (access.kind === 'public' || access.kind === 'authenticated') return;
     if (key === undefined) throw apiErrors.userUnauthorized();
     const params = request.params as Record<string, string | undefined>;
-    const isGlobal = key.roles.some(isGlobalRole);
+    // Only a global key whose role the route admits may learn that an organization or project is missing.
+    const globallyAdmitted = keyMeetsRequirement(key, access.role, undefined);
     switch (access.kind) {
       case 'global':
         if (!keyMeetsRequirement(key, access.role, undefined)) throw apiErrors.userUnauthorized();
@@ -182,7 +183,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         const orgId = params['orgId'] ?? '';
         if (!isObjectId(orgId)) throw apiErrors.invalidOrgId(orgId);
         const organization = await options.directory.getOrganization(orgId);
-        if (organization === undefined) throw isGlobal ? apiErrors.orgNotFound(orgId) : apiErrors.userUnauthorized();
+        if (organization === undefined) throw globallyAdmitted ? apiErrors.orgNotFound(orgId) : apiErrors.userUnauthorized();
         if (!keyMeetsRequirement(key, access.role, orgId)) throw apiErrors.userUnauthorized();
         request.livelink.organization = organization;
         return;
@@ -191,7 +192,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         const groupId = params['groupId'] ?? '';
         if (!isObjectId(groupId)) throw apiErrors.invalidGroupId(groupId);
         const project = await options.directory.getProject(groupId);
-        if (project === undefined) throw isGlobal ? apiErrors.groupNotFound(groupId) : apiErrors.userUnauthorized();
+        if (project === undefined) throw globallyAdmitted ? apiErrors.groupNotFound(groupId) : apiErrors.userUnauthorized();
         if (!keyMeetsRequirement(key, access.role, project.orgId)) throw apiErrors.userUnauthorized();
         request.livelink.project = project;
         request.livelink.organization = await options.directory.getOrganization(project.orgId);

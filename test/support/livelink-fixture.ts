@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createLivelink, type Livelink } from '../../src/app/livelink.js';
+import { createLivelink, LOG_REDACTIONS, type Livelink } from '../../src/app/livelink.js';
 import type { Role } from '../../src/features/api-keys/api-key.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DigestTestClient, type DigestClientOptions } from './digest-client.js';
@@ -28,10 +28,20 @@ export interface OrgWithKey {
   client: DigestTestClient;
 }
 
-export async function startLivelink(flags: Record<string, string> = {}, env: Record<string, string> = {}): Promise<RunningLivelink> {
+export interface FixtureOptions {
+  /** Collects every log line (at trace level) instead of discarding them. */
+  logLines?: string[];
+}
+
+export async function startLivelink(flags: Record<string, string> = {}, env: Record<string, string> = {}, options: FixtureOptions = {}): Promise<RunningLivelink> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livelink-test-'));
   const config = loadConfig({ flags: { port: '0', data: dataDir, ...flags }, env });
-  const livelink = await createLivelink(config, { logger: pino({ level: process.env['LIVELINK_TEST_LOG'] ?? 'silent' }) });
+  const sink = options.logLines;
+  const logger =
+    sink === undefined
+      ? pino({ level: process.env['LIVELINK_TEST_LOG'] ?? 'silent' })
+      : pino({ level: 'trace', redact: LOG_REDACTIONS }, { write: (line: string) => void sink.push(line) });
+  const livelink = await createLivelink(config, { logger });
   const url = await livelink.listen();
   const client = (publicKey: string, privateKey: string, options?: DigestClientOptions) => new DigestTestClient(url, publicKey, privateKey, options);
   return {
