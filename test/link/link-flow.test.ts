@@ -386,3 +386,42 @@ describe('a target that cannot be reached, is slow or answers garbage', () => {
     }
   });
 });
+
+describe('a claim left by a request that died (R-07)', () => {
+  it('is taken over by the next POST once stale, and reconciled by the sync loop', async () => {
+    const target = await startLivelink({ role: 'target' });
+    const source = await startLivelink({ role: 'source', 'target-url': target.url });
+    try {
+      const atlas = await target.organizationWithKey('Atlas Org');
+      const ops = await source.organizationWithKey('Ops Org');
+      const other = await source.organizationWithKey('Other Ops Org');
+      const linkToken = await createToken(atlas);
+      const db = source.livelink.database.db;
+      const claim = (orgId: string, claimedAt: string) =>
+        db
+          .insertInto('migration_links')
+          .values({
+            org_id: orgId, state: 'PENDING', link_token: 'sealed', token_digest: 'x', target_org_id: atlas.orgId, target_org_name: 'Atlas Org',
+            status: 'NOT_SYNCED', created_at: claimedAt, claimed_at: claimedAt, last_synced_at: null, last_attempt_at: null, last_error: null,
+            synced_inventory_version: -1,
+          })
+          .execute();
+      const path = `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink`;
+      await claim(ops.orgId, new Date().toISOString());
+      const fresh = await ops.client.request('POST', path, { linkToken });
+      assert.equal(fresh.status, 409);
+      assert.equal((fresh.json() as { errorCode: string }).errorCode, 'ORG_LINK_IN_PROGRESS');
+      assert.equal((await ops.client.request('GET', `${path}/status`)).text, '{"status":"NOT_SYNCED"}');
+
+      await db.updateTable('migration_links').set({ claimed_at: new Date(Date.now() - 61_000).toISOString() }).where('org_id', '=', ops.orgId).execute();
+      assert.equal((await ops.client.request('POST', path, { linkToken })).status, 201);
+
+      await claim(other.orgId, new Date(Date.now() - 61_000).toISOString());
+      assert.equal(await source.livelink.services.migrationLinks.reconcileStaleClaims(), 1);
+      assert.equal(await source.livelink.services.migrationLinks.describe(other.orgId), undefined);
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+});

@@ -144,6 +144,7 @@ export class MigrationLinkService {
    * or whose last push is older than the interval. An organization already being pushed is skipped.
    */
   async syncDue(intervalMs: number): Promise<SyncReport[]> {
+    await this.reconcileStaleClaims();
     const cutoff = new Date(this.now().getTime() - intervalMs).toISOString();
     const due = await this.database.db
       .selectFrom('migration_links')
@@ -169,6 +170,24 @@ export class MigrationLinkService {
       }
     }
     return reports;
+  }
+
+  /**
+   * Removes claims whose request died with its process (R-07): a PENDING row older than STALE_CLAIM_MS.
+   * The link was never acknowledged, so removing it loses nothing; the failure is recorded.
+   */
+  async reconcileStaleClaims(): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - STALE_CLAIM_MS).toISOString();
+    const any = await this.database.db.selectFrom('migration_links').select('org_id').where('state', '=', 'PENDING').where('claimed_at', '<', cutoff).executeTakeFirst();
+    if (any === undefined) return 0;
+    return this.database.writeTransaction(async (tx) => {
+      const stale = await tx.selectFrom('migration_links').select(['org_id', 'target_org_id']).where('state', '=', 'PENDING').where('claimed_at', '<', cutoff).execute();
+      for (const claim of stale) {
+        await tx.deleteFrom('migration_links').where('org_id', '=', claim.org_id).where('state', '=', 'PENDING').where('claimed_at', '<', cutoff).execute();
+        await recordAuditEvent(tx, claim.org_id, 'ORG_LINK_FAILED', { targetOrgId: claim.target_org_id, reason: 'ABANDONED_CLAIM' }, this.now());
+      }
+      return stale.length;
+    });
   }
 
   async #claim(orgId: string, token: string, tokenDigest: string, contents: LinkTokenContents, claimedAt: string): Promise<void> {
