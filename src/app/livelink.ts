@@ -88,7 +88,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACTIONS });
   const now = options.now ?? (() => new Date());
   const secrets = loadSecrets(config);
-  const secretBox = new SecretBox([secrets.encryptionKey]);
+  const secretBox = new SecretBox([secrets.encryptionKey, ...secrets.previousEncryptionKeys]);
   const database = await openDatabase(
     config.databaseUrl === undefined ? { sqliteFile: join(config.dataDir, 'livelink.sqlite') } : { postgresUrl: config.databaseUrl },
   );

@@ -7,6 +7,7 @@ import { initCommand } from './commands/init.js';
 import { migrationHostCommands } from './commands/migration-host.js';
 import { orgCommands } from './commands/org.js';
 import { projectCommands } from './commands/project.js';
+import { rotateKeysCommand } from './commands/rotate-keys.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { parseFlags, wantsHelp } from './flags.js';
@@ -23,6 +24,7 @@ export const commands: readonly Command[] = [
   ...deploymentCommands,
   ...migrationHostCommands,
   ...apikeyCommands,
+  rotateKeysCommand,
 ];
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;

@@ -9,7 +9,7 @@ import { optionalString } from './flags.js';
  * that is wrong in the environment must not stop `livelink org list` from working; the keys must be read,
  * because API keys are sealed with them.
  */
-const MANAGEMENT_ENV = ['LIVELINK_DATA_DIR', 'LIVELINK_DATABASE_URL', 'LIVELINK_ENCRYPTION_KEY', 'LIVELINK_NONCE_KEY'] as const;
+const MANAGEMENT_ENV = ['LIVELINK_DATA_DIR', 'LIVELINK_DATABASE_URL', 'LIVELINK_ENCRYPTION_KEY', 'LIVELINK_NONCE_KEY', 'LIVELINK_PREVIOUS_ENCRYPTION_KEYS'] as const;
 
 /**
  * Opens the data folder for one management command and always closes it, so the process can exit. The

@@ -32,6 +32,11 @@ export interface Config {
   syncIntervalSeconds: number;
   /** LIVELINK_ENCRYPTION_KEY: 32 bytes, base64 or hex, sealing secrets at rest. Default: generated in the data folder. */
   encryptionKey: string | undefined;
+  /**
+   * LIVELINK_PREVIOUS_ENCRYPTION_KEYS: comma-separated older encryption keys, still accepted for opening
+   * sealed values while `livelink rotate-keys` re-seals them with the current key.
+   */
+  previousEncryptionKeys: string[];
   /** LIVELINK_NONCE_KEY: ≥ 32 bytes, base64 or hex, signing digest nonces (shared by all nodes). Default: generated in the data folder. */
   nonceKey: string | undefined;
   /** --trusted-proxy (repeatable), LIVELINK_TRUSTED_PROXIES (comma-separated): only these may set X-Forwarded-For. */
@@ -140,6 +145,7 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     syncIntervalSeconds: integer(text('sync-interval', 'LIVELINK_SYNC_INTERVAL'), '--sync-interval', 60, 1, 86_400),
     encryptionKey: env['LIVELINK_ENCRYPTION_KEY'] || undefined,
     nonceKey: env['LIVELINK_NONCE_KEY'] || undefined,
+    previousEncryptionKeys: (env['LIVELINK_PREVIOUS_ENCRYPTION_KEYS'] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
     trustedProxies: proxies,
     logLevel,
     logRequests: logRequestsFlag === true || logRequestsFlag === 'true' || env['LIVELINK_LOG_REQUESTS'] === 'true',

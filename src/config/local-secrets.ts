@@ -5,6 +5,8 @@ import { ConfigError, type Config } from './config.js';
 
 export interface Secrets {
   encryptionKey: Buffer;
+  /** Older encryption keys, accepted for opening only (key rotation). */
+  previousEncryptionKeys: Buffer[];
   nonceKey: Buffer;
   /** True when the keys came from a generated file rather than the environment: fine locally, not in production. */
   generated: boolean;
@@ -27,7 +29,12 @@ export function loadSecrets(config: Config): Secrets {
     if (encryptionKey.equals(nonceKey.subarray(0, 32)) && nonceKey.length === 32) {
       throw new ConfigError('LIVELINK_ENCRYPTION_KEY and LIVELINK_NONCE_KEY must differ');
     }
-    return { encryptionKey, nonceKey, generated: false };
+    const previousEncryptionKeys = config.previousEncryptionKeys.map((key, i) => {
+      const decoded = decodeKey(key, `LIVELINK_PREVIOUS_ENCRYPTION_KEYS entry ${i + 1}`);
+      if (decoded.length !== 32) throw new ConfigError(`LIVELINK_PREVIOUS_ENCRYPTION_KEYS entry ${i + 1} must decode to exactly 32 bytes`);
+      return decoded;
+    });
+    return { encryptionKey, previousEncryptionKeys, nonceKey, generated: false };
   }
   if (config.databaseUrl !== undefined) {
     // Keys generated into one machine's data folder would leave every other node unable to read the
@@ -51,6 +58,7 @@ export function loadSecrets(config: Config): Secrets {
   }
   return {
     encryptionKey: decodeKey(parsed.encryptionKey, `${file} encryptionKey`),
+    previousEncryptionKeys: [],
     nonceKey: decodeKey(parsed.nonceKey, `${file} nonceKey`),
     generated: true,
   };

@@ -31,6 +31,11 @@ export class SecretBox {
     return ['v1', this.#currentKeyId, b64(iv), b64(ciphertext), b64(cipher.getAuthTag())].join('.');
   }
 
+  /** True when `sealed` was sealed with a key other than the current one (key rotation re-seals it). */
+  isStale(sealed: string): boolean {
+    return sealed.split('.')[1] !== this.#currentKeyId;
+  }
+
   /** Opens a sealed value; throws SecretBoxError (never a crypto internals error) when it cannot. */
   open(sealed: string, binding: string): string {
     const [version, keyId, iv, ciphertext, tag] = sealed.split('.');

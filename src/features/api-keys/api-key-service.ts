@@ -111,6 +111,25 @@ export class ApiKeyService {
     });
   }
 
+  /**
+   * Re-seals every digest secret sealed with an older key, one key a transaction, while the service
+   * runs: each row is readable with either key until it is re-sealed. Returns how many were re-sealed.
+   */
+  async resealSecrets(): Promise<number> {
+    const rows = await this.database.db.selectFrom('api_keys').select(['id', 'org_id', 'digest_secret']).execute();
+    let resealed = 0;
+    for (const row of rows) {
+      if (!this.secretBox.isStale(row.digest_secret)) continue;
+      const binding = bindingOf({ id: row.id, orgId: row.org_id });
+      const fresh = this.secretBox.seal(this.secretBox.open(row.digest_secret, binding), binding);
+      await this.database.writeTransaction((tx) =>
+        tx.updateTable('api_keys').set({ digest_secret: fresh }).where('id', '=', row.id).where('digest_secret', '=', row.digest_secret).execute(),
+      );
+      resealed += 1;
+    }
+    return resealed;
+  }
+
   /** The key and its digest secrets, for the authenticator. Cached for at most LOOKUP_CACHE_MS. */
   async findForAuthentication(publicKey: string): Promise<AuthenticationRecord | undefined> {
     const now = this.now();

@@ -172,6 +172,21 @@ export class MigrationLinkService {
     return reports;
   }
 
+  /** Re-seals every stored link-token sealed with an older key (see ApiKeyService.resealSecrets). */
+  async resealSecrets(): Promise<number> {
+    const rows = await this.database.db.selectFrom('migration_links').select(['org_id', 'link_token']).execute();
+    let resealed = 0;
+    for (const row of rows) {
+      if (!this.secretBox.isStale(row.link_token)) continue;
+      const fresh = this.secretBox.seal(this.secretBox.open(row.link_token, bindingOf(row.org_id)), bindingOf(row.org_id));
+      await this.database.writeTransaction((tx) =>
+        tx.updateTable('migration_links').set({ link_token: fresh }).where('org_id', '=', row.org_id).where('link_token', '=', row.link_token).execute(),
+      );
+      resealed += 1;
+    }
+    return resealed;
+  }
+
   /**
    * Removes claims whose request died with its process (R-07): a PENDING row older than STALE_CLAIM_MS.
    * The link was never acknowledged, so removing it loses nothing; the failure is recorded.
