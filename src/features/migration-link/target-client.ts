@@ -46,28 +46,38 @@ export class TargetClient {
     return this.options.baseUrl();
   }
 
+  /** Accepted only when the target answers 2xx with `{"sourceOrgId": <ours>, "pushedAt": <string>}`. */
   pushInventory(token: LinkTokenContents, sourceOrgId: string, inventory: SourceInventory): Promise<TargetOutcome> {
-    return this.call('PUT', inventoryPath(token.orgId, sourceOrgId), token, JSON.stringify(inventory));
+    return this.call('PUT', inventoryPath(token.orgId, sourceOrgId), token, JSON.stringify(inventory), (text) => {
+      const answer = parseJsonObject(text);
+      return answer?.['sourceOrgId'] === sourceOrgId && typeof answer['pushedAt'] === 'string';
+    });
   }
 
   forgetSource(token: LinkTokenContents, sourceOrgId: string): Promise<TargetOutcome> {
-    return this.call('DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined);
+    return this.call('DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined, () => true);
   }
 
   close(): Promise<void> {
     return this.#agent.close();
   }
 
-  private async call(method: 'PUT' | 'DELETE', path: string, token: LinkTokenContents, body: string | undefined): Promise<TargetOutcome> {
+  private async call(
+    method: 'PUT' | 'DELETE',
+    path: string,
+    token: LinkTokenContents,
+    body: string | undefined,
+    acceptsBody: (text: string) => boolean,
+  ): Promise<TargetOutcome> {
     const signal = AbortSignal.timeout(this.options.totalTimeoutMs);
     try {
       // Digest: the first request draws the challenge, the second answers it.
       const first = await this.send(method, path, undefined, undefined, signal);
-      if (first.status !== 401) return this.outcomeOf(first);
+      if (first.status !== 401) return this.outcomeOf(first, acceptsBody);
       const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
       if (challenge === undefined) return { kind: 'bad-response', status: 401 };
       const authorization = digestAuthorization(challenge, { method, uri: path, username: token.publicApiKey, password: token.privateApiKey });
-      return this.outcomeOf(await this.send(method, path, authorization, body, signal));
+      return this.outcomeOf(await this.send(method, path, authorization, body, signal), acceptsBody);
     } catch (error) {
       if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
       return { kind: 'unreachable', detail: describeNetworkError(error) };
@@ -91,14 +101,26 @@ export class TargetClient {
     return { status: response.statusCode, headers: response.headers, text };
   }
 
-  private outcomeOf(response: { status: number; text: string | undefined }): TargetOutcome {
+  /** Redirects are not followed and count as a bad answer, like any status the Public API does not use here. */
+  private outcomeOf(response: { status: number; text: string | undefined }, acceptsBody: (text: string) => boolean): TargetOutcome {
     if (response.text === undefined) return { kind: 'bad-response', status: response.status };
-    if (response.status >= 200 && response.status < 300) return { kind: 'accepted' };
+    if (response.status >= 200 && response.status < 300) {
+      return acceptsBody(response.text) ? { kind: 'accepted' } : { kind: 'bad-response', status: response.status };
+    }
     if (response.status === 401 || response.status === 403 || response.status === 404) {
       const error = parseErrorBody(response.text);
       return { kind: 'refused', status: response.status, errorCode: error.errorCode, detail: error.detail };
     }
     return { kind: 'bad-response', status: response.status };
+  }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
