@@ -142,6 +142,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       request.log.warn({ event: 'authentication-throttled', publicKey: outcome.publicKey, ip: request.livelink.clientIp }, 'failed answers throttled');
       throw apiErrors.tooManyFailedAttempts(outcome.retryAfterSeconds);
     }
+    if (outcome.kind === 'challenge' && outcome.reason === 'wrong-uri') {
+      // The answer is for another request target: a malformed request rather than bad credentials (D-09).
+      throw new ApiError(400, 'INVALID_REQUEST', 'The uri of the Authorization header is not the request target.');
+    }
     if (outcome.kind !== 'authenticated') {
       if (outcome.reason !== 'missing') {
         request.log.info({ event: 'authentication-failed', reason: outcome.reason, ip: request.livelink.clientIp }, 'digest authentication failed');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { DIGEST_REALM } from '../../src/http/digest/challenge.js';
-import { DigestAuthenticator } from '../../src/http/digest/digest-authenticator.js';
+import { DigestAuthenticator, MAX_NONCE_COUNT } from '../../src/http/digest/digest-authenticator.js';
 import type { DigestOutcome, DigestSecrets } from '../../src/http/digest/digest-authenticator.js';
 import { NonceMinter } from '../../src/http/digest/nonce.js';
 import { MemoryReplayGuard } from '../../src/http/digest/replay-guard.js';
@@ -273,10 +273,18 @@ describe('DigestAuthenticator', () => {
     );
   });
 
+  it(`answers an nc above ${MAX_NONCE_COUNT} with stale=true, so the client takes a fresh nonce (D-16)`, async () => {
+    const { answer, send } = setup();
+    const a = answer({ nc: (MAX_NONCE_COUNT + 1).toString(16).padStart(8, '0') });
+    assert.deepEqual(await send(curlLikeHeader(a)), challenge('nonce-used-up', true));
+    assert.deepEqual(await send(curlLikeHeader({ ...a, nc: MAX_NONCE_COUNT.toString(16).padStart(8, '0') })), AUTHENTICATED);
+  });
+
   it('property: random valid answers verify, and changing any one field makes them fail', async () => {
     const setupState = setup();
     const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => !s.includes('"') && !s.includes('\\'));
-    const hex8 = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 8, maxLength: 8 });
+    // Any nc a nonce may carry (1 to MAX_NONCE_COUNT), in 8 hex digits.
+    const hex8 = fc.integer({ min: 1, max: MAX_NONCE_COUNT }).map((n) => n.toString(16).padStart(8, '0'));
     await fc.assert(
       fc.asyncProperty(
         fc.record({

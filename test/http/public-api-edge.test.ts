@@ -85,6 +85,21 @@ describe('the Public API edge', () => {
       assert.match(replay.headers.get('www-authenticate') ?? '', CHALLENGE);
     });
 
+    it('answers a digest for another request target with 400 (D-09)', async () => {
+      const path = statusPath(owner.orgId);
+      const challenge = await fetch(`${server.url}${path}`);
+      const nonce = /nonce="([^"]+)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1] as string;
+      const forOtherPath = owner.client.answer('GET', statusPath(other.orgId), nonce);
+      const response = await owner.client.send('GET', path, undefined, { authorization: forOtherPath });
+      assert.equal(response.status, 400);
+      assert.equal(
+        response.text,
+        '{"detail":"The uri of the Authorization header is not the request target.","error":400,"errorCode":"INVALID_REQUEST","parameters":[],"reason":"Bad Request"}',
+      );
+      const otherQuery = owner.client.answer('GET', `${path}?pretty=true`, nonce);
+      assert.equal((await owner.client.send('GET', `${path}?pretty=false`, undefined, { authorization: otherQuery })).status, 400);
+    });
+
     it('lets a client reuse a nonce with increasing nc, one round trip per call', async () => {
       const client = server.client(owner.publicKey, owner.privateKey, { mode: 'reuse-nonce' });
       for (let i = 0; i < 4; i += 1) assert.equal((await client.request('GET', statusPath(owner.orgId))).status, 200);

@@ -30,7 +30,7 @@ export type DigestOutcome =
   | {
       kind: 'challenge';
       stale: boolean;
-      reason: 'missing' | 'malformed' | 'unknown-nonce' | 'bad-response' | 'replay' | 'expired' | 'wrong-realm' | 'wrong-uri';
+      reason: 'missing' | 'malformed' | 'unknown-nonce' | 'bad-response' | 'replay' | 'expired' | 'wrong-realm' | 'wrong-uri' | 'nonce-used-up';
     }
   /** Too many failed answers lately from this (public key, address): not even checked. */
   | { kind: 'throttled'; publicKey: string; retryAfterSeconds: number };
@@ -48,6 +48,9 @@ export interface AuthFailureThrottle {
 
 /** Failures that say "someone tried credentials that do not work"; not an expired nonce or a first request. */
 const COUNTED_FAILURES: ReadonlySet<string> = new Set(['unknown-nonce', 'bad-response', 'replay', 'wrong-realm', 'wrong-uri']);
+
+/** Jetty's bound on the answers one nonce may carry. */
+export const MAX_NONCE_COUNT = 1024;
 
 type Challenge = Extract<DigestOutcome, { kind: 'challenge' }>;
 
@@ -132,6 +135,9 @@ export class DigestAuthenticator {
     // change it freely: key such answers on the nonce alone. Case is folded so
     // that 0000000a and 0000000A count as the same nc.
     const nc = credentials.qop === 'auth' ? (credentials.nc ?? '').toLowerCase() : '';
+    // A nonce serves at most MAX_NONCE_COUNT answers (D-16): the replay records of one nonce stay
+    // bounded, and a client that re-uses nonces (Python requests) is told to take a fresh one.
+    if (nc !== '' && Number.parseInt(nc, 16) > MAX_NONCE_COUNT) return challengeOutcome('nonce-used-up', true);
     if (!(await this.#replayGuard.firstUse(credentials.nonce, nc, expiresAtMs))) return challengeOutcome('replay');
 
     return { kind: 'authenticated', publicKey: credentials.username };
