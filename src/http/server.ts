@@ -173,6 +173,21 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
    * admits, which may see every organization, is told ORG_NOT_FOUND.
    */
   async function authorize(request: FastifyRequest, access: RouteAccess): Promise<void> {
+    try {
+      await checkAccess(request, access);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        const params = request.params as Record<string, string | undefined>;
+        request.log.info(
+          { event: 'authorization-denied', publicKey: request.livelink.apiKey?.publicKey, orgId: params['orgId'], groupId: params['groupId'], ip: request.livelink.clientIp },
+          'the key may not call this route',
+        );
+      }
+      throw error;
+    }
+  }
+
+  async function checkAccess(request: FastifyRequest, access: RouteAccess): Promise<void> {
     const key = request.livelink.apiKey;
     if (access.kind === 'public' || access.kind === 'authenticated') return;
     if (key === undefined) throw apiErrors.userUnauthorized();
