@@ -17,8 +17,9 @@ export class BodyValidator {
   }
 
   validate(body: unknown): unknown {
-    const value = body === undefined || body === null ? {} : body;
-    if (typeof value !== 'object' || Array.isArray(value)) throw apiErrors.invalidJson();
+    // No body at all is an empty object (optional fields); a JSON null, array or scalar is not an object.
+    const value = body === undefined ? {} : body;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw apiErrors.invalidJson();
     if (this.#check.Check(value)) return value;
     const first = this.#check.Errors(value).First();
     if (first === undefined) throw apiErrors.invalidJson();

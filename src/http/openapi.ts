@@ -94,7 +94,10 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
   };
   if (!isPublic) operation['security'] = [{ digest: [] }];
   if (route.body !== undefined) {
-    operation['requestBody'] = { required: false, content: { [JSON_MEDIA_TYPE]: { schema: plain(route.body) } } };
+    const schema = plain(route.body);
+    // A body is required when its schema requires a field: an absent body is then a MISSING_ATTRIBUTE.
+    const required = Array.isArray(schema['required']) && schema['required'].length > 0;
+    operation['requestBody'] = { required, content: { [JSON_MEDIA_TYPE]: { schema } } };
   }
   return operation;
 }

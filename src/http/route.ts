@@ -52,6 +52,8 @@ export interface RouteDefinition<Body = unknown> {
   body?: TSchema;
   /** The success response's schema, for the OpenAPI document. */
   response?: TSchema;
+  /** A larger body limit than the server's default, for a route that takes large bodies (bytes). */
+  bodyLimitBytes?: number;
   /** Error statuses this route adds to those every Public API route can answer (see openapi.ts). */
   errors?: readonly number[];
   handle(context: RouteContext<Body>): Promise<RouteResult>;

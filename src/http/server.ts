@@ -13,7 +13,7 @@ import { BodyValidator } from './body-validation.js';
 import { clientAddress } from './client-address.js';
 import type { DigestAuthenticator } from './digest/digest-authenticator.js';
 import type { RouteAccess, RouteDefinition } from './route.js';
-import { contentTypeFor, envelop, errorBody, readWireFlags, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
+import { contentTypeFor, envelop, errorBody, parseWireFlags, readWireFlags, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
 
 export interface ServiceVersion {
   gitHash: string;
@@ -123,8 +123,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => handleError(error, request, reply));
-  app.setNotFoundHandler((request) => {
-    throw apiErrors.resourceNotFound(request.url.split('?')[0] ?? request.url);
+  const allowedMethods = methodsByPath(options.routes);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    // A resource that exists, asked with a method it does not take: 405 with Allow, as a Java API answers.
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) throw methodNotAllowed(reply, request.method, path, allowed);
+    throw apiErrors.resourceNotFound(path);
   });
 
   for (const route of options.routes) registerRoute(app, route);
@@ -228,8 +233,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         method: route.method,
         url: path,
         config: { route },
+        ...(route.bodyLimitBytes === undefined ? {} : { bodyLimit: route.bodyLimitBytes }),
         handler: async (request, reply) => {
-          const flags = readWireFlags(request.query as Record<string, unknown>);
+          const flags = parseWireFlags(request.query as Record<string, unknown>);
           const body = validator === undefined ? undefined : validator.validate(request.body);
           const state = request.livelink;
           const result = await route.handle({
@@ -250,11 +256,43 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   }
 
   function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const apiError = toApiError(error, options.bodyLimitBytes);
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = error instanceof ApiError ? [] : allowedMethods(path);
+    // Fastify refuses some methods it does not route (QUERY without a Content-Type) before the not-found
+    // handler; on a resource that exists that is still a method it does not take.
+    const apiError =
+      allowed.length > 0 && !allowed.includes(request.method)
+        ? methodNotAllowed(reply, request.method, path, allowed)
+        : toApiError(error, request.routeOptions.bodyLimit ?? options.bodyLimitBytes);
     if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
     for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
     return send(reply, apiError.status, errorBody(apiError), 'json', readWireFlags(request.query as Record<string, unknown> | undefined));
   }
+}
+
+function methodNotAllowed(reply: FastifyReply, method: string, path: string, allowed: readonly string[]): ApiError {
+  reply.header('allow', allowed.join(', '));
+  return apiErrors.methodNotAllowed(method, path);
+}
+
+/**
+ * The methods each path of the route table takes (GET implies HEAD), as a lookup from a concrete path.
+ * Only used on the not-found path, so a linear scan of the table costs nothing on real routes.
+ */
+function methodsByPath(routes: readonly RouteDefinition[]): (path: string) => string[] {
+  const patterns = routes.flatMap((route) =>
+    route.paths.map((path) => ({
+      pattern: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`),
+      methods: route.method === 'GET' ? ['GET', 'HEAD'] : [route.method],
+    })),
+  );
+  return (path) => {
+    const methods = new Set<string>();
+    for (const { pattern, methods: routeMethods } of patterns) {
+      if (pattern.test(path)) for (const method of routeMethods) methods.add(method);
+    }
+    return [...methods].sort();
+  };
 }
 
 /** An HTTPS server for Fastify, refusing TLS before 1.2, with the timeouts Fastify sets on its own servers. */

@@ -1,4 +1,4 @@
-import type { ApiError } from './api-error.js';
+import { apiErrors, type ApiError } from './api-error.js';
 
 /**
  * The Public API wire format, applied once at the edge: `pretty`, `envelope`, the error body and the
@@ -83,11 +83,24 @@ function jacksonPretty(value: unknown, depth: number): string {
 }
 
 /**
- * Reads `pretty` and `envelope` the way Ops Manager does: `true` (any case) turns a flag on, anything
- * else leaves it off.
+ * Reads `pretty` and `envelope` leniently: `true` (any case) turns a flag on, anything else leaves it
+ * off. For writing an error, which must never fail itself; requests are checked by `parseWireFlags`.
  */
 export function readWireFlags(query: Readonly<Record<string, unknown>> | undefined): WireFlags {
   return { pretty: isTrue(query?.['pretty']), envelope: isTrue(query?.['envelope']) };
+}
+
+/**
+ * Checks `pretty` and `envelope` as the booleans the API declares them: `true` or `false` in any case,
+ * given once. Anything else is refused with INVALID_QUERY_PARAMETER rather than silently read as false.
+ */
+export function parseWireFlags(query: Readonly<Record<string, unknown>> | undefined): WireFlags {
+  for (const name of ['pretty', 'envelope'] as const) {
+    const value = query?.[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !/^(true|false)$/i.test(value)) throw apiErrors.invalidQueryParameter(name);
+  }
+  return readWireFlags(query);
 }
 
 function isTrue(value: unknown): boolean {

@@ -216,7 +216,7 @@ describe('the Public API edge', () => {
     });
 
     it('refuses a body that is not an object with INVALID_JSON', async () => {
-      for (const body of ['[]', '"text"', '42']) {
+      for (const body of ['[]', '"text"', '42', 'null']) {
         const response = await owner.client.request('POST', linkPath(), body);
         assert.equal((response.json() as { errorCode: string }).errorCode, 'INVALID_JSON', body);
       }
@@ -284,6 +284,19 @@ describe('the Public API edge', () => {
       assert.equal(await response.text(), `{"content":${UNAUTHENTICATED_BODY},"status":401}`);
     });
 
+    it('refuses a value other than true or false, or a flag given twice, with INVALID_QUERY_PARAMETER', async () => {
+      for (const query of ['pretty=1', 'pretty=yes', 'envelope=', 'envelope=false&envelope=false']) {
+        const response = await owner.client.request('GET', `${statusPath(owner.orgId)}?${query}`);
+        assert.equal(response.status, 400, query);
+        const name = query.split('=')[0] as string;
+        assert.equal(
+          response.text,
+          `{"detail":"Invalid query parameter ${name} specified.","error":400,"errorCode":"INVALID_QUERY_PARAMETER","parameters":["${name}"],"reason":"Bad Request"}`,
+        );
+      }
+      assert.equal((await owner.client.request('GET', `${statusPath(owner.orgId)}?pretty=FALSE&envelope=True`)).text, '{"content":{"status":"NOT_SYNCED"},"status":200}');
+    });
+
     it('adds status to a list instead of wrapping it', async () => {
       const response = await owner.client.request('GET', '/api/public/v1.0/orgs?envelope=true');
       const body = response.json() as Record<string, unknown>;
@@ -306,6 +319,25 @@ describe('the Public API edge', () => {
         await response.text(),
         '{"detail":"Cannot find resource /nothing-here.","error":404,"errorCode":"RESOURCE_NOT_FOUND","parameters":["/nothing-here"],"reason":"Not Found"}',
       );
+    });
+
+    it('answers a method a resource does not take with 405 and Allow', async () => {
+      const response = await owner.client.request('PUT', statusPath(owner.orgId), {});
+      assert.equal(response.status, 405);
+      assert.equal(response.headers.get('allow'), 'GET, HEAD');
+      assert.equal(
+        response.text,
+        `{"detail":"Method PUT is not allowed on resource ${statusPath(owner.orgId)}.","error":405,"errorCode":"METHOD_NOT_ALLOWED","parameters":["PUT","${statusPath(owner.orgId)}"],"reason":"Method Not Allowed"}`,
+      );
+      const link = await owner.client.request('PATCH', `/api/public/v1.0/orgs/${owner.orgId}/liveExport/migrationLink`, {});
+      assert.equal(link.headers.get('allow'), 'DELETE, POST');
+      // QUERY without a Content-Type: Fastify refuses it before routing; still a 405 on a resource that exists.
+      const query = await owner.client.request('QUERY', statusPath(owner.orgId));
+      assert.equal(query.status, 405);
+      assert.equal(query.headers.get('allow'), 'GET, HEAD');
+      const health = await fetch(`${server.url}/health`, { method: 'DELETE' });
+      assert.equal(health.status, 405);
+      assert.equal(health.headers.get('allow'), 'GET, HEAD');
     });
 
     it('answers an authenticated request to an unknown API path with RESOURCE_NOT_FOUND', async () => {

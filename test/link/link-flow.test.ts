@@ -289,7 +289,8 @@ describe('linking a source organization with a target organization', () => {
     assert.deepEqual([...(await events(atlas))].sort(), ['API_KEY_CREATED', 'API_KEY_DELETED', 'LINK_TOKEN_ISSUED', 'LINK_TOKEN_REVOKED']);
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
       const response = await opsManager.client.request(method, `/api/public/v1.0/orgs/${opsManager.orgId}/events`, method === 'DELETE' ? undefined : {});
-      assert.equal(response.status, 404, method);
+      assert.equal(response.status, 405, method);
+      assert.equal(response.headers.get('allow'), 'GET, HEAD');
     }
   });
 

@@ -4,16 +4,18 @@ import type { ProjectInventory } from '../organizations/organization.js';
 /**
  * Atlas's AvailableProject / AvailableDeployment (public-api.md §3.2): what `availableProjects` returns,
  * and what a source organization pushes to the target. Absent optional facts are left out, not null.
+ * Strings carry no maxLength: JSON Schema counts characters where the validator counts UTF-16 units,
+ * so a limit would refuse valid names with characters outside the BMP; the body limit bounds size.
  */
 export const AvailableDeploymentSchema = Type.Object(
   {
-    agentVersion: Type.Optional(Type.String({ maxLength: 64 })),
+    agentVersion: Type.Optional(Type.String()),
     clusterId: Type.Optional(Type.String({ pattern: '^[a-f0-9]{24}$' })),
     dbSizeBytes: Type.Optional(Type.Integer({ minimum: 0 })),
-    featureCompatibilityVersion: Type.String({ maxLength: 16 }),
+    featureCompatibilityVersion: Type.String(),
     managed: Type.Boolean(),
-    mongoDBVersion: Type.String({ maxLength: 64 }),
-    name: Type.String({ minLength: 1, maxLength: 64 }),
+    mongoDBVersion: Type.String(),
+    name: Type.String({ minLength: 1 }),
     oplogSizeMB: Type.Optional(Type.Integer({ minimum: 0 })),
     sharded: Type.Boolean(),
     shardsSize: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -25,8 +27,8 @@ export const AvailableDeploymentSchema = Type.Object(
 export const AvailableProjectSchema = Type.Object(
   {
     deployments: Type.Array(AvailableDeploymentSchema, { maxItems: 1000 }),
-    migrationHosts: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 1000 }),
-    name: Type.String({ minLength: 1, maxLength: 64 }),
+    migrationHosts: Type.Array(Type.String(), { maxItems: 1000 }),
+    name: Type.String({ minLength: 1 }),
     projectId: Type.String({ pattern: '^[a-f0-9]{24}$' }),
   },
   { additionalProperties: false },
@@ -38,7 +40,7 @@ export type AvailableDeployment = Static<typeof AvailableDeploymentSchema>;
 /** livelink's own push body: the source organization's name and its projects. */
 export const SourceInventorySchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 256 }),
+    name: Type.String({ minLength: 1 }),
     projects: Type.Array(AvailableProjectSchema, { maxItems: 1000 }),
   },
   { additionalProperties: false },

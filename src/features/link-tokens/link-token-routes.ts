@@ -74,6 +74,8 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[]
       paths: [SOURCE_INVENTORY_PATH],
       access: { kind: 'organization', role: 'ORG_LIVE_MIGRATION_LINK' },
       body: SourceInventorySchema,
+      // An organization of a thousand deployments pushes a few hundred kilobytes.
+      bodyLimitBytes: 16 * 1024 * 1024,
       response: Type.Object({ pushedAt: Type.String(), sourceOrgId: Type.String() }),
       async handle({ apiKey, organization, params, body }) {
         const sourceOrgId = sourceOrgIdOf(params);

@@ -1,0 +1,328 @@
+/**
+ * `npm run conformance`: drives started livelink servers with clients nobody in this project wrote
+ * (MongoDB's Go client code, Python requests and the opsmanager package, curl, mongocli and the Atlas
+ * CLI where they can be installed, Schemathesis), prints a table of every check, and exits non-zero
+ * when any check failed. Two setups: one process serving both roles, and a source process and a target
+ * process (`--role source --target-url ...` / `--role target`). See conformance/README.md.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatFailures, formatTable, parseClientOutput, type Check } from './lib/checks.js';
+import { ATLAS_CLI_OPERATIONS, ATLAS_CLI_PACKAGE, goInstall, MONGOCLI_OPERATIONS, MONGOCLI_PACKAGE, runAtlasCli, runMongocli, skipRows, type Installed } from './lib/clis.js';
+import { createLinkTokenWithCurl, deleteLinkTokensWithCurl, runCurlFlow } from './lib/curl-flow.js';
+import { runFuzzPass, type FuzzPass, type FuzzSettings } from './lib/fuzz.js';
+import { runCommand, startLivelink, stopAll, type RunningServer } from './lib/processes.js';
+import { clientEnv, seedProbeKeys, Seeder, type Fixture } from './lib/seed.js';
+
+const conformanceDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(conformanceDir, '..');
+const workDir = join(conformanceDir, '.work');
+const binDir = join(workDir, 'bin');
+const goProgram = join(binDir, 'livelink-conformance-go');
+
+const fuzzSettings: FuzzSettings = {
+  conformanceDir,
+  workDir,
+  examples: Number(process.env['LIVELINK_FUZZ_EXAMPLES'] ?? '40'),
+  seed: process.env['LIVELINK_FUZZ_SEED'] ?? '1',
+};
+
+function step(message: string): void {
+  process.stderr.write(`conformance: ${message}\n`);
+}
+
+async function must(what: string, promise: ReturnType<typeof runCommand>): Promise<void> {
+  const result = await promise;
+  if (result.exitCode !== 0) {
+    throw new Error(`${what} failed (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}):\n${(result.stdout + result.stderr).trim().split('\n').slice(-20).join('\n')}`);
+  }
+}
+
+const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GOTOOLCHAIN: 'local' });
+
+/** npm run build, the Python venv, the Go program, mongocli and the Atlas CLI (these two when the proxy serves them). */
+async function install(): Promise<{ mongocli: Installed; atlasCli: Installed }> {
+  mkdirSync(binDir, { recursive: true });
+  step('npm run build');
+  await must('npm run build', runCommand('npm', ['run', 'build'], { cwd: repoRoot, timeoutMs: 300_000 }));
+
+  const requirements = join(conformanceDir, 'python', 'requirements.txt');
+  const stamp = join(workDir, 'venv', '.requirements.sha256');
+  const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
+    step('Python virtualenv conformance/.work/venv (requests, opsmanager, schemathesis)');
+    rmSync(join(workDir, 'venv'), { recursive: true, force: true });
+    await must('python3 -m venv', runCommand('python3', ['-m', 'venv', join(workDir, 'venv')], { timeoutMs: 120_000 }));
+    await must(
+      'pip install',
+      runCommand(join(workDir, 'venv', 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], { timeoutMs: 600_000 }),
+    );
+    writeFileSync(stamp, wanted);
+  }
+
+  step('go build conformance/go (go.mongodb.org/atlas, github.com/mongodb-forks/digest)');
+  await must(
+    'go build',
+    runCommand('go', ['build', '-mod=readonly', '-o', goProgram, '.'], { cwd: join(conformanceDir, 'go'), env: goEnv(), timeoutMs: 600_000 }),
+  );
+
+  step(`go install ${MONGOCLI_PACKAGE}`);
+  const mongocli = await goInstall('mongocli', MONGOCLI_PACKAGE, binDir, 'mongocli', goEnv());
+  if (mongocli.reason) step(`mongocli not installed: ${mongocli.reason}`);
+  step(`go install ${ATLAS_CLI_PACKAGE}`);
+  const atlasCli = await goInstall('atlas (Atlas CLI)', ATLAS_CLI_PACKAGE, binDir, 'atlas', goEnv());
+  if (atlasCli.reason) step(`Atlas CLI not installed: ${atlasCli.reason}`);
+  return { mongocli, atlasCli };
+}
+
+interface Setup {
+  fixture: Fixture;
+  servers: RunningServer[];
+  /** The OpenAPI document(s) Schemathesis reads for the source and for the target passes. */
+  sourceSchema: string;
+  targetSchema: string;
+}
+
+function freshDir(name: string): string {
+  const dir = join(workDir, 'data', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+const serveFlags = ['--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'];
+
+/** One process, both roles, seeded with `livelink init` (the demo pair) plus an organization nobody's key belongs to. */
+async function startBothRoles(): Promise<Setup> {
+  const data = freshDir('both');
+  const seed = new Seeder(repoRoot, data);
+  const { source, target } = await seed.init();
+  const otherOrg = await seed.createOrg('Conformance Other Organization');
+  const projectName = 'Demo Project';
+  const projectId = await seed.projectIdByName(source.orgId, projectName);
+  const migrationHost = await seed.firstMigrationHost(projectId);
+  const keys = await seedProbeKeys(seed, seed, source, target);
+  const server = await startLivelink(repoRoot, [...serveFlags, '--role', 'both', '--data', data], join(workDir, 'logs', 'both.log'));
+  return {
+    fixture: { setup: 'both', sourceUrl: server.url, targetUrl: server.url, source, target, sourceOtherOrg: otherOrg, targetOtherOrg: otherOrg, projectId, projectName, migrationHost, ...keys },
+    servers: [server],
+    sourceSchema: join(repoRoot, 'openapi.json'),
+    targetSchema: join(repoRoot, 'openapi.json'),
+  };
+}
+
+/** A target process and a source process pointed at it, each with its own data folder, seeded org by org. */
+async function startSplitRoles(): Promise<Setup> {
+  const targetData = freshDir('split-target');
+  const targetSeed = new Seeder(repoRoot, targetData);
+  const target = await targetSeed.createOwnerKey(await targetSeed.createOrg('Conformance Atlas Organization'));
+  const targetOtherOrg = await targetSeed.createOrg('Conformance Other Atlas Organization');
+
+  const sourceData = freshDir('split-source');
+  const sourceSeed = new Seeder(repoRoot, sourceData);
+  const source = await sourceSeed.createOwnerKey(await sourceSeed.createOrg('Conformance Ops Manager Organization'));
+  const sourceOtherOrg = await sourceSeed.createOrg('Conformance Other Ops Manager Organization');
+  const projectName = 'Migration Project';
+  const projectId = await sourceSeed.createProject(source.orgId, projectName);
+  await sourceSeed.createDeployment(projectId, 'rs-conformance');
+  const migrationHost = 'mh1.conformance.internal';
+  await sourceSeed.addMigrationHost(projectId, migrationHost);
+  const keys = await seedProbeKeys(sourceSeed, targetSeed, source, target);
+
+  const servers: RunningServer[] = [];
+  try {
+    const targetServer = await startLivelink(repoRoot, [...serveFlags, '--role', 'target', '--data', targetData], join(workDir, 'logs', 'split-target.log'));
+    servers.push(targetServer);
+    const sourceServer = await startLivelink(
+      repoRoot,
+      [...serveFlags, '--role', 'source', '--target-url', targetServer.url, '--data', sourceData],
+      join(workDir, 'logs', 'split-source.log'),
+    );
+    servers.push(sourceServer);
+    return {
+      fixture: { setup: 'split', sourceUrl: sourceServer.url, targetUrl: targetServer.url, source, target, sourceOtherOrg, targetOtherOrg, projectId, projectName, migrationHost, ...keys },
+      servers,
+      sourceSchema: `${sourceServer.url}/openapi.json`,
+      targetSchema: `${targetServer.url}/openapi.json`,
+    };
+  } catch (error) {
+    for (const server of servers) await server.stop();
+    throw error;
+  }
+}
+
+async function runClientProgram(setup: string, program: string, command: string, args: string[], env: Record<string, string>): Promise<Check[]> {
+  step(`[${setup}] ${program}`);
+  const result = await runCommand(command, args, { env: { ...process.env, ...env }, timeoutMs: 240_000 });
+  return parseClientOutput(setup, program, result.stdout, result.timedOut ? null : result.exitCode, result.stderr);
+}
+
+/** Every operation (METHOD /path) of an OpenAPI document, from a file or from the server. */
+async function operationsOf(schema: string): Promise<string[]> {
+  const text = schema.startsWith('http') ? await (await fetch(schema)).text() : readFileSync(schema, 'utf8');
+  const document = JSON.parse(text) as { paths?: Record<string, Record<string, unknown>> };
+  const methods = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
+  return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((method) => methods.has(method))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+async function fuzz(setup: Setup): Promise<Check[]> {
+  const { fixture } = setup;
+  const rows: Check[] = [];
+  const tested = new Set<string>();
+  const common = { groupId: fixture.projectId, sourceOrgId: fixture.source.orgId };
+  const run = async (pass: FuzzPass) => {
+    step(`[${fixture.setup}] schemathesis pass ${pass.name} (${fuzzSettings.examples} examples per operation, seed ${fuzzSettings.seed})`);
+    const outcome = await runFuzzPass(fixture.setup, pass, fuzzSettings);
+    rows.push(...outcome.rows);
+    outcome.tested.forEach((operation) => tested.add(operation));
+  };
+  await run({
+    name: 'source',
+    keyLabel: 'source owner key',
+    publicKey: fixture.source.publicKey,
+    privateKey: fixture.source.privateKey,
+    baseUrl: fixture.sourceUrl,
+    schema: setup.sourceSchema,
+    includePathRegex: '^/(health|openapi\\.json)$|^/api/public/|^/api/atlas/v1\\.0/orgs/\\{orgId\\}/liveExport/',
+    orgId: fixture.source.orgId,
+    ...common,
+  });
+  await run({
+    name: 'target',
+    keyLabel: 'target owner key',
+    publicKey: fixture.target.publicKey,
+    privateKey: fixture.target.privateKey,
+    baseUrl: fixture.targetUrl,
+    schema: setup.targetSchema,
+    includePathRegex: '^/api/atlas/(?!v1\\.0/orgs/\\{orgId\\}/liveExport/)(?!.*/sourceOrganizations/)',
+    orgId: fixture.target.orgId,
+    ...common,
+  });
+  // The inventory endpoint answers only the API key embedded in a link-token. The target pass deleted
+  // the organization's links (and their keys), so the token is made now.
+  const token = await createLinkTokenWithCurl(fixture, []);
+  const embedded = decodeLinkToken(token);
+  if (embedded === undefined) {
+    rows.push({ setup: fixture.setup, client: 'schemathesis', operation: 'pass inventory: link-token key', expected: 'a link-token to take the key from', got: `no decodable token (${token.slice(0, 60)})`, result: 'fail' });
+  } else {
+    await run({
+      name: 'inventory',
+      keyLabel: 'link-token key',
+      publicKey: embedded.publicApiKey,
+      privateKey: embedded.privateApiKey,
+      baseUrl: fixture.targetUrl,
+      schema: setup.targetSchema,
+      includePathRegex: '/sourceOrganizations/',
+      orgId: fixture.target.orgId,
+      ...common,
+    });
+  }
+  await deleteLinkTokensWithCurl(fixture);
+  // Every operation of the document(s) must have been fuzzed by some pass.
+  const documents = [...new Set([setup.sourceSchema, setup.targetSchema])];
+  const all = new Set((await Promise.all(documents.map(operationsOf))).flat());
+  const untested = [...all].filter((operation) => !tested.has(operation)).sort();
+  rows.push({
+    setup: fixture.setup,
+    client: 'schemathesis',
+    operation: `every operation of ${documents.length === 1 ? 'openapi.json' : 'the served openapi.json documents'} fuzzed`,
+    expected: `${all.size} of ${all.size}`,
+    got: untested.length === 0 ? `${all.size} of ${all.size}` : `${all.size - untested.length} of ${all.size}; not fuzzed: ${untested.join(', ')}`,
+    result: untested.length === 0 ? 'pass' : 'fail',
+  });
+  return rows;
+}
+
+function decodeLinkToken(token: string): { publicApiKey: string; privateApiKey: string } | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { publicApiKey?: unknown; privateApiKey?: unknown };
+    if (typeof parsed.publicApiKey === 'string' && typeof parsed.privateApiKey === 'string') return { publicApiKey: parsed.publicApiKey, privateApiKey: parsed.privateApiKey };
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+async function runSetup(name: string, start: () => Promise<Setup>, tools: { mongocli: Installed; atlasCli: Installed }): Promise<Check[]> {
+  step(`[${name}] seeding and starting livelink`);
+  let setup: Setup;
+  try {
+    setup = await start();
+  } catch (error) {
+    return [{ setup: name, client: 'livelink CLI', operation: 'seed and serve', expected: 'servers listening', got: (error as Error).message, result: 'fail' }];
+  }
+  const { fixture } = setup;
+  step(`[${name}] ${setup.servers.map((server) => `${server.role} at ${server.url} (pid ${server.pid})`).join(', ')}`);
+  const rows: Check[] = [];
+  try {
+    rows.push(...(await runClientProgram(name, 'go program', goProgram, [], clientEnv(fixture, 'go'))));
+    rows.push(
+      ...(await runClientProgram(name, 'python program', join(workDir, 'venv', 'bin', 'python'), [join(conformanceDir, 'python', 'python_clients.py')], clientEnv(fixture, 'python'))),
+    );
+    step(`[${name}] curl`);
+    rows.push(...(await runCurlFlow(fixture)));
+    if (tools.mongocli.binary !== undefined) {
+      step(`[${name}] mongocli`);
+      const token = await createLinkTokenWithCurl(fixture, ['127.0.0.1']);
+      rows.push(...(await runMongocli(fixture, tools.mongocli, token, workDir)));
+      await deleteLinkTokensWithCurl(fixture);
+    } else {
+      rows.push(...skipRows(name, tools.mongocli, MONGOCLI_OPERATIONS));
+    }
+    if (tools.atlasCli.binary !== undefined) {
+      step(`[${name}] Atlas CLI`);
+      rows.push(...(await runAtlasCli(fixture, tools.atlasCli, workDir)));
+    } else {
+      rows.push(...skipRows(name, tools.atlasCli, ATLAS_CLI_OPERATIONS));
+    }
+    rows.push(...(await fuzz(setup)));
+  } finally {
+    for (const server of [...setup.servers].reverse()) await server.stop();
+    step(`[${name}] livelink stopped`);
+  }
+  return rows;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const interrupt = (signal: NodeJS.Signals) => {
+    step(`${signal}: stopping every process this run started`);
+    void stopAll().then(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+
+  const tools = await install();
+  const rows: Check[] = [];
+  rows.push(...(await runSetup('both', startBothRoles, tools)));
+  rows.push(...(await runSetup('split', startSplitRoles, tools)));
+
+  const failed = rows.filter((row) => row.result === 'fail');
+  const skipped = rows.filter((row) => row.result === 'skip');
+  const passed = rows.filter((row) => row.result === 'pass');
+  const report = [formatTable(rows), ...(failed.length > 0 ? [`\nFailures (full text):\n${formatFailures(rows)}`] : [])].join('\n');
+  console.log(report);
+  writeFileSync(join(workDir, 'last-run.txt'), `${report}\n`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\nSchemathesis' full output (a curl line per failing case): conformance/.work/reports/<setup>-<pass>/output.txt; server logs: conformance/.work/logs/; this table: conformance/.work/last-run.txt.`);
+  console.log(`Took ${seconds} s.`);
+  console.log(`conformance: ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+main()
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch(async (error: unknown) => {
+    process.stderr.write(`conformance: ${(error as Error).stack ?? String(error)}\n`);
+    await stopAll();
+    process.exitCode = 1;
+  });
