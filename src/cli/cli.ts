@@ -2,6 +2,7 @@ import { ConfigError } from '../config/config.js';
 import { ApiError } from '../http/api-error.js';
 import { CommandError, UsageError, type CliIo, type Command } from './command.js';
 import { apikeyCommands } from './commands/apikey.js';
+import { backupCommand } from './commands/backup.js';
 import { deploymentCommands } from './commands/deployment.js';
 import { initCommand } from './commands/init.js';
 import { migrationHostCommands } from './commands/migration-host.js';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   ...migrationHostCommands,
   ...apikeyCommands,
   rotateKeysCommand,
+  backupCommand,
 ];
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
