@@ -16,6 +16,10 @@ import { SyncLoop } from '../features/migration-link/sync-loop.js';
 import { TargetClient } from '../features/migration-link/target-client.js';
 import { OrganizationService } from '../features/organizations/organization-service.js';
 import { organizationRoutes } from '../features/organizations/organization-routes.js';
+import { UserService } from '../features/users/user-service.js';
+import { SessionKyselyStore } from '../features/web/session-kysely-store.js';
+import { SessionService } from '../features/web/session-service.js';
+import { registerWebPages } from '../features/web/web-routes.js';
 import { DEFAULT_THROTTLE_POLICY, MemoryAuthFailureThrottle } from '../http/auth-throttle.js';
 import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
 import { NonceMinter } from '../http/digest/nonce.js';
@@ -46,6 +50,7 @@ export interface LivelinkServices {
   apiKeys: ApiKeyService;
   linkTokens: LinkTokenService;
   migrationLinks: MigrationLinkService;
+  users: UserService;
 }
 
 export interface Livelink {
@@ -111,7 +116,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const migrationLinks = new MigrationLinkService(database, organizations, target, secretBox, now);
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
-  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks };
+  const users = new UserService(database, organizations, now);
+  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks, users };
 
   const servesSource = config.role !== 'target';
   const servesTarget = config.role !== 'source';
@@ -175,6 +181,23 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         trustedProxies: config.trustedProxies,
         bodyLimitBytes: config.bodyLimitBytes,
         logRequests: config.logRequests,
+        // The web pages: outside the Public API (and its OpenAPI document), on the same services.
+        extend: (app) =>
+          registerWebPages(app, {
+            role: config.role,
+            users,
+            organizations,
+            migrationLinks,
+            linkTokens,
+            sessions: new SessionService(new SessionKyselyStore(database.db), () => now().getTime()),
+            // Failed sign-ins count like failed digest answers: across nodes on PostgreSQL, in memory on SQLite.
+            loginThrottle:
+              database.dialect === 'postgres'
+                ? new DatabaseAuthFailureThrottle(database.db, DEFAULT_THROTTLE_POLICY, () => now().getTime())
+                : new MemoryAuthFailureThrottle(DEFAULT_THROTTLE_POLICY, () => now().getTime()),
+            secureCookies: tls !== undefined,
+            now,
+          }),
         ...(tls === undefined ? {} : { tls }),
       });
       const address = await server.listen({ host: config.host, port: config.port });

@@ -11,6 +11,7 @@ import { projectCommands } from './commands/project.js';
 import { rotateKeysCommand } from './commands/rotate-keys.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
+import { userCommands } from './commands/user.js';
 import { parseFlags, wantsHelp } from './flags.js';
 
 export type { CliIo } from './command.js';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   ...deploymentCommands,
   ...migrationHostCommands,
   ...apikeyCommands,
+  ...userCommands,
   rotateKeysCommand,
   backupCommand,
 ];

@@ -19,6 +19,8 @@ export interface Database {
   digest_replays: DigestReplayRow;
   leases: LeaseRow;
   auth_failures: AuthFailureRow;
+  users: UserRow;
+  web_sessions: WebSessionRow;
 }
 
 export interface OrganizationRow {
@@ -141,4 +143,27 @@ export interface AuthFailureRow {
   window_start_ms: number;
   failures: number;
   blocked_until_ms: number;
+}
+
+export interface UserRow {
+  id: string;
+  org_id: string;
+  /** Lower case; unique across organizations, since a person signs in with it alone. */
+  username: string;
+  /** One organization role (ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY). */
+  role: string;
+  /** `scrypt$N$r$p$salt$hash` (base64); see features/users/password-hash.ts. */
+  password_hash: string;
+  created_at: string;
+}
+
+export interface WebSessionRow {
+  /** SHA-256 (hex) of the session id; the id itself is only ever in the browser's cookie. */
+  id_hash: string;
+  user_id: string;
+  /** The synchronizer token every state-changing form of this session carries. */
+  csrf_token: string;
+  created_at_ms: number;
+  /** Slides forward while the session is used; never past created_at_ms plus the absolute lifetime. */
+  expires_at_ms: number;
 }

@@ -11,9 +11,16 @@ interface DemoKey {
   publicKey: string;
   privateKey: string;
 }
+interface DemoUser {
+  username: string;
+  password: string;
+  role: string;
+  orgId: string;
+}
 interface Demo {
   source: DemoKey;
   target: DemoKey;
+  users: DemoUser[];
 }
 
 describe('livelink init', () => {
@@ -30,7 +37,16 @@ describe('livelink init', () => {
     assert.equal(first.code, 0);
     assert.equal(first.stderr, '');
     const demo = JSON.parse(first.stdout) as Demo;
-    assert.deepEqual(Object.keys(demo), ['source', 'target']);
+    assert.deepEqual(Object.keys(demo), ['source', 'target', 'users']);
+    assert.deepEqual(
+      demo.users.map((u) => [u.username, u.role, u.orgId]),
+      [
+        ['source-owner', 'ORG_OWNER', demo.source.orgId],
+        ['source-viewer', 'ORG_READ_ONLY', demo.source.orgId],
+        ['target-owner', 'ORG_OWNER', demo.target.orgId],
+      ],
+    );
+    for (const user of demo.users) assert.match(user.password, /^[A-Za-z0-9_-]{16}$/);
     for (const key of [demo.source, demo.target]) {
       assert.deepEqual(Object.keys(key), ['orgId', 'publicKey', 'privateKey']);
       assert.match(key.orgId, OBJECT_ID);
@@ -113,6 +129,11 @@ describe('livelink init', () => {
         `  org id       ${demo.target.orgId}`,
         `  public key   ${demo.target.publicKey}`,
         `  private key  ${demo.target.privateKey}`,
+        '',
+        'Web page users (sign in at /login of the served URL):',
+        `  source-owner   password ${demo.users[0]?.password}  Organization Owner, Demo Ops Manager Organization`,
+        `  source-viewer  password ${demo.users[1]?.password}  Organization Read Only, Demo Ops Manager Organization`,
+        `  target-owner   password ${demo.users[2]?.password}  Organization Owner, Demo Atlas Organization`,
         '',
         'Serve them with `livelink serve` (or `npm start`, which also prints the curl commands to try).',
         '',

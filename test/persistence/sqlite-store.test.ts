@@ -31,7 +31,7 @@ describe('SQLite settings (R-01)', () => {
       await first.close();
       const second = await openSqlite(join(dir, 'db.sqlite'));
       const migrations = await second.db.selectFrom('kysely_migration' as never).selectAll().execute();
-      assert.equal(migrations.length, 2);
+      assert.equal(migrations.length, 3);
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Livelink } from '../../app/livelink.js';
 import type { NewDeployment, Organization } from '../../features/organizations/organization.js';
+import { isUserRole, roleLabel, type UserRole } from '../../features/users/user.js';
 import { CommandError, DATA_OPTION, JSON_OPTION, usage, type Command } from '../command.js';
 import { withLivelink } from '../management.js';
 import { emit, fields } from '../output.js';
@@ -30,10 +32,26 @@ export interface DemoKey {
   privateKey: string;
 }
 
+/** A demo user of the web pages; the password is generated, and kept in the file like the keys. */
+export interface DemoUser {
+  username: string;
+  password: string;
+  role: UserRole;
+  orgId: string;
+}
+
 export interface DemoCredentials {
   source: DemoKey;
   target: DemoKey;
+  users: DemoUser[];
 }
+
+/** The demo's users: an owner and a read-only user of the source, an owner of the target. */
+export const DEMO_USERS: readonly { username: string; side: 'source' | 'target'; role: UserRole }[] = [
+  { username: 'source-owner', side: 'source', role: 'ORG_OWNER' },
+  { username: 'source-viewer', side: 'source', role: 'ORG_READ_ONLY' },
+  { username: 'target-owner', side: 'target', role: 'ORG_OWNER' },
+];
 
 export interface DemoSetup {
   credentials: DemoCredentials;
@@ -52,11 +70,21 @@ export interface DemoSetup {
 export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   const file = join(livelink.config.dataDir, DEMO_CREDENTIALS_FILE);
   const saved = readDemoCredentials(file);
-  const { organizations, apiKeys } = livelink.services;
+  const { organizations, apiKeys, users } = livelink.services;
 
   const keyExists = async (key: DemoKey): Promise<boolean> =>
     (await organizations.getOrganization(key.orgId)) !== undefined && (await apiKeys.list(key.orgId)).some((k) => k.publicKey === key.publicKey);
-  if (saved !== undefined && (await keyExists(saved.source)) && (await keyExists(saved.target))) {
+  const userWorks = async (user: DemoUser): Promise<boolean> => (await users.verify(user.username, user.password))?.orgId === user.orgId;
+  const savedUser = (username: string, orgId: string): DemoUser | undefined =>
+    saved?.users.find((u) => u.username === username && u.orgId === orgId);
+  const allUsersWork = async (credentials: DemoCredentials): Promise<boolean> => {
+    for (const spec of DEMO_USERS) {
+      const user = savedUser(spec.username, credentials[spec.side].orgId);
+      if (user === undefined || !(await userWorks(user))) return false;
+    }
+    return true;
+  };
+  if (saved !== undefined && (await keyExists(saved.source)) && (await keyExists(saved.target)) && (await allUsersWork(saved))) {
     return { credentials: saved, created: false, file };
   }
 
@@ -80,7 +108,21 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   await organizations.addMigrationHost(project.id, DEMO_MIGRATION_HOST);
   const target = await organization(saved?.target.orgId, DEMO_TARGET_ORG_NAME);
 
-  const credentials: DemoCredentials = { source: await key(source.id, saved?.source), target: await key(target.id, saved?.target) };
+  // A demo user whose password was lost with the file gets a new one: it is the demo's own account.
+  const user = async (spec: (typeof DEMO_USERS)[number], orgId: string): Promise<DemoUser> => {
+    const kept = savedUser(spec.username, orgId);
+    if (kept !== undefined && (await userWorks(kept))) return kept;
+    const password = randomBytes(12).toString('base64url');
+    const existing = await users.findByUsername(spec.username);
+    if (existing === undefined) await users.create({ orgId, username: spec.username, role: spec.role, password });
+    else if (existing.orgId === orgId) await users.setPassword(existing.id, password);
+    else throw new CommandError(`a user named ${spec.username} already exists in organization ${existing.orgId}; the demo cannot use that name`);
+    return { username: spec.username, password, role: spec.role, orgId };
+  };
+  const keys = { source: await key(source.id, saved?.source), target: await key(target.id, saved?.target) };
+  const demoUsers: DemoUser[] = [];
+  for (const spec of DEMO_USERS) demoUsers.push(await user(spec, keys[spec.side].orgId));
+  const credentials: DemoCredentials = { ...keys, users: demoUsers };
   writeDemoCredentials(file, credentials);
   return { credentials, created: true, file };
 }
@@ -93,7 +135,8 @@ export const initCommand: Command = {
     description:
       `Creates, once, a source organization "${DEMO_SOURCE_ORG_NAME}" with a project "${DEMO_PROJECT_NAME}"\n` +
       `(deployment ${DEMO_DEPLOYMENT.name}, migration host ${DEMO_MIGRATION_HOST}), a target organization\n` +
-      `"${DEMO_TARGET_ORG_NAME}", and an ORG_OWNER API key for each. The keys are kept in\n` +
+      `"${DEMO_TARGET_ORG_NAME}", an ORG_OWNER API key for each, and web page users\n` +
+      `${DEMO_USERS.map((u) => u.username).join(', ')} with generated passwords. The keys and passwords are kept in\n` +
       `<data>/${DEMO_CREDENTIALS_FILE} (mode 0600) and shown again by later runs, which create nothing.\n` +
       'For local use only: the file holds private keys in the clear.',
     json: true,
@@ -109,7 +152,15 @@ export const initCommand: Command = {
 /** Exactly the documented JSON shape, whatever else a DemoCredentials object might carry. */
 export function credentialsJson(credentials: DemoCredentials): DemoCredentials {
   const pick = (key: DemoKey): DemoKey => ({ orgId: key.orgId, publicKey: key.publicKey, privateKey: key.privateKey });
-  return { source: pick(credentials.source), target: pick(credentials.target) };
+  const pickUser = (user: DemoUser): DemoUser => ({ username: user.username, password: user.password, role: user.role, orgId: user.orgId });
+  return { source: pick(credentials.source), target: pick(credentials.target), users: credentials.users.map(pickUser) };
+}
+
+/** The demo users as lines: name, password, role and organization, aligned. */
+export function demoUserLines(credentials: DemoCredentials, indent = '  '): string[] {
+  const width = Math.max(...credentials.users.map((u) => u.username.length));
+  const orgName = (orgId: string): string => (orgId === credentials.target.orgId ? DEMO_TARGET_ORG_NAME : DEMO_SOURCE_ORG_NAME);
+  return credentials.users.map((u) => `${indent}${u.username.padEnd(width)}  password ${u.password}  ${roleLabel(u.role)}, ${orgName(u.orgId)}`);
 }
 
 function describeDemo(setup: DemoSetup): string {
@@ -130,6 +181,9 @@ function describeDemo(setup: DemoSetup): string {
     '',
     block(`Target (Atlas): ${DEMO_TARGET_ORG_NAME}`, target),
     '',
+    'Web page users (sign in at /login of the served URL):',
+    ...demoUserLines(setup.credentials),
+    '',
     'Serve them with `livelink serve` (or `npm start`, which also prints the curl commands to try).',
   ].join('\n');
 }
@@ -142,10 +196,12 @@ function readDemoCredentials(file: string): DemoCredentials | undefined {
   } catch {
     parsed = undefined;
   }
-  if (!isRecord(parsed) || !isDemoKey(parsed['source']) || !isDemoKey(parsed['target'])) {
+  const savedUsers = isRecord(parsed) ? (parsed['users'] ?? []) : [];
+  if (!isRecord(parsed) || !isDemoKey(parsed['source']) || !isDemoKey(parsed['target']) || !Array.isArray(savedUsers) || !savedUsers.every(isDemoUser)) {
     throw new CommandError(`${file} is not a livelink demo credentials file; remove it to set the demo up again`);
   }
-  return { source: parsed['source'], target: parsed['target'] };
+  // A file from before the web pages has no users; they are created and the file rewritten.
+  return { source: parsed['source'], target: parsed['target'], users: savedUsers };
 }
 
 /** Written to a fresh file and renamed over the old one, so the file is never half written and always 0600. */
@@ -158,6 +214,17 @@ function writeDemoCredentials(file: string, credentials: DemoCredentials): void 
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isDemoUser(value: unknown): value is DemoUser {
+  return (
+    isRecord(value) &&
+    typeof value['username'] === 'string' &&
+    typeof value['password'] === 'string' &&
+    typeof value['role'] === 'string' &&
+    isUserRole(value['role']) &&
+    typeof value['orgId'] === 'string'
+  );
 }
 
 function isDemoKey(value: unknown): value is DemoKey {

@@ -1,7 +1,7 @@
 import { createLivelink } from '../../app/livelink.js';
 import { UsageError, usage, type Command } from '../command.js';
 import { optionalString } from '../flags.js';
-import { DEMO_SOURCE_ORG_NAME, DEMO_TARGET_ORG_NAME, ensureDemo, type DemoSetup } from './init.js';
+import { DEMO_SOURCE_ORG_NAME, DEMO_TARGET_ORG_NAME, demoUserLines, ensureDemo, type DemoSetup } from './init.js';
 import { listeningLine, SERVER_HELP, SERVER_OPTIONS, serveUntilStopped, serverConfig } from './serve.js';
 
 export const startCommand: Command = {
@@ -13,7 +13,8 @@ export const startCommand: Command = {
       '[--log-requests] [--trusted-proxy CIDR ...]',
     description:
       'What `npm start` runs: `livelink init` on the data folder, then `livelink serve --role both`, then a banner\n' +
-      'with the demo keys and ready-to-paste curl commands for the whole link flow. --role, if given, must be both.',
+      "with the demo keys and ready-to-paste curl commands for the whole link flow, and the web pages' URL and demo\n" +
+      'users. --role, if given, must be both.',
     options: SERVER_HELP,
   }),
   options: SERVER_OPTIONS,
@@ -58,6 +59,9 @@ export function banner(url: string, setup: DemoSetup): string {
     `   curl --digest --user "${targetUser}" -H 'Accept: application/json' "${url}/api/atlas/v2/orgs/${target.orgId}/liveMigrations/availableProjects?pretty=true"`,
     '5. Delete the link:',
     `   curl --digest --user "${sourceUser}" -H 'Accept: application/json' -X DELETE "${sourceLink}"`,
+    '',
+    `Or click instead: sign in at ${url}/login with a demo user:`,
+    ...demoUserLines(setup.credentials),
     '',
     'Stop with Ctrl-C.',
   ];

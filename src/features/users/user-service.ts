@@ -1,0 +1,85 @@
+import { ApiError, apiErrors } from '../../http/api-error.js';
+import type { OpenedDatabase } from '../../persistence/database.js';
+import { newObjectId } from '../../persistence/ids.js';
+import { isUniqueViolation, type OrganizationService } from '../organizations/organization-service.js';
+import { hashPassword, UNKNOWN_USER_HASH, verifyPassword } from './password-hash.js';
+import { canonicalUsername, USER_ROLES, USERNAME_PATTERN, isUserRole, type User } from './user.js';
+import { UserKyselyStore } from './user-kysely-store.js';
+import type { UserStore } from './user-store.js';
+
+export interface NewUser {
+  orgId: string;
+  username: string;
+  role: string;
+  password: string;
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+/** scrypt takes any length; a cap keeps a request body from being a password of megabytes. */
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** Users of the web pages: creation with a scrypt hash, verification of a sign-in, listing. */
+export class UserService {
+  readonly #store: UserStore;
+
+  constructor(
+    private readonly database: OpenedDatabase,
+    private readonly organizations: OrganizationService,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.#store = new UserKyselyStore(database.db);
+  }
+
+  async create(request: NewUser): Promise<User> {
+    const username = canonicalUsername(request.username);
+    if (!USERNAME_PATTERN.test(username)) {
+      throw apiErrors.invalidAttribute('username', 'a username has 1 to 50 characters: letters, digits, dots, underscores, @ and hyphens, starting with a letter or digit.');
+    }
+    if (!isUserRole(request.role)) throw apiErrors.invalidAttribute('role', `a user's role is one of ${USER_ROLES.join(', ')}.`);
+    checkPassword(request.password);
+    if ((await this.organizations.getOrganization(request.orgId)) === undefined) throw apiErrors.orgNotFound(request.orgId);
+    const user: User = { id: newObjectId(this.now()), orgId: request.orgId, username, role: request.role, createdAt: this.now().toISOString() };
+    const passwordHash = await hashPassword(request.password);
+    try {
+      await this.database.writeTransaction((tx) => new UserKyselyStore(tx).create(user, passwordHash));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]);
+      throw error;
+    }
+    return user;
+  }
+
+  /** The user when the password is theirs; undefined otherwise (an unknown username costs the same time). */
+  async verify(username: string, password: string): Promise<User | undefined> {
+    const stored = await this.#store.findByUsername(canonicalUsername(username));
+    const candidate = password.length > MAX_PASSWORD_LENGTH ? '' : password;
+    const matches = await verifyPassword(candidate, stored?.passwordHash ?? UNKNOWN_USER_HASH);
+    return matches && stored !== undefined && candidate === password ? stored.user : undefined;
+  }
+
+  async setPassword(userId: string, password: string): Promise<void> {
+    checkPassword(password);
+    const passwordHash = await hashPassword(password);
+    if (!(await this.database.writeTransaction((tx) => new UserKyselyStore(tx).setPasswordHash(userId, passwordHash)))) {
+      throw new ApiError(404, 'USER_NOT_FOUND', `No user with ID ${userId} exists.`, [userId]);
+    }
+  }
+
+  get(id: string): Promise<User | undefined> {
+    return this.#store.get(id);
+  }
+
+  async findByUsername(username: string): Promise<User | undefined> {
+    return (await this.#store.findByUsername(canonicalUsername(username)))?.user;
+  }
+
+  list(orgId: string): Promise<User[]> {
+    return this.#store.list(orgId);
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw apiErrors.invalidAttribute('password', `a password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
+  }
+}
