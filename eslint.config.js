@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'conformance/.work/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', 'conformance/.work/', 'bench/.work/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,552 @@
+/**
+ * `npm run bench`: how close livelink is to the practical limit of Node.js (a bare node:http server,
+ * measured in the same run) and how far ahead of the mock servers people would otherwise use.
+ *
+ * Shared machines are noisy, so no figure stands alone: every measured window of a scenario sits
+ * between two baseline windows, its ratio is taken against their mean, and the figures are medians
+ * over several rounds. Servers run pinned to core 0, the load generator (and this process) to core 1.
+ * Everything started here is stopped here, by PID, on every way out.
+ *
+ *   npm run bench                      the table
+ *   npm run bench -- --json            the JSON document
+ *   npm run bench -- --profile         CPU profiles of livelink per scenario, summarized
+ *   npm run bench -- --quick           a short smoke run (fewer, shorter rounds; small growth)
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatSummary, summarize } from './lib/cpuprofile.js';
+import { GROWTH_ID_PREFIX, seedGrowth, setSyncLeaseElsewhere } from './lib/growth.js';
+import { build, copyDataDir, digestCall, linkThroughApi, postgresKeys, ROOT, seed, serve, serveCommand, type RunningLivelink, type Seeded, type Store } from './lib/livelink.js';
+import { LoadGenerator, type JobSpec } from './lib/loadgen.js';
+import { machineInfo } from './lib/machine.js';
+import { mockoonArgs, preparePeers, prismArgs, type Peers } from './lib/peers.js';
+import { createBenchDatabase, postgresAdminUrl, type BenchDatabase } from './lib/postgres.js';
+import { installExitGuards, LOADGEN_CORE, pinSelf, SERVER_CORE, sleep, start, stopAll, treeRssMb, type Started, type StartOptions } from './lib/processes.js';
+import { linkPath, statusPath, type LoadResult } from './lib/protocol.js';
+import { checkTargets, figure, formatTable, type BenchReport, type ScenarioFigure, type Unit } from './lib/report.js';
+import { freePort, measureStartup, waitForHttp } from './lib/startup.js';
+import { median } from './lib/stats.js';
+
+const WORK = join(ROOT, 'bench', '.work');
+const RUN_DIR = join(WORK, 'run');
+const BASELINE_SERVER = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
+
+interface Options {
+  json: boolean;
+  profile: boolean;
+  rounds: number;
+  growthRounds: number;
+  durationMs: number;
+  concurrency: number;
+  peers: boolean;
+  growth: boolean;
+  postgres: boolean;
+  growthSizes: number[];
+  startupSamples: number;
+  peerStartupSamples: number;
+  profileSeconds: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      'growth-rounds': { type: 'string' },
+      'duration-ms': { type: 'string' },
+      concurrency: { type: 'string' },
+      'growth-sizes': { type: 'string' },
+      'no-peers': { type: 'boolean', default: false },
+      'no-growth': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
+      'profile-seconds': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm run bench -- [--json] [--quick] [--rounds N] [--growth-rounds N] [--duration-ms MS] [--concurrency N]\n' +
+        '                        [--growth-sizes 1000,100000,1000000] [--no-peers] [--no-growth] [--no-postgres]\n' +
+        '       npm run bench -- --profile [--profile-seconds S] [--growth-sizes N]\n' +
+        'PostgreSQL scenarios run when LIVELINK_BENCH_POSTGRES_URL (or LIVELINK_TEST_POSTGRES_URL) names a user that may create databases.\n',
+    );
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const int = (text: string | undefined, fallback: number, name: string): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+    return n;
+  };
+  const sizes = (values['growth-sizes'] ?? (quick ? '1000,20000' : '1000,100000,1000000')).split(',').map((s) => int(s.trim(), 0, 'growth-sizes'));
+  return {
+    json: values.json,
+    profile: values.profile,
+    rounds: int(values.rounds, quick ? 2 : 5, 'rounds'),
+    growthRounds: int(values['growth-rounds'], quick ? 2 : 3, 'growth-rounds'),
+    durationMs: int(values['duration-ms'], quick ? 1000 : 2000, 'duration-ms'),
+    concurrency: int(values.concurrency, 32, 'concurrency'),
+    peers: !values['no-peers'],
+    growth: !values['no-growth'],
+    postgres: !values['no-postgres'],
+    growthSizes: sizes.sort((a, b) => a - b),
+    startupSamples: quick ? 2 : 5,
+    peerStartupSamples: quick ? 1 : 3,
+    profileSeconds: int(values['profile-seconds'], quick ? 3 : 8, 'profile-seconds'),
+  };
+}
+
+const began = performance.now();
+function log(line: string): void {
+  process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
+}
+
+interface Scenario {
+  name: string;
+  database: ScenarioFigure['database'];
+  unit: Unit;
+  organizations?: number;
+  job: JobSpecBody;
+}
+
+/** A job without the timing, which the round decides. */
+type JobSpecBody = JobSpec extends infer J ? (J extends JobSpec ? Omit<J, 'concurrency' | 'warmupMs' | 'durationMs'> : never) : never;
+
+/** First window of a scenario: connections, JIT and caches warm before anything counts. */
+const FIRST_WARMUP_MS = 1500;
+const WARMUP_MS = 300;
+
+/**
+ * Runs rounds of scenarios, each window between two baseline windows. The baseline's own results
+ * go to `baselineResults` for its row.
+ */
+class Measurer {
+  readonly baselineResults: LoadResult[] = [];
+  #baselineWarm = false;
+
+  constructor(
+    private readonly loadgen: LoadGenerator,
+    private readonly baselineOrigin: string,
+    private readonly options: Options,
+  ) {}
+
+  async #baseline(): Promise<LoadResult> {
+    const result = await this.loadgen.run({
+      kind: 'plain',
+      origin: this.baselineOrigin,
+      path: statusPath('000000000000000000000000'),
+      concurrency: this.options.concurrency,
+      warmupMs: this.#baselineWarm ? WARMUP_MS : FIRST_WARMUP_MS,
+      // Half-length baseline windows: there is one per scenario window, and they only need a stable median.
+      durationMs: Math.max(1000, Math.round(this.options.durationMs / 2)),
+    });
+    this.#baselineWarm = true;
+    // Every ratio divides by this: a baseline that answered nothing means the bench itself is broken.
+    if (result.operations === 0) throw new Error(`the baseline answered nothing: ${JSON.stringify(result.unexpected)}`);
+    this.baselineResults.push(result);
+    return result;
+  }
+
+  async rounds(scenarios: readonly Scenario[], rounds: number): Promise<ScenarioFigure[]> {
+    const results = new Map<string, { rounds: LoadResult[]; ratios: number[] }>(scenarios.map((s) => [s.name, { rounds: [], ratios: [] }]));
+    for (let round = 0; round < rounds; round += 1) {
+      let before = await this.#baseline();
+      const line: string[] = [];
+      for (const scenario of scenarios) {
+        const result = await this.loadgen.run({
+          ...scenario.job,
+          concurrency: this.options.concurrency,
+          warmupMs: round === 0 ? FIRST_WARMUP_MS : WARMUP_MS,
+          durationMs: this.options.durationMs,
+        } as JobSpec);
+        const after = await this.#baseline();
+        const reference = (before.operationsPerSecond + after.operationsPerSecond) / 2;
+        const entry = results.get(scenario.name);
+        entry?.rounds.push(result);
+        entry?.ratios.push(result.operationsPerSecond / reference);
+        line.push(`${scenario.name} ${Math.round(result.operationsPerSecond)} (${(result.operationsPerSecond / reference).toFixed(3)})`);
+        before = after;
+      }
+      log(`round ${round + 1}/${rounds}: baseline ~${Math.round(before.operationsPerSecond)}/s; ${line.join(', ')}`);
+    }
+    return scenarios.map((s) => {
+      const entry = results.get(s.name) ?? { rounds: [], ratios: [] };
+      return figure(s.name, s.database, s.unit, entry.rounds, entry.ratios, s.organizations);
+    });
+  }
+}
+
+function livelinkScenarios(suffix: string, database: 'sqlite' | 'postgres', url: string, seeded: Seeded, linkToken: string): Scenario[] {
+  const statusOrg = { kind: 'list' as const, ids: [seeded.source.orgId] };
+  const key = { publicKey: seeded.source.publicKey, privateKey: seeded.source.privateKey };
+  return [
+    { name: `status-reuse${suffix}`, database, unit: 'requests/s', job: { kind: 'status-reuse', origin: url, orgs: statusOrg, key } },
+    { name: `status-challenge${suffix}`, database, unit: 'operations/s', job: { kind: 'status-challenge', origin: url, orgs: statusOrg, key } },
+    { name: `unauthenticated${suffix}`, database, unit: 'requests/s', job: { kind: 'unauthenticated', origin: url, path: statusPath(seeded.source.orgId) } },
+    {
+      name: `link-cycle${suffix}`,
+      database,
+      unit: 'pairs/s',
+      job: { kind: 'link-cycle', origin: url, orgs: seeded.cycleOrgs.map((o) => ({ orgId: o.orgId, key: { publicKey: o.publicKey, privateKey: o.privateKey } })), linkToken },
+    },
+  ];
+}
+
+/** The template data folder: demo organizations, keys, link-cycle organizations, and one link made through the API. */
+async function prepareTemplate(dir: string, options: Options): Promise<{ seeded: Seeded; linkToken: string }> {
+  const seeded = await seed({ kind: 'sqlite', dataDir: dir }, options.concurrency);
+  const setup = await serve({ name: 'livelink (set-up)', store: { kind: 'sqlite', dataDir: dir } });
+  try {
+    return { seeded, linkToken: await linkThroughApi(setup.url, seeded) };
+  } finally {
+    await setup.process.stop();
+  }
+}
+
+async function startPeer(name: string, args: (port: number) => string[], path: string): Promise<{ process: Started; url: string }> {
+  const port = await freePort();
+  const started = start({ name, command: process.execPath, args: args(port), core: SERVER_CORE, output: 'stderr' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}${path}`, started, 60_000);
+  return { process: started, url };
+}
+
+async function benchRun(options: Options): Promise<void> {
+  const notes: string[] = [];
+  rmSync(RUN_DIR, { recursive: true, force: true });
+  mkdirSync(RUN_DIR, { recursive: true });
+  log('building livelink (npm run build)');
+  build();
+  const machine = machineInfo();
+  if (!machine.pinned) notes.push('taskset not found: server and load generator were not pinned to separate cores.');
+
+  let peers: Peers | undefined;
+  if (options.peers) {
+    try {
+      peers = preparePeers(WORK, log);
+    } catch (error) {
+      notes.push(`peers not measured: ${message(error)}`);
+    }
+  } else notes.push('peers skipped (--no-peers).');
+
+  log('seeding the SQLite template (CLI init, keys, link-cycle organizations, one link through the API)');
+  const templateDir = join(RUN_DIR, 'template');
+  const { seeded, linkToken } = await prepareTemplate(templateDir, options);
+
+  let database: BenchDatabase | undefined;
+  const adminUrl = postgresAdminUrl();
+  if (!options.postgres) notes.push('PostgreSQL skipped (--no-postgres).');
+  else if (adminUrl === undefined) notes.push('PostgreSQL not measured: set LIVELINK_BENCH_POSTGRES_URL (or LIVELINK_TEST_POSTGRES_URL) to a user that may create databases.');
+
+  const report: BenchReport = {
+    machine,
+    settings: {
+      rounds: options.rounds,
+      growth_rounds: options.growthRounds,
+      duration_ms: options.durationMs,
+      concurrency: options.concurrency,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    },
+    scenarios: [],
+    growth: { sizes: options.growth ? options.growthSizes : [], ratio_largest_to_smallest: null, ratio_largest_to_smallest_request_path: null, seed_seconds: {}, database_mb: {} },
+    startup_ms: {},
+    startup_samples_ms: {},
+    rss_mb: {},
+    targets: [],
+    notes,
+  };
+
+  let loadgen: LoadGenerator | undefined;
+  try {
+    let pg: { store: Store; seeded: Seeded } | undefined;
+    if (options.postgres && adminUrl !== undefined) {
+      database = await createBenchDatabase(adminUrl);
+      machine.postgres = database.serverVersion;
+      const store: Store = { kind: 'postgres', url: database.url, env: postgresKeys(), dataDir: join(RUN_DIR, 'postgres') };
+      log(`seeding PostgreSQL database ${database.name}`);
+      pg = { store, seeded: await seed(store, options.concurrency) };
+    }
+
+    log('starting the servers');
+    const baseline = start({ name: 'baseline', command: process.execPath, args: [BASELINE_SERVER, '0'], core: SERVER_CORE });
+    const baselineUrl = (await baseline.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
+    const sqliteDir = join(RUN_DIR, 'sqlite');
+    copyDataDir(templateDir, sqliteDir);
+    const livelink = await serve({ name: 'livelink', store: { kind: 'sqlite', dataDir: sqliteDir } });
+    const servers: { name: string; pid: number }[] = [
+      { name: 'baseline', pid: baseline.pid },
+      { name: 'livelink', pid: livelink.process.pid },
+    ];
+    const scenarios: Scenario[] = livelinkScenarios('', 'sqlite', livelink.url, seeded, linkToken);
+    let livelinkPg: RunningLivelink | undefined;
+    if (pg !== undefined) {
+      livelinkPg = await serve({ name: 'livelink/postgres', store: pg.store });
+      const pgToken = await linkThroughApi(livelinkPg.url, pg.seeded);
+      servers.push({ name: 'livelink/postgres', pid: livelinkPg.process.pid });
+      scenarios.push(...livelinkScenarios('/postgres', 'postgres', livelinkPg.url, pg.seeded, pgToken));
+    }
+    const peerProcesses: Started[] = [];
+    if (peers !== undefined) {
+      const path = statusPath(seeded.source.orgId);
+      for (const [name, args] of [
+        ['peer-prism', (port: number) => prismArgs(peers, port)],
+        ['peer-mockoon', (port: number) => mockoonArgs(peers, port)],
+      ] as const) {
+        try {
+          const peer = await startPeer(name, args, path);
+          peerProcesses.push(peer.process);
+          servers.push({ name, pid: peer.process.pid });
+          scenarios.push({ name, database: null, unit: 'requests/s', job: { kind: 'plain', origin: peer.url, path } });
+        } catch (error) {
+          notes.push(`${name} not measured: ${message(error)}`);
+        }
+      }
+      notes.push(`peers: ${'@stoplight/prism-cli'}@${peers.prism.version} (prism mock, static example) and @mockoon/cli@${peers.mockoon.version} (environment imported from the same OpenAPI document), no authentication.`);
+    }
+    // Let start-up garbage settle before reading the resident set "after start".
+    await sleep(1000);
+    const rssAfterStart = new Map(servers.map((s) => [s.name, treeRssMb(s.pid)]));
+
+    loadgen = await LoadGenerator.start();
+    const measurer = new Measurer(loadgen, baselineUrl, options);
+    log(`measuring ${scenarios.length} scenarios + baseline: ${options.rounds} rounds of ${options.durationMs} ms at concurrency ${options.concurrency}`);
+    const figures = await measurer.rounds(scenarios, options.rounds);
+    for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
+    await Promise.all([livelink.process.stop(), livelinkPg?.process.stop(), ...peerProcesses.map((p) => p.stop())]);
+
+    const growthFigures: ScenarioFigure[] = [];
+    const isolatedFigures: ScenarioFigure[] = [];
+    if (options.growth) {
+      for (const size of options.growthSizes) {
+        const dir = join(RUN_DIR, `growth-${size}`);
+        log(`growth: seeding ${size.toLocaleString('en-US')} linked organizations`);
+        const seededGrowth = seedGrowth(templateDir, dir, size);
+        report.growth.seed_seconds[String(size)] = Math.round(seededGrowth.seconds * 10) / 10;
+        report.growth.database_mb[String(size)] = Math.round(seededGrowth.databaseMb);
+        log(`growth: ${size.toLocaleString('en-US')} seeded in ${seededGrowth.seconds.toFixed(1)} s (${seededGrowth.databaseMb.toFixed(0)} MB)`);
+        const job = { kind: 'status-reuse', origin: '', orgs: { kind: 'range', prefix: GROWTH_ID_PREFIX, count: size }, key: seeded.global } as const;
+        try {
+          // First the request path alone (the sync lease held by "another node", so no pass runs here)…
+          setSyncLeaseElsewhere(dir, true);
+          const isolated = await serve({ name: `livelink growth ${size} (lease elsewhere)`, store: { kind: 'sqlite', dataDir: dir }, syncIntervalSeconds: 86_400 });
+          try {
+            isolatedFigures.push(
+              ...(await measurer.rounds(
+                [{ name: `growth-request-path/status-reuse/${size}`, database: 'sqlite', unit: 'requests/s', organizations: size, job: { ...job, origin: isolated.url } }],
+                options.growthRounds,
+              )),
+            );
+          } finally {
+            await isolated.process.stop();
+          }
+          // …then as one node runs: it holds the lease and its sync loop looks for due organizations every
+          // second. A day between pushes: the seeded rows are not due, so no push is made during the run.
+          setSyncLeaseElsewhere(dir, false);
+          const server = await serve({ name: `livelink growth ${size}`, store: { kind: 'sqlite', dataDir: dir }, syncIntervalSeconds: 86_400 });
+          try {
+            const afterStart = treeRssMb(server.process.pid);
+            growthFigures.push(
+              ...(await measurer.rounds(
+                [{ name: `growth/status-reuse/${size}`, database: 'sqlite', unit: 'requests/s', organizations: size, job: { ...job, origin: server.url } }],
+                options.growthRounds,
+              )),
+            );
+            report.rss_mb[`livelink growth ${size.toLocaleString('en-US')}`] = { after_start: afterStart, after_load: treeRssMb(server.process.pid) };
+          } finally {
+            await server.process.stop();
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      const ratio = (figures: ScenarioFigure[]): number | null => {
+        const smallest = figures[0];
+        const largest = figures.at(-1);
+        return smallest === undefined || largest === undefined || figures.length < 2 ? null : Math.round((largest.ratio_to_baseline / smallest.ratio_to_baseline) * 1000) / 1000;
+      };
+      report.growth.ratio_largest_to_smallest = ratio(growthFigures);
+      report.growth.ratio_largest_to_smallest_request_path = ratio(isolatedFigures);
+      notes.push('growth: a GLOBAL_OWNER key asks for the status of a uniformly random seeded organization on every request, so the whole table is in play, not one hot row.');
+    } else notes.push('growth skipped (--no-growth).');
+
+    await baseline.stop();
+    await loadgen.stop();
+    loadgen = undefined;
+    report.scenarios = [
+      figure('baseline', null, 'requests/s', measurer.baselineResults, measurer.baselineResults.map(() => 1)),
+      ...figures,
+      ...isolatedFigures,
+      ...growthFigures,
+    ];
+
+    log('start-up times');
+    const startupDir = join(RUN_DIR, 'startup');
+    copyDataDir(templateDir, startupDir);
+    const startups: [string, number, (port: number) => StartOptions, string][] = [
+      ['livelink', options.startupSamples, (port) => serveCommand({ name: 'livelink (start-up)', store: { kind: 'sqlite', dataDir: startupDir }, port }), '/health'],
+      ['baseline', options.startupSamples, (port) => ({ name: 'baseline (start-up)', command: process.execPath, args: [BASELINE_SERVER, String(port)], core: SERVER_CORE }), '/'],
+    ];
+    if (peers !== undefined) {
+      const path = statusPath(seeded.source.orgId);
+      startups.push(
+        ['peer-prism', options.peerStartupSamples, (port) => ({ name: 'prism (start-up)', command: process.execPath, args: prismArgs(peers, port), core: SERVER_CORE, output: 'stderr' }), path],
+        ['peer-mockoon', options.peerStartupSamples, (port) => ({ name: 'mockoon (start-up)', command: process.execPath, args: mockoonArgs(peers, port), core: SERVER_CORE, output: 'stderr' }), path],
+      );
+    }
+    for (const [name, samples, launch, path] of startups) {
+      try {
+        const times = await measureStartup(samples, launch, path);
+        report.startup_ms[name] = Math.round(median(times));
+        report.startup_samples_ms[name] = times.map((t) => Math.round(t));
+      } catch (error) {
+        notes.push(`start-up of ${name} not measured: ${message(error)}`);
+      }
+    }
+  } finally {
+    await loadgen?.stop().catch(() => undefined);
+    await stopAll();
+    await database?.drop().catch((error: unknown) => notes.push(`could not drop ${database?.name}: ${message(error)}`));
+  }
+
+  report.targets = checkTargets(report);
+  const table = formatTable(report);
+  writeFileSync(join(WORK, 'last-run.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(WORK, 'last-run.txt'), `${table}\n`);
+  log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s; also written to bench/.work/last-run.{txt,json}`);
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${table}\n`);
+}
+
+/**
+ * --profile: each livelink scenario against its own server started under --cpu-prof, then a summary of
+ * where the server's CPU went. The baseline is profiled too, as the floor node:http itself costs.
+ */
+async function profileRun(options: Options): Promise<void> {
+  rmSync(RUN_DIR, { recursive: true, force: true });
+  mkdirSync(RUN_DIR, { recursive: true });
+  const profiles = join(WORK, 'profiles');
+  rmSync(profiles, { recursive: true, force: true });
+  mkdirSync(profiles, { recursive: true });
+  log('building livelink (npm run build)');
+  build();
+  const templateDir = join(RUN_DIR, 'template');
+  const { seeded, linkToken } = await prepareTemplate(templateDir, options);
+  const cpuProf = (name: string) => ['--cpu-prof', '--cpu-prof-dir', profiles, '--cpu-prof-name', `${name}.cpuprofile`, '--cpu-prof-interval', '250'];
+  const loadgen = await LoadGenerator.start();
+  const summaries: string[] = [];
+  const timing = { concurrency: options.concurrency, warmupMs: 1000, durationMs: options.profileSeconds * 1000 };
+  try {
+    const summarizeProfile = (name: string, result: LoadResult) => {
+      const rate = Math.round(result.operationsPerSecond);
+      const window = { fromUs: result.windowStartUs, toUs: result.windowEndUs };
+      const text = formatSummary(`${name} (${rate}/s under the profiler; the measured window only)`, summarize(join(profiles, `${name}.cpuprofile`), 30, window), 30);
+      summaries.push(text);
+      log(`profiled ${name}: ${rate}/s`);
+    };
+
+    {
+      // Start-up: from process start to the listening line (module loading, migrations, listen).
+      const dir = join(RUN_DIR, 'profile-startup');
+      copyDataDir(templateDir, dir);
+      const server = await serve({ name: 'livelink (start-up, profiled)', store: { kind: 'sqlite', dataDir: dir }, nodeArgs: cpuProf('startup') });
+      const listenedUs = Number(process.hrtime.bigint() / 1000n);
+      await server.process.stop();
+      summaries.push(formatSummary('startup (process start → listening line)', summarize(join(profiles, 'startup.cpuprofile'), 30, { fromUs: 0, toUs: listenedUs }), 30));
+      log('profiled start-up');
+    }
+
+    const baseline = start({ name: 'baseline (profiled)', command: process.execPath, args: [...cpuProf('baseline'), BASELINE_SERVER, '0'], core: SERVER_CORE });
+    const baselineUrl = (await baseline.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
+    const baselineResult = await loadgen.run({ kind: 'plain', origin: baselineUrl, path: statusPath(seeded.source.orgId), ...timing });
+    await baseline.stop();
+    summarizeProfile('baseline', baselineResult);
+
+    const scenarioNames = ['status-reuse', 'status-challenge', 'unauthenticated', 'link-cycle'];
+    for (const name of scenarioNames) {
+      const dir = join(RUN_DIR, `profile-${name}`);
+      copyDataDir(templateDir, dir);
+      const server = await serve({ name: `livelink (${name}, profiled)`, store: { kind: 'sqlite', dataDir: dir }, nodeArgs: cpuProf(name) });
+      const scenario = livelinkScenarios('', 'sqlite', server.url, seeded, linkToken).find((s) => s.name === name);
+      if (scenario === undefined) throw new Error(`no scenario ${name}`);
+      const result = await loadgen.run({ ...scenario.job, ...timing } as JobSpec);
+      // SIGTERM: livelink closes cleanly, and Node writes the profile on a clean exit.
+      await server.process.stop();
+      summarizeProfile(name, result);
+    }
+
+    const adminUrl = postgresAdminUrl();
+    if (options.postgres && adminUrl !== undefined) {
+      const database = await createBenchDatabase(adminUrl);
+      try {
+        const store: Store = { kind: 'postgres', url: database.url, env: postgresKeys(), dataDir: join(RUN_DIR, 'profile-postgres') };
+        const pgSeeded = await seed(store, options.concurrency);
+        for (const name of ['status-reuse/postgres', 'link-cycle/postgres']) {
+          const file = name.replace('/', '-');
+          const server = await serve({ name: `livelink (${name}, profiled)`, store, nodeArgs: cpuProf(file) });
+          const pgToken = await linkThroughApi(server.url, pgSeeded).catch(async (error: unknown) => {
+            await server.process.stop();
+            throw error;
+          });
+          const scenario = livelinkScenarios('/postgres', 'postgres', server.url, pgSeeded, pgToken).find((s) => s.name === name);
+          if (scenario === undefined) throw new Error(`no scenario ${name}`);
+          const result = await loadgen.run({ ...scenario.job, ...timing } as JobSpec);
+          // Unlink, so the next server's set-up link starts from the same state.
+          await digestCall(server.url, pgSeeded.source, 'DELETE', linkPath(pgSeeded.source.orgId));
+          await server.process.stop();
+          summarizeProfile(file, result);
+        }
+      } finally {
+        // `with (force)` ends a server's connections if an error left one running.
+        await database.drop();
+      }
+    }
+
+    const largest = options.growthSizes.at(-1);
+    if (options.growth && largest !== undefined) {
+      const dir = join(RUN_DIR, `profile-growth`);
+      log(`seeding ${largest.toLocaleString('en-US')} organizations for the growth profile`);
+      seedGrowth(templateDir, dir, largest);
+      const name = `growth-${largest}`;
+      const server = await serve({ name: `livelink (${name}, profiled)`, store: { kind: 'sqlite', dataDir: dir }, syncIntervalSeconds: 86_400, nodeArgs: cpuProf(name) });
+      const result = await loadgen.run({ kind: 'status-reuse', origin: server.url, orgs: { kind: 'range', prefix: GROWTH_ID_PREFIX, count: largest }, key: seeded.global, ...timing });
+      await server.process.stop();
+      rmSync(dir, { recursive: true, force: true });
+      summarizeProfile(name, result);
+    }
+  } finally {
+    await loadgen.stop().catch(() => undefined);
+    await stopAll();
+  }
+  const text = `${summaries.join('\n\n')}\n`;
+  writeFileSync(join(profiles, 'summary.txt'), text);
+  log(`profiles and summary.txt in ${profiles}`);
+  process.stdout.write(text);
+}
+
+async function main(): Promise<void> {
+  installExitGuards();
+  // This process only waits while the load runs; on the generator's core it never takes the server's.
+  pinSelf(LOADGEN_CORE);
+  const options = parseOptions(process.argv.slice(2));
+  try {
+    if (options.profile) await profileRun(options);
+    else await benchRun(options);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
