@@ -21,7 +21,12 @@ export class ApiError extends Error {
     parameters: readonly string[] = [],
     options: { headers?: Record<string, string>; cause?: unknown } = {},
   ) {
+    // A 4xx is an answer, not a fault: nobody reads its stack, and capturing one is a large share of the
+    // cost of every digest challenge. Faults (5xx) keep theirs for the log.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(`${errorCode}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'ApiError';
     this.status = status;
     this.errorCode = errorCode;

@@ -6,7 +6,7 @@ import { accessListAllows, displayAddress } from '../features/api-keys/access-li
  * the header, so only hops added by trusted proxies count.
  */
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: readonly string[]): string {
-  const socket = displayAddress(socketAddress ?? '');
+  const socket = displayed(socketAddress ?? '');
   if (trustedProxies.length === 0 || forwardedFor === undefined || !accessListAllows(trustedProxies, socket)) return socket;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
     .split(',')
@@ -17,4 +17,20 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
     if (!accessListAllows(trustedProxies, hop)) return hop;
   }
   return socket;
+}
+
+/**
+ * The display form of the last few socket addresses: a keep-alive client sends many requests from one
+ * address, and parsing it with ipaddr.js each time showed in profiles.
+ */
+const recentlyDisplayed = new Map<string, string>();
+
+function displayed(address: string): string {
+  let shown = recentlyDisplayed.get(address);
+  if (shown === undefined) {
+    if (recentlyDisplayed.size >= 1024) recentlyDisplayed.clear();
+    shown = displayAddress(address);
+    recentlyDisplayed.set(address, shown);
+  }
+  return shown;
 }

@@ -44,6 +44,8 @@ export interface HttpServerOptions {
 
 interface RequestState {
   apiKey: ApiKey | undefined;
+  /** The key's own organization, when authentication had to read it (require-access-list). */
+  keyOrganization?: Organization | undefined;
   organization: Organization | undefined;
   project: Project | undefined;
   clientIp: string;
@@ -73,7 +75,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    genReqId: () => randomUUID(),
+    genReqId: nextRequestId,
     ...(options.tls === undefined ? {} : { serverFactory: httpsServerFactory(options.tls) }),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -102,7 +104,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // The headers every answer carries, set first so that every path, error or not, has them.
+    reply.header('strict-transport-security', 'max-age=300');
+    reply.header('x-mongodb-service-version', serviceVersionHeader);
+    reply.header('vary', 'Accept-Encoding');
     request.livelink = {
       apiKey: undefined,
       organization: undefined,
@@ -110,16 +116,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       clientIp: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies),
     };
     if (!request.url.startsWith(API_PREFIX)) return;
-    await authenticate(request);
-    const route = request.routeOptions.config.route;
-    if (route !== undefined) await authorize(request, route.access);
-  });
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('strict-transport-security', 'max-age=300');
-    reply.header('x-mongodb-service-version', serviceVersionHeader);
-    reply.header('vary', 'Accept-Encoding');
-    return payload;
+    try {
+      await authenticate(request);
+      const route = request.routeOptions.config.route;
+      if (route !== undefined) await authorize(request, route.access);
+    } catch (error) {
+      // Answered here rather than thrown: the digest challenge is the first answer of nearly every
+      // client call, and Fastify's error path costs far more than sending the bytes.
+      if (error instanceof ApiError) return replyWithError(reply, error, readWireFlags(request.query as Record<string, unknown> | undefined));
+      throw error;
+    }
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => handleError(error, request, reply));
@@ -168,6 +174,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     }
     if (key.accessList.length === 0 && key.orgId !== null) {
       const keyOrg = await options.directory.getOrganization(key.orgId);
+      // Kept: the route usually concerns the key's own organization, which then is not read twice.
+      request.livelink.keyOrganization = keyOrg;
       if (keyOrg?.requireAccessList === true) throw apiErrors.orgRequiresAccessList(ip);
     }
   }
@@ -206,7 +214,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       case 'organization': {
         const orgId = params['orgId'] ?? '';
         if (!isObjectId(orgId)) throw apiErrors.invalidOrgId(orgId);
-        const organization = await options.directory.getOrganization(orgId);
+        const known = request.livelink.keyOrganization;
+        const organization = known?.id === orgId ? known : await options.directory.getOrganization(orgId);
         if (organization === undefined) throw globallyAdmitted ? apiErrors.orgNotFound(orgId) : apiErrors.userUnauthorized();
         if (!keyMeetsRequirement(key, access.role, orgId)) throw apiErrors.userUnauthorized();
         request.livelink.organization = organization;
@@ -265,8 +274,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         ? methodNotAllowed(reply, request.method, path, allowed)
         : toApiError(error, request.routeOptions.bodyLimit ?? options.bodyLimitBytes);
     if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
-    for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
-    return send(reply, apiError.status, errorBody(apiError), 'json', readWireFlags(request.query as Record<string, unknown> | undefined));
+    return replyWithError(reply, apiError, readWireFlags(request.query as Record<string, unknown> | undefined));
   }
 }
 
@@ -318,6 +326,38 @@ function send(reply: FastifyReply, status: number, body: unknown, mediaType: Res
     .header('content-type', status >= 400 ? 'application/json' : contentTypeFor(mediaType))
     // A Buffer, so that Fastify sends the Content-Type as set (it appends a charset to strings).
     .send(Buffer.from(serializeBody(payload, flags.pretty), 'utf8'));
+}
+
+/** Request ids for the logs: unique per process (a random prefix) and cheap (a counter, not a UUID). */
+const requestIdPrefix = randomUUID().slice(0, 8);
+let requestCounter = 0;
+
+function nextRequestId(): string {
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${requestIdPrefix}-${requestCounter.toString(36)}`;
+}
+
+/**
+ * Error bodies repeat (every digest challenge sends the same one), so each distinct body is
+ * serialized once. Bounded, and keyed by everything that shapes the bytes.
+ */
+const serializedErrors = new Map<string, Buffer>();
+
+function replyWithError(reply: FastifyReply, error: ApiError, flags: WireFlags): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return sendError(reply, error, flags);
+}
+
+function sendError(reply: FastifyReply, error: ApiError, flags: WireFlags): FastifyReply {
+  const key = `${error.status}\u0000${error.errorCode}\u0000${error.detail}\u0000${error.parameters.join('\u0000')}\u0000${flags.pretty}\u0000${flags.envelope}`;
+  let bytes = serializedErrors.get(key);
+  if (bytes === undefined) {
+    const body = errorBody(error);
+    bytes = Buffer.from(serializeBody(flags.envelope ? envelop(body, error.status) : body, flags.pretty), 'utf8');
+    if (serializedErrors.size >= 1000) serializedErrors.clear();
+    serializedErrors.set(key, bytes);
+  }
+  return reply.code(error.status).header('content-type', 'application/json').send(bytes);
 }
 
 /** Framework and unexpected errors become catalogue errors; nothing internal reaches the client. */

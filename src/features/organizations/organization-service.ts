@@ -9,8 +9,12 @@ import type { OrganizationStore } from './organization-store.js';
  * Organizations, projects, deployments and migration hosts: the platform data both roles serve and the
  * source pushes. Every change runs in a write transaction with its inventory-version bump.
  */
+/** How long a read organization is reused (see getOrganization). */
+const ORGANIZATION_CACHE_MS = 1000;
+
 export class OrganizationService {
   readonly #store: OrganizationStore;
+  readonly #recent = new Map<string, { organization: Organization; until: number }>();
 
   constructor(
     private readonly database: OpenedDatabase,
@@ -34,8 +38,20 @@ export class OrganizationService {
     return organization;
   }
 
-  getOrganization(id: string): Promise<Organization | undefined> {
-    return this.#store.getOrganization(id);
+  /**
+   * Read on nearly every request (the route's organization), so found organizations are reused for a
+   * second: a change made on another node (the require-access-list setting) shows within that second.
+   */
+  async getOrganization(id: string): Promise<Organization | undefined> {
+    const now = this.now().getTime();
+    const cached = this.#recent.get(id);
+    if (cached !== undefined && cached.until > now) return cached.organization;
+    const organization = await this.#store.getOrganization(id);
+    if (organization !== undefined) {
+      if (this.#recent.size >= 10_000) this.#recent.clear();
+      this.#recent.set(id, { organization, until: now + ORGANIZATION_CACHE_MS });
+    }
+    return organization;
   }
 
   findOrganizationByName(name: string): Promise<Organization | undefined> {
@@ -47,6 +63,7 @@ export class OrganizationService {
   }
 
   async setRequireAccessList(orgId: string, required: boolean): Promise<void> {
+    this.#recent.delete(orgId);
     if (!(await this.write((store) => store.setRequireAccessList(orgId, required)))) throw apiErrors.orgNotFound(orgId);
   }
 

@@ -110,7 +110,7 @@ export class DigestAuthenticator {
     if (credentials.realm !== DIGEST_REALM) return challengeOutcome('wrong-realm');
     if (!uriMatchesRequest(credentials.uri, request.target)) return challengeOutcome('wrong-uri');
 
-    const nonceState = this.#nonces.check(credentials.nonce);
+    const { state: nonceState, expiresAt: expiresAtMs } = this.#nonces.inspect(credentials.nonce);
 
     const secrets = await this.#lookupKey(credentials.username);
     const base = baseAlgorithm(credentials.algorithm);
@@ -129,7 +129,6 @@ export class DigestAuthenticator {
     // and curl retry once with the fresh nonce (digest-clients.md item 12).
     if (nonceState === 'expired') return challengeOutcome('expired', true);
 
-    const expiresAtMs = this.#nonces.expiresAt(credentials.nonce);
     if (expiresAtMs === undefined) return challengeOutcome('unknown-nonce');
     // Without qop the nc is not covered by the digest, so an attacker could
     // change it freely: key such answers on the nonce alone. Case is folded so

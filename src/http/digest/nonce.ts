@@ -14,7 +14,7 @@
  *   32 hex  HMAC-SHA-256(key, label | time | random), truncated to 128 bits
  */
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 export type NonceState = 'fresh' | 'expired' | 'invalid';
 
@@ -37,10 +37,19 @@ const MAX_TIME = 2 ** (TIME_HEX * 4) - 1;
 // from that other use could not pass as a nonce.
 const MAC_LABEL = 'livelink/digest-nonce/v1\u0000';
 
+/** How many verified nonces are remembered, so a re-used nonce is not MAC-checked on every answer. */
+const VERIFIED_CACHE_SIZE = 10_000;
+/** Random bytes drawn from the CSPRNG at a time: one call serves many nonces. */
+const RANDOM_POOL_BYTES = 4096;
+
 export class NonceMinter {
   readonly #key: Buffer;
   readonly #lifetimeMs: number;
   readonly #now: () => number;
+  // The MAC depends only on the nonce and the key, so a nonce verified once stays verified.
+  readonly #verified = new Map<string, number>();
+  readonly #randomPool = Buffer.alloc(RANDOM_POOL_BYTES);
+  #randomOffset = RANDOM_POOL_BYTES;
 
   constructor(options: { key: Buffer; lifetimeMs: number; now?: () => number }) {
     if (!Buffer.isBuffer(options.key) || options.key.length < NONCE_MIN_KEY_BYTES) {
@@ -60,13 +69,32 @@ export class NonceMinter {
     if (!(issuedAt >= 0 && issuedAt <= MAX_TIME)) {
       throw new RangeError('clock value out of range for a nonce');
     }
-    const body = issuedAt.toString(16).padStart(TIME_HEX, '0') + randomBytes(RANDOM_BYTES).toString('hex');
+    const body = issuedAt.toString(16).padStart(TIME_HEX, '0') + this.#random().toString('hex');
     return body + this.#mac(body).toString('hex');
   }
 
+  #random(): Buffer {
+    if (this.#randomOffset + RANDOM_BYTES > RANDOM_POOL_BYTES) {
+      randomFillSync(this.#randomPool);
+      this.#randomOffset = 0;
+    }
+    const bytes = this.#randomPool.subarray(this.#randomOffset, this.#randomOffset + RANDOM_BYTES);
+    this.#randomOffset += RANDOM_BYTES;
+    return bytes;
+  }
+
   check(nonce: string): NonceState {
+    return this.inspect(nonce).state;
+  }
+
+  /** The nonce's state and, when it is one of ours, when it stops being fresh: one MAC check for both. */
+  inspect(nonce: string): { state: NonceState; expiresAt: number | undefined } {
     const issuedAt = this.#verifiedIssueTime(nonce);
-    if (issuedAt === undefined) return 'invalid';
+    if (issuedAt === undefined) return { state: 'invalid', expiresAt: undefined };
+    return { state: this.#stateOf(issuedAt), expiresAt: issuedAt + this.#lifetimeMs };
+  }
+
+  #stateOf(issuedAt: number): NonceState {
     const now = this.#now();
     // Fail closed on a broken clock: with NaN every comparison below is false,
     // which would make any nonce look fresh.
@@ -90,12 +118,17 @@ export class NonceMinter {
 
   /** The issue time if the nonce is well-formed and its MAC is ours, else undefined. */
   #verifiedIssueTime(nonce: string): number | undefined {
+    const cached = this.#verified.get(nonce);
+    if (cached !== undefined) return cached;
     // The shape check is on public data only, so it may short-circuit.
     if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) return undefined;
     const body = nonce.slice(0, TIME_HEX + RANDOM_HEX);
     const presented = Buffer.from(nonce.slice(TIME_HEX + RANDOM_HEX), 'hex');
     // Constant time, so that the MAC cannot be guessed byte by byte.
     if (!timingSafeEqual(presented, this.#mac(body))) return undefined;
-    return Number.parseInt(nonce.slice(0, TIME_HEX), 16);
+    const issuedAt = Number.parseInt(nonce.slice(0, TIME_HEX), 16);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+    this.#verified.set(nonce, issuedAt);
+    return issuedAt;
   }
 }
