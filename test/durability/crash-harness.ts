@@ -10,7 +10,7 @@
  *
  *   npm run crash-test -- --cycles 100 [--orgs 200] [--postgres postgres://user:pass@host/db]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +22,8 @@ import { pino } from 'pino';
 import { createLivelink } from '../../src/app/livelink.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DigestTestClient } from '../support/digest-client.js';
+import { startLivelinkProcess } from '../support/processes.js';
 
-const BIN = new URL('../../bin/livelink.js', import.meta.url).pathname;
 
 export interface HarnessOptions {
   cycles: number;
@@ -159,30 +159,8 @@ function openLivelink(dataDir: string, postgresUrl: string | undefined, env: Rec
   return createLivelink(loadConfig({ flags, env }), { logger: pino({ level: 'silent' }) });
 }
 
-async function startNode(flags: string[], env: Record<string, string>): Promise<RunningNode> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'error', ...flags], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`livelink did not start: ${output}`)), 15_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /livelink listening on (\S+)/.exec(output);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`livelink exited with ${code}: ${output}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  return { process: child, url };
+function startNode(flags: string[], env: Record<string, string>): Promise<RunningNode> {
+  return startLivelinkProcess(flags, env);
 }
 
 interface LinkState {

@@ -13,6 +13,19 @@ function freshSqlite() {
 
 storeContract('SQLite', freshSqlite);
 
+describe('store contract on an in-memory fake', () => {
+  it(
+    'runs against an in-memory fake',
+    {
+      skip:
+        'livelink has no in-memory fake store: each store has one Kysely implementation that serves SQLite and ' +
+        'PostgreSQL alike, and service tests run on a real SQLite file, which is fast enough; a fake would be a ' +
+        'third implementation that no product path uses, kept honest only by this suite',
+    },
+    () => {},
+  );
+});
+
 describe('SQLite settings (R-01)', () => {
   it('runs in WAL with synchronous=FULL, a 5 s busy timeout and foreign keys on', async () => {
     const database = await freshSqlite();
@@ -31,7 +44,7 @@ describe('SQLite settings (R-01)', () => {
       await first.close();
       const second = await openSqlite(join(dir, 'db.sqlite'));
       const migrations = await second.db.selectFrom('kysely_migration' as never).selectAll().execute();
-      assert.equal(migrations.length, 3);
+      assert.equal(migrations.length, 4);
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

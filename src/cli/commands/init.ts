@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Livelink } from '../../app/livelink.js';
 import type { NewDeployment, Organization } from '../../features/organizations/organization.js';
 import { isUserRole, roleLabel, type UserRole } from '../../features/users/user.js';
@@ -206,6 +206,8 @@ function readDemoCredentials(file: string): DemoCredentials | undefined {
 
 /** Written to a fresh file and renamed over the old one, so the file is never half written and always 0600. */
 function writeDemoCredentials(file: string, credentials: DemoCredentials): void {
+  // On PostgreSQL nothing else creates the data folder, which still holds this file.
+  mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   rmSync(temporary, { force: true });
   writeFileSync(temporary, `${JSON.stringify(credentialsJson(credentials), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
