@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -168,9 +169,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       await db.schema.createIndex('web_sessions_expiry').on('web_sessions').column('expires_at_ms').execute();
     },
   },
+  '0004-sync-due': {
+    async up(db: Kysely<unknown>) {
+      // A sync pass must read only the links that are due, not join every link with its organization:
+      // sync_due is set in the transaction that bumps the organization's inventory_version, and
+      // cleared by a push that sent the current version.
+      await db.schema
+        .alterTable('migration_links')
+        .addColumn('sync_due', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // The links that were due when this ran (their inventory changed since the last push, or they
+      // were never attempted) stay due.
+      await sql`update migration_links set sync_due = 1
+        where last_attempt_at is null
+           or synced_inventory_version <> (select inventory_version from organizations where organizations.id = migration_links.org_id)`.execute(db);
+      // state leads both, so they also serve the PENDING claims reconcileStaleClaims looks for.
+      await db.schema.createIndex('migration_links_state_sync_due').on('migration_links').columns(['state', 'sync_due']).execute();
+      await db.schema.createIndex('migration_links_state_last_attempt').on('migration_links').columns(['state', 'last_attempt_at']).execute();
+    },
+  },
   };
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+}
+
+/** Brings the database to the latest migration; a failure names the migration that failed. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
 }

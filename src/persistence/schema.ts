@@ -94,7 +94,14 @@ export interface MigrationLinkRow {
   last_synced_at: string | null;
   last_attempt_at: string | null;
   last_error: string | null;
+  /** The inventory version of the last push (or attempt). */
   synced_inventory_version: number;
+  /**
+   * 1 once the organization's inventory changed since the last push (set with the inventory_version
+   * bump, in the same transaction); 0 after a push that sent the current version. Indexed with state,
+   * so the sync loop reads only the due links.
+   */
+  sync_due: Generated<number>;
 }
 
 export interface LinkTokenRow {

@@ -17,7 +17,7 @@ if (POSTGRES_SKIP_REASON === false) {
       try {
         const nodes = await Promise.all([openPostgres(fresh.url), openPostgres(fresh.url), openPostgres(fresh.url)]);
         const applied = await nodes[0]!.db.selectFrom('kysely_migration' as never).selectAll().execute();
-        assert.equal(applied.length, 3);
+        assert.equal(applied.length, 4);
         await Promise.all(nodes.map((node) => node.close()));
       } finally {
         await fresh.drop();

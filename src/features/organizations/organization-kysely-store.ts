@@ -126,20 +126,25 @@ export class OrganizationKyselyStore implements OrganizationStore {
     };
   }
 
+  // Both bumps run inside the caller's write transaction, so the new version and the link's sync_due
+  // flag (what the sync loop looks for) commit together: a change is never visible without its flag.
   private async bumpInventory(orgId: string): Promise<void> {
     await this.db
       .updateTable('organizations')
       .set((eb) => ({ inventory_version: eb('inventory_version', '+', 1) }))
       .where('id', '=', orgId)
       .execute();
+    await this.db.updateTable('migration_links').set({ sync_due: 1 }).where('org_id', '=', orgId).where('sync_due', '=', 0).execute();
   }
 
   private async bumpInventoryOfProject(projectId: string): Promise<void> {
+    const orgOfProject = this.db.selectFrom('projects').select('org_id').where('id', '=', projectId);
     await this.db
       .updateTable('organizations')
       .set((eb) => ({ inventory_version: eb('inventory_version', '+', 1) }))
-      .where('id', '=', (eb) => eb.selectFrom('projects').select('org_id').where('id', '=', projectId))
+      .where('id', '=', orgOfProject)
       .execute();
+    await this.db.updateTable('migration_links').set({ sync_due: 1 }).where('org_id', '=', orgOfProject).where('sync_due', '=', 0).execute();
   }
 }
 
