@@ -12,6 +12,8 @@
  * pre-fix Apache anti-pattern, httpd test_007).
  */
 
+import { MAX_NONCE_COUNT } from './digest-authenticator.js';
+
 export interface ReplayGuard {
   /**
    * True the first time (nonce, nc) is seen, false on every later call.
@@ -23,19 +25,44 @@ export interface ReplayGuard {
   firstUse(nonce: string, nc: string, expiresAtMs: number): Promise<boolean>;
 }
 
-/** Default cap on remembered pairs; at roughly 100–200 bytes each, some 100–200 MB at worst. */
-export const DEFAULT_MAX_TRACKED_PAIRS = 1_000_000;
+/**
+ * Default cap on remembered nonces. Each costs about 280 bytes (its 129-byte bitmap, the nonce
+ * string, a map entry, its expiry), so some 280 MB at the very worst; reaching it takes over 3,000
+ * authenticated fresh nonces a second for a whole nonce lifetime (300 s).
+ */
+export const DEFAULT_MAX_TRACKED_NONCES = 1_000_000;
 
-interface NonceEntry {
-  nonce: string;
-  expiresAtMs: number;
-  ncs: Set<string>;
+/** One bit per nc from 0 to MAX_NONCE_COUNT: 1,025 bits. */
+const BITMAP_BYTES = (MAX_NONCE_COUNT >> 3) + 1;
+/**
+ * Bitmaps live in shared chunks of this many slots rather than one Uint8Array each: a typed array
+ * of its own costs some 480 bytes of object and backing-store overhead on top of its 129 bytes.
+ */
+const SLOTS_PER_CHUNK = 1024;
+/** RFC 7616 §3.4: nc is 8 hexadecimal digits (case folded here, as the authenticator does). */
+const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
+
+/**
+ * The nc as a bit index, or -1 when it cannot be tracked. '' (RFC 2069, no qop) takes bit 0: the
+ * nonce is then good once. A qop answer with nc 00000000 shares that bit, so of the two only the
+ * first passes; clients count from 1, and refusing fails closed.
+ */
+function ncIndex(nc: string): number {
+  if (nc === '') return 0;
+  if (!NC_PATTERN.test(nc)) return -1;
+  const value = Number.parseInt(nc, 16);
+  return value <= MAX_NONCE_COUNT ? value : -1;
 }
 
-/** Heap slot: the expiry the entry had when pushed (the entry may have been extended since). */
-interface HeapSlot {
-  expiresAtMs: number;
-  entry: NonceEntry;
+/**
+ * A copy of the nonce that does not share memory with the string it was cut from. A nonce parsed
+ * out of an Authorization header is a V8 "sliced string" that keeps the whole header alive (some
+ * 370 bytes more per remembered nonce) for as long as the map holds it.
+ */
+function detached(nonce: string): string {
+  const copy = Buffer.from(nonce, 'utf8').toString('utf8');
+  // A lone surrogate would not survive the round trip, and a different key would let a replay pass.
+  return copy === nonce ? copy : nonce;
 }
 
 /**
@@ -43,31 +70,47 @@ interface HeapSlot {
  * a replay sent to another node would not be seen, so a database-backed guard
  * (an atomic insert on a unique key) is needed there.
  *
- * Memory is bounded: pairs are forgotten once their nonce has expired (swept
- * lazily on each call, cheapest-to-expire first through a min-heap), and at
- * `maxPairs` new pairs are refused rather than stored. Refusing fails closed:
- * a flood can only deny service to new pairs until the oldest expire, and it
- * takes authenticated requests to fill the table, since unauthenticated ones
- * never reach the guard.
+ * Per nonce it keeps a 1,025-bit bitmap indexed by nc (the authenticator sends
+ * no nc above MAX_NONCE_COUNT here), so a client re-using a nonce costs one bit
+ * per answer instead of a string in a Set. Memory is bounded: whole nonces are
+ * forgotten once expired (swept lazily on each call, soonest expiry first
+ * through a min-heap), and at `maxNonces` new nonces are refused rather than
+ * stored. Refusing fails closed: a flood can only deny service to new nonces
+ * until the oldest expire, and it takes authenticated requests to fill the
+ * table, since unauthenticated ones never reach the guard.
  */
 export class MemoryReplayGuard implements ReplayGuard {
   readonly #now: () => number;
-  readonly #maxPairs: number;
-  readonly #byNonce = new Map<string, NonceEntry>();
-  readonly #heap: HeapSlot[] = [];
+  readonly #maxNonces: number;
+  /** nonce → slot; a slot indexes the bitmap chunks and the per-slot arrays below. */
+  readonly #slotOf = new Map<string, number>();
+  readonly #chunks: Uint8Array[] = [];
+  /** The longest expiry claimed for the slot's nonce. */
+  readonly #expiry: number[] = [];
+  readonly #nonceOf: string[] = [];
+  /** Slots freed by expiry, re-used before new ones are added. */
+  readonly #free: number[] = [];
+  /** Min-heap on expiry, as parallel arrays (numbers only): one record per live slot. */
+  readonly #heapExpiry: number[] = [];
+  readonly #heapSlot: number[] = [];
   #pairCount = 0;
 
-  constructor(options: { now?: () => number; maxPairs?: number } = {}) {
-    const maxPairs = options.maxPairs ?? DEFAULT_MAX_TRACKED_PAIRS;
-    if (!Number.isSafeInteger(maxPairs) || maxPairs < 1) {
-      throw new TypeError('maxPairs must be a positive integer');
+  constructor(options: { now?: () => number; maxNonces?: number } = {}) {
+    const maxNonces = options.maxNonces ?? DEFAULT_MAX_TRACKED_NONCES;
+    if (!Number.isSafeInteger(maxNonces) || maxNonces < 1) {
+      throw new TypeError('maxNonces must be a positive integer');
     }
     this.#now = options.now ?? Date.now;
-    this.#maxPairs = maxPairs;
+    this.#maxNonces = maxNonces;
+  }
+
+  /** Number of nonces currently remembered (for tests and metrics). */
+  get size(): number {
+    return this.#slotOf.size;
   }
 
   /** Number of (nonce, nc) pairs currently remembered (for tests and metrics). */
-  get size(): number {
+  get pairCount(): number {
     return this.#pairCount;
   }
 
@@ -79,76 +122,125 @@ export class MemoryReplayGuard implements ReplayGuard {
     // An expired (or nonsensical) expiry cannot be tracked: it would be swept
     // at once and a repeat would then pass. Refuse it instead.
     if (!Number.isFinite(now) || !(expiresAtMs >= now)) return false;
+    const index = ncIndex(nc);
+    if (index < 0) return false;
 
-    const entry = this.#byNonce.get(nonce);
-    if (entry?.ncs.has(nc)) return false;
-    if (this.#pairCount >= this.#maxPairs) return false;
-
-    if (entry === undefined) {
-      const created: NonceEntry = { nonce, expiresAtMs, ncs: new Set([nc]) };
-      this.#byNonce.set(nonce, created);
-      this.#push({ expiresAtMs, entry: created });
-    } else {
-      // Keep the pair for the longest expiry ever claimed, so that it is
-      // never forgotten while some caller still considers the nonce live.
-      if (expiresAtMs > entry.expiresAtMs) entry.expiresAtMs = expiresAtMs;
-      entry.ncs.add(nc);
+    let slot = this.#slotOf.get(nonce);
+    if (slot === undefined) {
+      if (this.#slotOf.size >= this.#maxNonces) return false;
+      slot = this.#allocate();
+      const key = detached(nonce);
+      this.#slotOf.set(key, slot);
+      this.#nonceOf[slot] = key;
+      this.#expiry[slot] = expiresAtMs;
+      this.#push(expiresAtMs, slot);
+    } else if (expiresAtMs > (this.#expiry[slot] as number)) {
+      // Keep the nonce for the longest expiry ever claimed, so that it is
+      // never forgotten while some caller still considers it live.
+      this.#expiry[slot] = expiresAtMs;
     }
+
+    const chunk = this.#chunks[Math.floor(slot / SLOTS_PER_CHUNK)] as Uint8Array;
+    const byte = (slot % SLOTS_PER_CHUNK) * BITMAP_BYTES + (index >> 3);
+    const bit = 1 << (index & 7);
+    const current = chunk[byte] as number;
+    if ((current & bit) !== 0) return false;
+    chunk[byte] = current | bit;
     this.#pairCount++;
     return true;
   }
 
+  #allocate(): number {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.#nonceOf.length;
+    if (slot % SLOTS_PER_CHUNK === 0) this.#chunks.push(new Uint8Array(SLOTS_PER_CHUNK * BITMAP_BYTES));
+    this.#nonceOf.push('');
+    this.#expiry.push(0);
+    return slot;
+  }
+
+  #release(slot: number): void {
+    const chunk = this.#chunks[Math.floor(slot / SLOTS_PER_CHUNK)] as Uint8Array;
+    const start = (slot % SLOTS_PER_CHUNK) * BITMAP_BYTES;
+    let bits = 0;
+    for (let i = start; i < start + BITMAP_BYTES; i++) {
+      const value = chunk[i] as number;
+      if (value === 0) continue;
+      bits += popcount8(value);
+      chunk[i] = 0;
+    }
+    this.#pairCount -= bits;
+    this.#slotOf.delete(this.#nonceOf[slot] as string);
+    this.#nonceOf[slot] = '';
+    this.#free.push(slot);
+  }
+
   #sweep(now: number): void {
     for (;;) {
-      const top = this.#heap[0];
+      const topExpiry = this.#heapExpiry[0];
       // Strictly after expiry: at expiresAtMs the nonce still checks as fresh.
-      if (top === undefined || !(top.expiresAtMs < now)) return;
+      if (topExpiry === undefined || !(topExpiry < now)) return;
+      const slot = this.#heapSlot[0] as number;
       this.#pop();
-      if (top.entry.expiresAtMs > top.expiresAtMs) {
+      const current = this.#expiry[slot] as number;
+      if (current > topExpiry) {
         // Extended since it was pushed: re-queue at its current expiry.
-        this.#push({ expiresAtMs: top.entry.expiresAtMs, entry: top.entry });
+        this.#push(current, slot);
         continue;
       }
-      this.#byNonce.delete(top.entry.nonce);
-      this.#pairCount -= top.entry.ncs.size;
+      this.#release(slot);
     }
   }
 
-  #push(slot: HeapSlot): void {
-    const heap = this.#heap;
-    heap.push(slot);
-    let i = heap.length - 1;
+  #push(expiresAtMs: number, slot: number): void {
+    const keys = this.#heapExpiry;
+    const slots = this.#heapSlot;
+    let i = keys.length;
+    keys.push(expiresAtMs);
+    slots.push(slot);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent] as HeapSlot;
-      if (p.expiresAtMs <= slot.expiresAtMs) break;
-      heap[i] = p;
+      const parentKey = keys[parent] as number;
+      if (parentKey <= expiresAtMs) break;
+      keys[i] = parentKey;
+      slots[i] = slots[parent] as number;
       i = parent;
     }
-    heap[i] = slot;
+    keys[i] = expiresAtMs;
+    slots[i] = slot;
   }
 
   #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
+    const keys = this.#heapExpiry;
+    const slots = this.#heapSlot;
+    const lastKey = keys.pop();
+    const lastSlot = slots.pop();
+    if (lastKey === undefined || lastSlot === undefined || keys.length === 0) return;
+    const length = keys.length;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let smallest = i;
-      let smallestAt = last.expiresAtMs;
-      const l = heap[left];
-      if (l !== undefined && l.expiresAtMs < smallestAt) {
+      let smallestKey = lastKey;
+      if (left < length && (keys[left] as number) < smallestKey) {
         smallest = left;
-        smallestAt = l.expiresAtMs;
+        smallestKey = keys[left] as number;
       }
-      const r = heap[right];
-      if (r !== undefined && r.expiresAtMs < smallestAt) smallest = right;
+      if (right < length && (keys[right] as number) < smallestKey) smallest = right;
       if (smallest === i) break;
-      heap[i] = heap[smallest] as HeapSlot;
+      keys[i] = keys[smallest] as number;
+      slots[i] = slots[smallest] as number;
       i = smallest;
     }
-    heap[i] = last;
+    keys[i] = lastKey;
+    slots[i] = lastSlot;
   }
+}
+
+function popcount8(value: number): number {
+  let v = value - ((value >> 1) & 0x55);
+  v = (v & 0x33) + ((v >> 2) & 0x33);
+  return (v + (v >> 4)) & 0x0f;
 }
