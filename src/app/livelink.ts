@@ -17,16 +17,12 @@ import { TargetClient } from '../features/migration-link/target-client.js';
 import { OrganizationService } from '../features/organizations/organization-service.js';
 import { organizationRoutes } from '../features/organizations/organization-routes.js';
 import { UserService } from '../features/users/user-service.js';
-import { SessionKyselyStore } from '../features/web/session-kysely-store.js';
-import { SessionService } from '../features/web/session-service.js';
-import { registerWebPages } from '../features/web/web-routes.js';
 import { DEFAULT_THROTTLE_POLICY, MemoryAuthFailureThrottle } from '../http/auth-throttle.js';
 import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
 import { NonceMinter } from '../http/digest/nonce.js';
 import { MemoryReplayGuard } from '../http/digest/replay-guard.js';
 import { buildOpenApiDocument } from '../http/openapi.js';
 import { defineRoute, type RouteDefinition } from '../http/route.js';
-import { createHttpServer } from '../http/server.js';
 import { openDatabase, type OpenedDatabase } from '../persistence/database.js';
 import { DatabaseAuthFailureThrottle } from '../persistence/database-auth-throttle.js';
 import { DatabaseReplayGuard } from '../persistence/database-replay-guard.js';
@@ -158,6 +154,14 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     logger,
     generatedSecrets: secrets.generated,
     async listen() {
+      // The HTTP server (Fastify and its schema compilers) and the web pages are loaded here, not with
+      // this module: every CLI command builds a Livelink too, and only serve and start ever listen.
+      const [{ createHttpServer }, { registerWebPages }, { SessionService }, { SessionKyselyStore }] = await Promise.all([
+        import('../http/server.js'),
+        import('../features/web/web-routes.js'),
+        import('../features/web/session-service.js'),
+        import('../features/web/session-kysely-store.js'),
+      ]);
       server = await createHttpServer({
         routes,
         authenticator: new DigestAuthenticator({

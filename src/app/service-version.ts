@@ -1,9 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServiceVersion } from '../http/server.js';
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The folder of livelink's package.json: the nearest one above this file. Searched rather than fixed,
+ * because this code runs from src/app (tsx), dist/app (tsc) and dist/livelink.mjs (the bundle).
+ */
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; ) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return from;
+    dir = parent;
+  }
+}
+
+const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 /**
  * `X-MongoDB-Service-Version: gitHash=...; versionString=...`. The hash is LIVELINK_GIT_HASH when set

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
-import pg from 'pg';
-import { migrationProvider, type Dialect } from './migrations.js';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { migrateToLatest, type Dialect } from './migrations.js';
+import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+
+export { openPostgres };
 
 /** What the service reads back at start-up and logs, so a wrong durability setting is visible (R-01). */
 export interface SqliteSettings {
@@ -58,7 +60,7 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     foreignKeys: Number(native.pragma('foreign_keys', { simple: true })),
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
-  await migrate(db, 'sqlite');
+  await migrateToLatest(db, 'sqlite');
   return {
     db,
     dialect: 'sqlite',
@@ -92,49 +94,6 @@ function withStatementCache(native: SqliteDatabase.Database): KyselySqliteDataba
       return statement;
     },
   };
-}
-
-/**
- * Opens PostgreSQL (any number of livelink nodes may share it) and migrates. int8 values come back as
- * JavaScript numbers: every bigint livelink stores (sizes, epoch milliseconds) is far below 2^53.
- */
-export async function openPostgres(url: string): Promise<OpenedDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
-  pool.on('error', () => {
-    // An idle client lost its connection; the pool replaces it. Without a listener Node would crash.
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrate(db, 'postgres');
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  return {
-    db,
-    dialect: 'postgres',
-    settings: undefined,
-    writeTransaction: (fn) =>
-      db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(${sql.raw(WRITE_LOCK_KEY)})`.execute(tx);
-        return fn(tx);
-      }),
-    backup: () => Promise.reject(new Error('back PostgreSQL up with its own tools (pg_dump or a base backup)')),
-    close: () => db.destroy(),
-  };
-}
-
-/** The advisory-lock key of livelink's write transactions ("livelink" in ASCII, as a bigint). */
-const WRITE_LOCK_KEY = BigInt('0x6c6976656c696e6b').toString();
-
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-
-async function migrate(db: Db, dialect: Dialect): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed`, { cause: error });
-  }
 }
 
 /**

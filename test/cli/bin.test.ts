@@ -7,7 +7,7 @@ import { OBJECT_ID, PUBLIC_KEY, tempDataDir, UUID } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The installed entry point, run as a real process against the compiled CLI in dist/. */
+/** The installed entry point, run as a real process against the bundled CLI, dist/livelink.mjs. */
 describe('bin/livelink.js', () => {
   const temp = tempDataDir();
   // Without the developer's LIVELINK_* variables, which would change what the process does.
@@ -16,8 +16,8 @@ describe('bin/livelink.js', () => {
     spawnSync(process.execPath, ['bin/livelink.js', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
 
   before(() => {
-    if (!existsSync(new URL('dist/cli/cli.js', `file://${ROOT}`))) {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    if (!existsSync(new URL('dist/livelink.mjs', `file://${ROOT}`))) {
+      execFileSync(process.execPath, ['scripts/bundle.js'], { cwd: ROOT, stdio: 'inherit' });
     }
   });
   after(() => temp.remove());

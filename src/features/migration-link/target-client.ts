@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import type * as Undici from 'undici';
 import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
 import type { SourceInventory } from '../link-tokens/available-project.js';
 import { digestAuthorization, parseDigestChallenge } from './digest-client.js';
@@ -30,16 +31,26 @@ export interface TargetClientOptions {
  * verification on. It is never called inside a database transaction.
  */
 export class TargetClient {
-  readonly #agent: Agent;
+  #agent: Promise<Agent> | undefined;
+  #closed = false;
 
-  constructor(private readonly options: TargetClientOptions) {
-    this.#agent = new Agent({
-      connect: {
-        timeout: options.connectTimeoutMs,
-        ...(options.extraCa === undefined ? {} : { ca: [...rootCertificates, options.extraCa.toString('utf8')] }),
-      },
-      connections: 16,
+  constructor(private readonly options: TargetClientOptions) {}
+
+  /** The connection pool, made on the first call (see loadUndici). */
+  #dispatcher(): Promise<Agent> {
+    this.#agent ??= loadUndici().then(({ Agent }) => {
+      const agent = new Agent({
+        connect: {
+          timeout: this.options.connectTimeoutMs,
+          ...(this.options.extraCa === undefined ? {} : { ca: [...rootCertificates, this.options.extraCa.toString('utf8')] }),
+        },
+        connections: 16,
+      });
+      // A call after close() fails as a call on a closed pool does, instead of opening connections.
+      if (this.#closed) void agent.close();
+      return agent;
     });
+    return this.#agent;
   }
 
   get baseUrl(): string {
@@ -58,8 +69,9 @@ export class TargetClient {
     return this.call('DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined, () => true);
   }
 
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#agent !== undefined) await (await this.#agent).close();
   }
 
   private async call(
@@ -88,11 +100,12 @@ export class TargetClient {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'livelink-source' };
     if (authorization !== undefined) headers['authorization'] = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.#dispatcher()]);
     const response = await request(`${this.options.baseUrl()}${path}`, {
       method: method as Dispatcher.HttpMethod,
       headers,
       body: authorization === undefined ? undefined : body,
-      dispatcher: this.#agent,
+      dispatcher,
       signal,
       headersTimeout: this.options.totalTimeoutMs,
       bodyTimeout: this.options.totalTimeoutMs,
@@ -113,6 +126,23 @@ export class TargetClient {
     }
     return { kind: 'bad-response', status: response.status };
   }
+}
+
+/** What livelink uses of undici. */
+type UndiciApi = Pick<typeof Undici, 'Agent' | 'request'>;
+
+let undici: Promise<UndiciApi> | undefined;
+
+/**
+ * undici, imported on the first outbound call rather than when livelink loads: evaluating it took
+ * some 28 ms of every start-up, and only a source pushing to its target needs it (CLI commands and a
+ * target-only server never do).
+ */
+function loadUndici(): Promise<UndiciApi> {
+  // undici is CommonJS: Node gives its exports as `default` (and named ones beside), the bundle
+  // (esbuild) as `default` only; so read `default` first.
+  undici ??= import('undici').then((module): UndiciApi => module.default ?? module);
+  return undici;
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
