@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { ApiError, apiErrors } from '../../http/api-error.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
@@ -247,8 +248,14 @@ export class MigrationLinkService {
   }
 
   #row(db: Db, orgId: string): Promise<MigrationLinkRow | undefined> {
-    return db.selectFrom('migration_links').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+    if (db !== this.database.db) return db.selectFrom('migration_links').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+    // Read on every status request: compiled once, then run with the organization's id (Kysely otherwise
+    // builds and compiles the same query on each call).
+    this.#compiledRow ??= db.selectFrom('migration_links').selectAll().where('org_id', '=', '').compile();
+    return db.executeQuery<MigrationLinkRow>({ ...this.#compiledRow, parameters: [orgId] }).then((result) => result.rows[0]);
   }
+
+  #compiledRow: CompiledQuery<MigrationLinkRow> | undefined;
 
   #open(row: MigrationLinkRow): LinkTokenContents {
     return decodeLinkToken(this.secretBox.open(row.link_token, bindingOf(row.org_id)));
