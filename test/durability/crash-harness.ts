@@ -10,7 +10,6 @@
  *
  *   npm run crash-test -- --cycles 100 [--orgs 200] [--postgres postgres://user:pass@host/db]
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +21,7 @@ import { pino } from 'pino';
 import { createLivelink } from '../../src/app/livelink.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DigestTestClient } from '../support/digest-client.js';
-import { startLivelinkProcess } from '../support/processes.js';
+import { startLivelinkProcess, type RunningProcess } from '../support/processes.js';
 
 
 export interface HarnessOptions {
@@ -42,11 +41,6 @@ export interface CycleReport {
   violations: string[];
 }
 
-interface RunningNode {
-  process: ChildProcess;
-  url: string;
-}
-
 /** Per organization: what the client knows for sure, and whether a request was in flight at the kill. */
 interface OrgLedger {
   lastAcknowledged: 'linked' | 'unlinked';
@@ -58,8 +52,8 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
   const work = mkdtempSync(join(tmpdir(), 'livelink-crash-'));
   const keys = { LIVELINK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LIVELINK_NONCE_KEY: randomBytes(32).toString('base64') };
   let postgresDatabase: { url: string; drop: () => Promise<void> } | undefined;
-  const nodes: RunningNode[] = [];
-  let target: RunningNode | undefined;
+  const nodes: RunningProcess[] = [];
+  let target: RunningProcess | undefined;
   try {
     if (options.postgresAdminUrl !== undefined) postgresDatabase = await createPostgresDatabase(options.postgresAdminUrl);
     const sourceData = join(work, 'source');
@@ -68,11 +62,11 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
 
     const seeded = await seed(work, sourceData, postgresDatabase?.url, keys, options.orgs);
     // The target: a real livelink, never killed.
-    target = await startNode(['--role', 'target', '--data', join(work, 'target')], {});
+    target = await startLivelinkProcess(['--role', 'target', '--data', join(work, 'target')], {});
 
     const nodeCount = postgresDatabase === undefined ? 1 : 2;
     const sourceFlags = ['--role', 'source', '--target-url', target.url, '--sync-interval', '3600', ...dataFlags];
-    for (let i = 0; i < nodeCount; i += 1) nodes.push(await startNode(sourceFlags, env));
+    for (let i = 0; i < nodeCount; i += 1) nodes.push(await startLivelinkProcess(sourceFlags, env));
 
     const ledgers = new Map<string, OrgLedger>(seeded.orgIds.map((id) => [id, { lastAcknowledged: 'unlinked', inFlight: false }]));
     const reports: CycleReport[] = [];
@@ -84,7 +78,7 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       const workers = seeded.orgIds.map(async (orgId, index) => {
         const ledger = ledgers.get(orgId) as OrgLedger;
         while (!stop) {
-          const node = nodes[index % nodes.length] as RunningNode;
+          const node = nodes[index % nodes.length] as RunningProcess;
           const client = new DigestTestClient(node.url, seeded.key.publicKey, seeded.key.privateKey);
           const path = `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`;
           const linking = ledger.lastAcknowledged === 'unlinked';
@@ -121,7 +115,7 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       stop = true;
       await Promise.allSettled(workers);
       const startedAt = Date.now();
-      for (const i of victims) nodes[i] = await startNode(sourceFlags, env);
+      for (const i of victims) nodes[i] = await startLivelinkProcess(sourceFlags, env);
       const readyMs = Date.now() - startedAt;
 
       const violations = [...anomalies, ...(await verify(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url))];
@@ -157,10 +151,6 @@ async function seed(work: string, sourceData: string, postgresUrl: string | unde
 function openLivelink(dataDir: string, postgresUrl: string | undefined, env: Record<string, string>) {
   const flags: Record<string, string> = { data: dataDir, ...(postgresUrl === undefined ? {} : { 'database-url': postgresUrl }) };
   return createLivelink(loadConfig({ flags, env }), { logger: pino({ level: 'silent' }) });
-}
-
-function startNode(flags: string[], env: Record<string, string>): Promise<RunningNode> {
-  return startLivelinkProcess(flags, env);
 }
 
 interface LinkState {

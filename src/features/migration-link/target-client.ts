@@ -180,15 +180,11 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
 
 /** Only the catalogue fields, trimmed: the target's words help the user, but are not trusted. */
 function parseErrorBody(text: string): { errorCode: string | undefined; detail: string | undefined } {
-  try {
-    const parsed = JSON.parse(text) as { errorCode?: unknown; detail?: unknown };
-    return {
-      errorCode: typeof parsed.errorCode === 'string' ? parsed.errorCode.slice(0, 80) : undefined,
-      detail: typeof parsed.detail === 'string' ? parsed.detail.slice(0, 300) : undefined,
-    };
-  } catch {
-    return { errorCode: undefined, detail: undefined };
-  }
+  const parsed = parseJsonObject(text);
+  return {
+    errorCode: typeof parsed?.['errorCode'] === 'string' ? parsed['errorCode'].slice(0, 80) : undefined,
+    detail: typeof parsed?.['detail'] === 'string' ? parsed['detail'].slice(0, 300) : undefined,
+  };
 }
 
 function isTimeout(error: unknown): boolean {

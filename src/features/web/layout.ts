@@ -119,3 +119,17 @@ export function messagePage(title: string, detail: string, link: { href: string;
   <p><a href="${link.href}">${link.text}</a></p>
 </section>`;
 }
+
+/**
+ * The buttons of a confirmation page: the state-changing POST (with its CSRF token) and a way back.
+ * Both pages that ask before doing something irreversible (revoke, disconnect) use it.
+ */
+export function confirmActions(action: string, label: string, cancelHref: string, csrfToken: string): SafeHtml {
+  return html`<div class="actions">
+    <form method="post" action="${action}">
+      <input type="hidden" name="csrf" value="${csrfToken}">
+      <button type="submit" class="button button-danger solid">${label}</button>
+    </form>
+    <a class="button button-secondary" href="${cancelHref}">Cancel</a>
+  </div>`;
+}

@@ -1,7 +1,7 @@
 import type { AvailableProject } from '../link-tokens/available-project.js';
 import type { Organization } from '../organizations/organization.js';
 import { html, type SafeHtml } from './html.js';
-import { alert, notice, type Notice } from './layout.js';
+import { alert, confirmActions, notice, type Notice } from './layout.js';
 
 export interface LiveMigrationView {
   organization: Organization;
@@ -133,12 +133,6 @@ export function revokeConfirmPage(organization: Organization, csrfToken: string)
   <h2 id="confirm-heading">Revoke every link-token of ${organization.name}</h2>
   <p class="lead">The API keys inside the tokens stop working at once, and the projects linked Ops Manager organizations sent are removed from this page.
   An Ops Manager organization needs a new link-token to connect again.</p>
-  <div class="actions">
-    <form method="post" action="${path}/revoke">
-      <input type="hidden" name="csrf" value="${csrfToken}">
-      <button type="submit" class="button button-danger solid">Revoke</button>
-    </form>
-    <a class="button button-secondary" href="${path}">Cancel</a>
-  </div>
+  ${confirmActions(`${path}/revoke`, 'Revoke', path, csrfToken)}
 </section>`;
 }

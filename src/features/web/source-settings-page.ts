@@ -1,7 +1,7 @@
 import type { MigrationLink } from '../migration-link/migration-link.js';
 import type { Organization } from '../organizations/organization.js';
 import { html, type SafeHtml } from './html.js';
-import { alert, notice, when, type Notice } from './layout.js';
+import { alert, confirmActions, notice, when, type Notice } from './layout.js';
 
 export interface SourceSettingsView {
   organization: Organization;
@@ -95,12 +95,6 @@ export function disconnectConfirmPage(organization: Organization, link: Migratio
   <h2 id="confirm-heading">Disconnect from ${link.targetOrgName}</h2>
   <p class="lead">Ops Manager stops sending this organization's projects and deployments to Atlas, and Atlas is told to forget them.
   To connect again you need a new link-token from Atlas.</p>
-  <div class="actions">
-    <form method="post" action="${path}/disconnect">
-      <input type="hidden" name="csrf" value="${csrfToken}">
-      <button type="submit" class="button button-danger solid">Disconnect</button>
-    </form>
-    <a class="button button-secondary" href="${path}">Cancel</a>
-  </div>
+  ${confirmActions(`${path}/disconnect`, 'Disconnect', path, csrfToken)}
 </section>`;
 }
