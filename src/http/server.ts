@@ -11,6 +11,7 @@ import { isObjectId } from '../persistence/ids.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { BodyValidator } from './body-validation.js';
 import { clientAddress } from './client-address.js';
+import { LazyRequestLogger } from './lazy-request-logger.js';
 import type { DigestAuthenticator } from './digest/digest-authenticator.js';
 import type { RouteAccess, RouteDefinition } from './route.js';
 import { contentTypeFor, envelop, errorBody, parseWireFlags, readWireFlags, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
@@ -76,6 +77,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     genReqId: nextRequestId,
+    childLoggerFactory: LazyRequestLogger.factory,
     ...(options.tls === undefined ? {} : { serverFactory: httpsServerFactory(options.tls) }),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { migrateToLatest, type Dialect } from './migrations.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
+import { SqliteFifoDialect } from './sqlite-driver.js';
 
 export type Db = Kysely<Database>;
 
@@ -59,7 +60,7 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     busyTimeoutMs: Number(native.pragma('busy_timeout', { simple: true })),
     foreignKeys: Number(native.pragma('foreign_keys', { simple: true })),
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteFifoDialect(native) });
   await migrateToLatest(db, 'sqlite');
   return {
     db,
@@ -72,27 +73,6 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
       await sql`vacuum into ${target}`.execute(db);
     },
     close: () => db.destroy(),
-  };
-}
-
-/**
- * Kysely's SQLite driver prepares every query anew; preparing was a fifth of the request path in
- * profiles. better-sqlite3 statements can be run again and again, so the same SQL text reuses its
- * statement. Bounded: livelink's queries are a few dozen texts; the cache starts over if ever full.
- */
-function withStatementCache(native: SqliteDatabase.Database): KyselySqliteDatabase {
-  const statements = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => native.close(),
-    prepare: (text: string) => {
-      let statement = statements.get(text);
-      if (statement === undefined) {
-        if (statements.size >= 1000) statements.clear();
-        statement = native.prepare(text);
-        statements.set(text, statement);
-      }
-      return statement;
-    },
   };
 }
 

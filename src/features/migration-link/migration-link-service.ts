@@ -93,9 +93,16 @@ export class MigrationLinkService {
   }
 
   async status(orgId: string): Promise<LinkStatus> {
-    const row = await this.#row(this.database.db, orgId);
+    // Read on every status request: compiled once, then run with the organization's id (Kysely otherwise
+    // builds and compiles the same query on each call), and only the two columns the answer needs, since
+    // turning a row into an object costs per column.
+    this.#compiledStatus ??= this.database.db.selectFrom('migration_links').select(['state', 'status']).where('org_id', '=', '').compile();
+    const { rows } = await this.database.db.executeQuery<Pick<MigrationLinkRow, 'state' | 'status'>>({ ...this.#compiledStatus, parameters: [orgId] });
+    const row = rows[0];
     return row?.state === 'LINKED' ? (row.status as LinkStatus) : 'NOT_SYNCED';
   }
+
+  #compiledStatus: CompiledQuery<Pick<MigrationLinkRow, 'state' | 'status'>> | undefined;
 
   async describe(orgId: string): Promise<MigrationLink | undefined> {
     const row = await this.#row(this.database.db, orgId);
@@ -248,14 +255,8 @@ export class MigrationLinkService {
   }
 
   #row(db: Db, orgId: string): Promise<MigrationLinkRow | undefined> {
-    if (db !== this.database.db) return db.selectFrom('migration_links').selectAll().where('org_id', '=', orgId).executeTakeFirst();
-    // Read on every status request: compiled once, then run with the organization's id (Kysely otherwise
-    // builds and compiles the same query on each call).
-    this.#compiledRow ??= db.selectFrom('migration_links').selectAll().where('org_id', '=', '').compile();
-    return db.executeQuery<MigrationLinkRow>({ ...this.#compiledRow, parameters: [orgId] }).then((result) => result.rows[0]);
+    return db.selectFrom('migration_links').selectAll().where('org_id', '=', orgId).executeTakeFirst();
   }
-
-  #compiledRow: CompiledQuery<MigrationLinkRow> | undefined;
 
   #open(row: MigrationLinkRow): LinkTokenContents {
     return decodeLinkToken(this.secretBox.open(row.link_token, bindingOf(row.org_id)));

@@ -49,14 +49,12 @@ const RESPONSE_HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = {
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
 const HEX_PATTERN = /^[0-9a-fA-F]+$/;
 
-/** RFC 9110 tchar: the characters allowed in a parameter name or an unquoted value. */
+/** RFC 9110 tchar: the characters allowed in a parameter name or an unquoted value, as a table by code. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const char of '!#$%&\'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz') TOKEN_CHARS[char.charCodeAt(0)] = 1;
+
 function isTokenChar(code: number): boolean {
-  return (
-    (code >= 0x30 && code <= 0x39) || // 0-9
-    (code >= 0x41 && code <= 0x5a) || // A-Z
-    (code >= 0x61 && code <= 0x7a) || // a-z
-    '!#$%&\'*+-.^_`|~'.includes(String.fromCharCode(code))
-  );
+  return code < 128 && TOKEN_CHARS[code] === 1;
 }
 
 function isWhitespace(code: number): boolean {
@@ -93,27 +91,28 @@ function parseParameters(input: string, start: number): Map<string, string> | nu
     let value: string;
     if (input.charCodeAt(i) === 0x22 /* " */) {
       i++;
-      let buffer = '';
+      // Most values have no quoted-pair: they are one slice, not a string built a character at a time.
+      const valueStart = i;
+      let escaped = false;
       let closed = false;
       while (i < n) {
         const code = input.charCodeAt(i);
         if (code === 0x5c /* \ */) {
-          // quoted-pair: the next character is taken literally.
           if (i + 1 >= n) return null;
-          buffer += input[i + 1];
+          escaped = true;
           i += 2;
           continue;
         }
         if (code === 0x22) {
           closed = true;
-          i++;
           break;
         }
-        buffer += input[i];
         i++;
       }
       if (!closed) return null;
-      value = buffer;
+      // quoted-pair: the character after a backslash is taken literally.
+      value = escaped ? input.slice(valueStart, i).replace(/\\(.)/gs, '$1') : input.slice(valueStart, i);
+      i++;
     } else {
       // Unquoted values: curl's `nc=00000001, qop=auth, algorithm=MD5`.
       // Anything up to a separator is taken (token68 characters such as `/`

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 
 import { parseDigestAuthorization, type DigestCredentials } from './authorization-header.js';
 import { DIGEST_REALM, digestChallenge } from './challenge.js';
-import { baseAlgorithm, expectedResponse, safeEqualHex, uriMatchesRequest } from './digest-response.js';
+import { baseAlgorithm, responseMatches, uriMatchesRequest } from './digest-response.js';
 import type { NonceMinter } from './nonce.js';
 import type { ReplayGuard } from './replay-guard.js';
 
@@ -115,7 +115,7 @@ export class DigestAuthenticator {
     const secrets = await this.#lookupKey(credentials.username);
     const base = baseAlgorithm(credentials.algorithm);
     const ha1 = (secrets ?? this.#dummySecrets)[base];
-    const digestMatches = safeEqualHex(expectedResponse(credentials, request.method, ha1), credentials.response);
+    const digestMatches = responseMatches(credentials, request.method, ha1);
     const verified = digestMatches && secrets !== undefined;
 
     if (nonceState === 'invalid') {

@@ -27,12 +27,27 @@ export function ha1Hex(algorithm: 'MD5' | 'SHA-256', username: string, realm: st
 }
 
 /**
- * The response the client should have sent, computed from what it actually
- * sent (digest-clients.md item 8): HA2 uses the method as received and the
- * `uri` from the header, not the request target (@mhoc drops the query).
- * `ha1` is the stored H(username:realm:password) for the base algorithm.
+ * HA2 = H(method:uri) depends on public data only, and a client repeats the same few request lines, so
+ * each is hashed once. Bounded: the cache starts over when full, so a stream of distinct URIs (a million
+ * organizations) costs a Map insert per request, never memory.
  */
-export function expectedResponse(credentials: DigestCredentials, method: string, ha1: string): string {
+const HA2_CACHE_LIMIT = 1000;
+const ha2Cache: Readonly<Record<BaseAlgorithm, Map<string, string>>> = { MD5: new Map(), 'SHA-256': new Map() };
+
+function ha2Hex(algorithm: BaseAlgorithm, method: string, uri: string): string {
+  const line = `${method}:${uri}`;
+  const cache = ha2Cache[algorithm];
+  let ha2 = cache.get(line);
+  if (ha2 === undefined) {
+    ha2 = h(algorithm, line);
+    if (cache.size >= HA2_CACHE_LIMIT) cache.clear();
+    cache.set(line, ha2);
+  }
+  return ha2;
+}
+
+/** What the final hash is taken over (RFC 7616 §3.4.1), from what the client actually sent. */
+function responseInput(credentials: DigestCredentials, method: string, ha1: string): { algorithm: BaseAlgorithm; input: string } {
   const algorithm = baseAlgorithm(credentials.algorithm);
   const { nonce, uri, qop } = credentials;
   const cnonce = credentials.cnonce ?? '';
@@ -41,14 +56,42 @@ export function expectedResponse(credentials: DigestCredentials, method: string,
     // Session variant: the client nonce is folded into HA1 (RFC 7616 §3.4.2).
     key = h(algorithm, `${key}:${nonce}:${cnonce}`);
   }
-  const ha2 = h(algorithm, `${method}:${uri}`);
-  if (qop === 'auth') {
-    return h(algorithm, `${key}:${nonce}:${credentials.nc ?? ''}:${cnonce}:${qop}:${ha2}`);
-  }
-  // RFC 2069 form: stray nc/cnonce (digest-fetch sends them without qop) are
-  // ignored, because they are not part of this calculation.
-  return h(algorithm, `${key}:${nonce}:${ha2}`);
+  const ha2 = ha2Hex(algorithm, method, uri);
+  // Without qop, the RFC 2069 form: stray nc/cnonce (digest-fetch sends them without qop) are ignored,
+  // because they are not part of this calculation.
+  const input = qop === 'auth' ? `${key}:${nonce}:${credentials.nc ?? ''}:${cnonce}:${qop}:${ha2}` : `${key}:${nonce}:${ha2}`;
+  return { algorithm, input };
 }
+
+/**
+ * The response the client should have sent, computed from what it actually
+ * sent (digest-clients.md item 8): HA2 uses the method as received and the
+ * `uri` from the header, not the request target (@mhoc drops the query).
+ * `ha1` is the stored H(username:realm:password) for the base algorithm.
+ */
+export function expectedResponse(credentials: DigestCredentials, method: string, ha1: string): string {
+  const { algorithm, input } = responseInput(credentials, method, ha1);
+  return h(algorithm, input);
+}
+
+/**
+ * Whether the client's `response` is the expected one, compared in constant time on the bytes (D-19).
+ * The same check as `safeEqualHex(expectedResponse(…), response)` without the hex round trips.
+ */
+export function responseMatches(credentials: DigestCredentials, method: string, ha1: string): boolean {
+  const { algorithm, input } = responseInput(credentials, method, ha1);
+  const expected = createHash(NODE_HASH[algorithm]).update(input, 'utf8').digest();
+  const presented = credentials.response;
+  // Hex of the right length only: Buffer.from would silently drop what is not hex.
+  if (presented.length !== expected.length * 2 || !HEX.test(presented)) {
+    // Lengths are public (they follow from the algorithm); still do comparable work.
+    timingSafeEqual(expected, expected);
+    return false;
+  }
+  return timingSafeEqual(Buffer.from(presented, 'hex'), expected);
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
 
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 
