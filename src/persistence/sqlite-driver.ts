@@ -27,6 +27,10 @@ import {
  *
  * Prepared statements are kept per SQL text: Kysely would prepare every query anew, and livelink's
  * queries are a few dozen texts (the cache starts over if it ever holds a thousand).
+ *
+ * Reads outside a transaction share one read transaction per turn of the event loop (see
+ * SqliteFifoConnection): beginning and ending a read transaction is file locking and WAL bookkeeping that
+ * cost as much as the lookup itself on every status request.
  */
 export class SqliteFifoDialect implements Dialect {
   constructor(private readonly native: SqliteDatabase.Database) {}
@@ -52,10 +56,31 @@ export class SqliteFifoDialect implements Dialect {
 
 const STATEMENT_CACHE_LIMIT = 1000;
 
+/**
+ * The connection. A read that finds no transaction open begins one (deferred: a read snapshot, no lock
+ * that would stop other processes) and leaves it open until the end of this turn of the event loop, so the
+ * other requests read in the same turn share it. Anything else (a write, BEGIN of a write transaction,
+ * VACUUM INTO) first ends that shared read, so it runs as it would have, and later reads see its effects.
+ * Another process's commit is seen from the next turn on: microseconds later than without the sharing,
+ * never a stale answer to a later request.
+ */
 class SqliteFifoConnection implements DatabaseConnection {
   readonly #statements = new Map<string, SqliteDatabase.Statement>();
+  readonly #beginRead: SqliteDatabase.Statement;
+  readonly #endRead: SqliteDatabase.Statement;
+  #sharedReadOpen = false;
+  /** Ends the shared read, if one is open; bound, so that it can be handed to setImmediate as is. */
+  readonly endSharedRead = (): void => {
+    if (!this.#sharedReadOpen) return;
+    this.#sharedReadOpen = false;
+    // A failed statement can have ended the transaction already (SQLite rolls back on some errors).
+    if (this.native.open && this.native.inTransaction) this.#endRead.run();
+  };
 
-  constructor(private readonly native: SqliteDatabase.Database) {}
+  constructor(private readonly native: SqliteDatabase.Database) {
+    this.#beginRead = native.prepare('begin deferred');
+    this.#endRead = native.prepare('commit');
+  }
 
   #prepare(text: string): SqliteDatabase.Statement {
     let statement = this.#statements.get(text);
@@ -70,7 +95,15 @@ class SqliteFifoConnection implements DatabaseConnection {
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.#prepare(compiledQuery.sql);
     const parameters = compiledQuery.parameters as unknown[];
-    if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
+    if (statement.reader) {
+      if (!this.native.inTransaction) {
+        this.#beginRead.run();
+        this.#sharedReadOpen = true;
+        setImmediate(this.endSharedRead);
+      }
+      return Promise.resolve({ rows: statement.all(parameters) as R[] });
+    }
+    this.endSharedRead();
     const { changes, lastInsertRowid } = statement.run(parameters);
     return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
   }
@@ -123,6 +156,7 @@ class SqliteFifoDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    this.#connection.endSharedRead();
     this.native.close();
   }
 }

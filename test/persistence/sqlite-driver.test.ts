@@ -1,12 +1,14 @@
 /**
  * The SQLite driver hands its one connection to waiters in arrival order, and a holder keeps it across
  * awaits: a read queued behind an open write transaction never sees that transaction's uncommitted rows.
+ * Reads of one turn of the event loop share a read transaction, which nothing else may notice but speed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openSqlite, type OpenedDatabase } from '../../src/persistence/database.js';
 
@@ -85,5 +87,39 @@ describe('SQLite driver: one connection, first come first served', () => {
       }),
     );
     assert.deepEqual(answers, Array.from({ length: 5000 }, (_, i) => i + 42));
+  });
+
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('shows a write to the reads that follow it in the same turn', async () => {
+    assert.equal(await read(), 42);
+    await sql`update counter set value = 43 where id = 1`.execute(database.db);
+    assert.equal(await read(), 43);
+    // A write transaction may begin right after reads of the same turn, and a backup may run.
+    await database.writeTransaction(async (tx) => {
+      await sql`update counter set value = 42 where id = 1`.execute(tx);
+    });
+    assert.equal(await read(), 42);
+    await database.backup(join(dir, 'backup.sqlite'));
+    assert.equal(await read(), 42);
+  });
+
+  it("sees another process's commit from the next turn on, and leaves no read open behind it", async () => {
+    const other = new SqliteDatabase(join(dir, 'livelink.sqlite'), { timeout: 5000 });
+    try {
+      assert.equal(await read(), 42);
+      other.prepare('update counter set value = 7 where id = 1').run();
+      // Same turn: the shared read's snapshot, as if the read had come a moment earlier.
+      assert.equal(await read(), 42);
+      await nextTurn();
+      assert.equal(await read(), 7);
+      await nextTurn();
+      // No snapshot is held any more: a full checkpoint is not blocked by a reader.
+      const [checkpoint] = other.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      assert.equal(checkpoint?.busy, 0);
+      other.prepare('update counter set value = 42 where id = 1').run();
+    } finally {
+      other.close();
+    }
   });
 });
