@@ -33,6 +33,7 @@ import { median } from './lib/stats.js';
 const WORK = join(ROOT, 'bench', '.work');
 const RUN_DIR = join(WORK, 'run');
 const BASELINE_SERVER = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
+const REFERENCE_SERVER = fileURLToPath(new URL('./reference-fastify-digest.mjs', import.meta.url));
 
 interface Options {
   json: boolean;
@@ -203,6 +204,17 @@ function livelinkScenarios(suffix: string, database: 'sqlite' | 'postgres', url:
   ];
 }
 
+/** The same clients against the Fastify-plus-digest reference: what the targets assume such a server reaches. */
+function referenceScenarios(url: string, seeded: Seeded): Scenario[] {
+  const orgs = { kind: 'list' as const, ids: [seeded.source.orgId] };
+  const key = { publicKey: seeded.source.publicKey, privateKey: seeded.source.privateKey };
+  return [
+    { name: 'reference/status-reuse', database: null, unit: 'requests/s', job: { kind: 'status-reuse', origin: url, orgs, key } },
+    { name: 'reference/status-challenge', database: null, unit: 'operations/s', job: { kind: 'status-challenge', origin: url, orgs, key } },
+    { name: 'reference/unauthenticated', database: null, unit: 'requests/s', job: { kind: 'unauthenticated', origin: url, path: statusPath(seeded.source.orgId) } },
+  ];
+}
+
 /** The template data folder: demo organizations, keys, link-cycle organizations, and one link made through the API. */
 async function prepareTemplate(dir: string, options: Options): Promise<{ seeded: Seeded; linkToken: string }> {
   const seeded = await seed({ kind: 'sqlite', dataDir: dir }, options.concurrency);
@@ -281,14 +293,19 @@ async function benchRun(options: Options): Promise<void> {
     log('starting the servers');
     const baseline = start({ name: 'baseline', command: process.execPath, args: [BASELINE_SERVER, '0'], core: SERVER_CORE });
     const baselineUrl = (await baseline.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
+    // The premise of the throughput targets, measured here rather than assumed: Fastify with only a
+    // digest check (one key, no database) on the same clients.
+    const reference = start({ name: 'reference', command: process.execPath, args: [REFERENCE_SERVER, seeded.source.publicKey, seeded.source.privateKey, '0'], core: SERVER_CORE });
+    const referenceUrl = (await reference.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
     const sqliteDir = join(RUN_DIR, 'sqlite');
     copyDataDir(templateDir, sqliteDir);
     const livelink = await serve({ name: 'livelink', store: { kind: 'sqlite', dataDir: sqliteDir } });
     const servers: { name: string; pid: number }[] = [
       { name: 'baseline', pid: baseline.pid },
       { name: 'livelink', pid: livelink.process.pid },
+      { name: 'reference', pid: reference.pid },
     ];
-    const scenarios: Scenario[] = livelinkScenarios('', 'sqlite', livelink.url, seeded, linkToken);
+    const scenarios: Scenario[] = [...livelinkScenarios('', 'sqlite', livelink.url, seeded, linkToken), ...referenceScenarios(referenceUrl, seeded)];
     let livelinkPg: RunningLivelink | undefined;
     if (pg !== undefined) {
       livelinkPg = await serve({ name: 'livelink/postgres', store: pg.store });
@@ -323,7 +340,7 @@ async function benchRun(options: Options): Promise<void> {
     log(`measuring ${scenarios.length} scenarios + baseline: ${options.rounds} rounds of ${options.durationMs} ms at concurrency ${options.concurrency}`);
     const figures = await measurer.rounds(scenarios, options.rounds);
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
-    await Promise.all([livelink.process.stop(), livelinkPg?.process.stop(), ...peerProcesses.map((p) => p.stop())]);
+    await Promise.all([livelink.process.stop(), reference.stop(), livelinkPg?.process.stop(), ...peerProcesses.map((p) => p.stop())]);
 
     const growthFigures: ScenarioFigure[] = [];
     const isolatedFigures: ScenarioFigure[] = [];
