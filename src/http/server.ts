@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpServerOnly } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -14,7 +15,7 @@ import { clientAddress } from './client-address.js';
 import { LazyRequestLogger } from './lazy-request-logger.js';
 import type { DigestAuthenticator } from './digest/digest-authenticator.js';
 import type { RouteAccess, RouteDefinition } from './route.js';
-import { contentTypeFor, envelop, errorBody, parseWireFlags, readWireFlags, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
+import { contentTypeFor, envelop, errorBody, JSON_MEDIA_TYPE, parseWireFlags, readWireFlags, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
 
 export interface ServiceVersion {
   gitHash: string;
@@ -64,6 +65,17 @@ declare module 'fastify' {
 /** Paths under this prefix are the Public API: authenticated before anything else is looked at. */
 const API_PREFIX = '/api/';
 
+/** Headers every answer carries. */
+const STRICT_TRANSPORT_SECURITY = 'max-age=300';
+const VARY = 'Accept-Encoding';
+
+/**
+ * What the early challenge takes: an /api/ path of unreserved characters, no query, no percent-encoding
+ * (which Fastify may refuse as a bad URL before authentication), short enough for every route parameter.
+ */
+const PLAIN_API_URL = /^\/api\/[A-Za-z0-9._~/-]*$/;
+const MAX_EARLY_URL_LENGTH = 200;
+
 /**
  * The HTTP edge of both roles. The order of work on every request is fixed here:
  * digest authentication (before routing results, body parsing or validation are used), the key's
@@ -78,10 +90,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     genReqId: nextRequestId,
     childLoggerFactory: LazyRequestLogger.factory,
-    ...(options.tls === undefined ? {} : { serverFactory: httpsServerFactory(options.tls) }),
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 65_000,
+    serverFactory: serverFactory(options.tls, (request, response) => answerChallengeEarly(request, response)),
     return503OnClosing: true,
     clientErrorHandler: writeClientError,
     frameworkErrors: (error, request, reply) => {
@@ -90,6 +99,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   const serviceVersionHeader = `gitHash=${options.serviceVersion.gitHash}; versionString=${options.serviceVersion.versionString}`;
+  const challengeBody = errorBytes(apiErrors.notAuthenticated(''), { pretty: false, envelope: false });
+  const challengeBodyLength = String(challengeBody.length);
+  // Set when the server starts closing: from then on Fastify answers every request (503).
+  let closing = false;
 
   app.decorateRequest('livelink', null as unknown as RequestState);
 
@@ -108,9 +121,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   app.addHook('onRequest', async (request, reply) => {
     // The headers every answer carries, set first so that every path, error or not, has them.
-    reply.header('strict-transport-security', 'max-age=300');
+    reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
     reply.header('x-mongodb-service-version', serviceVersionHeader);
-    reply.header('vary', 'Accept-Encoding');
+    reply.header('vary', VARY);
     request.livelink = {
       apiKey: undefined,
       organization: undefined,
@@ -142,7 +155,34 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   for (const route of options.routes) registerRoute(app, route);
   if (options.extend !== undefined) await options.extend(app);
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   return app;
+
+  /**
+   * The digest challenge, answered before Fastify sees the request. It is the first answer of nearly
+   * every client call (curl, mongocli and the Go client take one per call), and routing, hooks and the
+   * reply cost several times the answer. Only the plain case is taken here: no Authorization header, an
+   * /api/ path of plain characters and no query, so the bytes are exactly those the onRequest hook below
+   * sends (test/http/public-api-edge.test.ts compares the two). Everything else goes on to Fastify, and
+   * so does everything while request logging is on, so that the log misses nothing.
+   */
+  function answerChallengeEarly(request: IncomingMessage, response: ServerResponse): boolean {
+    if (request.headers.authorization !== undefined || closing || options.logRequests) return false;
+    const url = request.url ?? '';
+    if (url.length > MAX_EARLY_URL_LENGTH || !PLAIN_API_URL.test(url)) return false;
+    response.writeHead(401, {
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
+      'x-mongodb-service-version': serviceVersionHeader,
+      vary: VARY,
+      'www-authenticate': options.authenticator.challenge(false),
+      'content-type': JSON_MEDIA_TYPE,
+      'content-length': challengeBodyLength,
+    });
+    response.end(challengeBody);
+    return true;
+  }
 
   async function authenticate(request: FastifyRequest): Promise<void> {
     const outcome = await options.authenticator.authenticate({
@@ -305,14 +345,20 @@ function methodsByPath(routes: readonly RouteDefinition[]): (path: string) => st
   };
 }
 
-/** An HTTPS server for Fastify, refusing TLS before 1.2, with the timeouts Fastify sets on its own servers. */
-function httpsServerFactory(tls: { key: Buffer; cert: Buffer }) {
+/**
+ * The HTTP or HTTPS server under Fastify (HTTPS refuses TLS before 1.2), with the timeouts Fastify sets
+ * on servers it makes itself. `early` may answer a request before Fastify does; it returns whether it did.
+ */
+function serverFactory(tls: { key: Buffer; cert: Buffer } | undefined, early: (request: IncomingMessage, response: ServerResponse) => boolean) {
   return (handler: (request: IncomingMessage, response: ServerResponse) => void): Server => {
-    const server = createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler);
+    const listener = (request: IncomingMessage, response: ServerResponse) => {
+      if (!early(request, response)) handler(request, response);
+    };
+    const server = tls === undefined ? createHttpServerOnly(listener) : createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, listener);
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 65_000;
     server.setTimeout(60_000);
-    return server as unknown as Server;
+    return server as Server;
   };
 }
 
@@ -351,6 +397,10 @@ function replyWithError(reply: FastifyReply, error: ApiError, flags: WireFlags):
 }
 
 function sendError(reply: FastifyReply, error: ApiError, flags: WireFlags): FastifyReply {
+  return reply.code(error.status).header('content-type', JSON_MEDIA_TYPE).send(errorBytes(error, flags));
+}
+
+function errorBytes(error: ApiError, flags: WireFlags): Buffer {
   const key = `${error.status}\u0000${error.errorCode}\u0000${error.detail}\u0000${error.parameters.join('\u0000')}\u0000${flags.pretty}\u0000${flags.envelope}`;
   let bytes = serializedErrors.get(key);
   if (bytes === undefined) {
@@ -359,7 +409,7 @@ function sendError(reply: FastifyReply, error: ApiError, flags: WireFlags): Fast
     if (serializedErrors.size >= 1000) serializedErrors.clear();
     serializedErrors.set(key, bytes);
   }
-  return reply.code(error.status).header('content-type', 'application/json').send(bytes);
+  return bytes;
 }
 
 /** Framework and unexpected errors become catalogue errors; nothing internal reaches the client. */

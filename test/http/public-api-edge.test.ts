@@ -3,6 +3,7 @@
  * the headers, access lists and roles — exact statuses, headers and bodies.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startLivelink, type OrgWithKey, type RunningLivelink } from '../support/livelink-fixture.js';
@@ -41,6 +42,53 @@ describe('the Public API edge', () => {
       assert.match(response.headers.get('x-mongodb-service-version') ?? '', /^gitHash=[^;=]+; versionString=livelink-[0-9.]+$/);
       assert.equal(response.headers.get('vary'), 'Accept-Encoding');
       assert.equal(await response.text(), UNAUTHENTICATED_BODY);
+    });
+
+    it('answers the plain challenge (taken before the framework) with the bytes of the framework path', async () => {
+      // Raw header lines, in order: fetch would sort and merge them.
+      const raw = (path: string, headers: OutgoingHttpHeaders, method = 'GET') =>
+        new Promise<{ status: number; headers: string[]; body: string }>((resolve, reject) => {
+          const req = httpRequest(`${server.url}${path}`, { method, headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => {
+              const lines: string[] = [];
+              for (let i = 0; i < res.rawHeaders.length; i += 2) {
+                const name = res.rawHeaders[i] ?? '';
+                // The nonce is fresh and the date moves on: everything else must be the same.
+                const value = name === 'www-authenticate' ? (res.rawHeaders[i + 1] ?? '').replace(/nonce="[A-Za-z0-9]+"/, 'nonce="N"') : name === 'Date' ? 'D' : res.rawHeaders[i + 1];
+                lines.push(`${name}: ${value}`);
+              }
+              resolve({ status: res.statusCode ?? 0, headers: lines, body: Buffer.concat(chunks).toString('utf8') });
+            });
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const path = statusPath(owner.orgId);
+      const early = await raw(path, {});
+      // An empty Authorization header and a query both go the framework's way, and mean the same.
+      for (const [framework, headers] of [
+        [path, { authorization: '' }],
+        [`${path}?pretty=false`, {}],
+        ['/api/public/v1.0/orgs/%61bc', {}],
+      ] as const) {
+        assert.deepEqual(await raw(framework, headers), early, framework);
+      }
+      assert.deepEqual(early.headers, [
+        'strict-transport-security: max-age=300',
+        early.headers[1],
+        'vary: Accept-Encoding',
+        'www-authenticate: Digest realm="MMS Public API", domain="", nonce="N", algorithm=MD5, qop="auth", stale=false',
+        'content-type: application/json',
+        `content-length: ${UNAUTHENTICATED_BODY.length}`,
+        'Date: D',
+        'Connection: keep-alive',
+        'Keep-Alive: timeout=65',
+      ]);
+      assert.equal(early.body, UNAUTHENTICATED_BODY);
+      const head = await raw(path, {}, 'HEAD');
+      assert.deepEqual([head.status, head.headers, head.body], [401, early.headers, '']);
     });
 
     it('challenges an unauthenticated POST with a body before parsing it, even malformed', async () => {
