@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 
 import { MAX_NONCE_COUNT } from '../../src/http/digest/digest-authenticator.js';
 import { DEFAULT_MAX_TRACKED_NONCES, MemoryReplayGuard } from '../../src/http/digest/replay-guard.js';
@@ -171,5 +172,63 @@ describe('MemoryReplayGuard', () => {
     assert.equal(DEFAULT_MAX_TRACKED_NONCES, 1_000_000);
     assert.throws(() => new MemoryReplayGuard({ maxNonces: 0 }), TypeError);
     assert.throws(() => new MemoryReplayGuard({ maxNonces: 1.5 }), TypeError);
+  });
+
+  it('keeps a nonce answered once without a bitmap, and takes one when a second nc comes', async () => {
+    const { guard, set } = setup();
+    assert.equal(await guard.firstUse('once', nc(7), T0 + 10), true);
+    assert.equal(await guard.firstUse('once', nc(7), T0 + 10), false);
+    // The second nc moves the nonce to a bitmap: the first one must still be refused after that.
+    assert.equal(await guard.firstUse('once', nc(3), T0 + 10), true);
+    assert.equal(await guard.firstUse('once', nc(7), T0 + 10), false);
+    assert.equal(await guard.firstUse('once', nc(3), T0 + 10), false);
+    assert.equal(guard.pairCount, 2);
+    // Expired, its bitmap is cleared and serves the next nonce that needs one, with no bits left over.
+    set(T0 + 11);
+    assert.equal(await guard.firstUse('next', nc(1), T0 + 100), true);
+    assert.equal(await guard.firstUse('next', nc(7), T0 + 100), true);
+    assert.equal(await guard.firstUse('next', nc(3), T0 + 100), true);
+    assert.equal(guard.pairCount, 3);
+    assert.equal(guard.size, 1);
+  });
+
+  it('answers as a set of (nonce, nc) pairs with expiry would, for random sequences', async () => {
+    const step = fc.record({
+      nonce: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      count: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constant(MAX_NONCE_COUNT)),
+      lifetime: fc.integer({ min: 1, max: 50 }),
+      advance: fc.integer({ min: 0, max: 20 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 200 }), async (steps) => {
+        const { guard, set } = setup();
+        // The model: each nonce's expiry (the longest claimed, fixed per nonce as the authenticator
+        // guarantees) and the counts it was answered with while remembered.
+        const model = new Map<string, { expiry: number; counts: Set<number> }>();
+        const expiryOf = new Map<string, number>();
+        let now = T0;
+        for (const { nonce, count, lifetime, advance } of steps) {
+          now += advance;
+          set(now);
+          for (const [key, entry] of model) if (entry.expiry < now) model.delete(key);
+          // expiresAtMs is a function of the nonce: fixed at first sight until the nonce is forgotten.
+          let expiresAt = expiryOf.get(nonce);
+          if (expiresAt === undefined || (expiresAt < now && !model.has(nonce))) {
+            expiresAt = now + lifetime;
+            expiryOf.set(nonce, expiresAt);
+          }
+          const entry = model.get(nonce) ?? { expiry: expiresAt, counts: new Set<number>() };
+          const expected = expiresAt >= now && !entry.counts.has(count);
+          if (expected) {
+            entry.counts.add(count);
+            model.set(nonce, entry);
+          }
+          assert.equal(await guard.firstUse(nonce, count === 0 ? '' : nc(count), expiresAt), expected, `${nonce} ${count} at ${now - T0}`);
+          assert.equal(guard.pairCount, [...model.values()].reduce((sum, e) => sum + e.counts.size, 0));
+          assert.equal(guard.size, model.size);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

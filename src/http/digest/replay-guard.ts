@@ -26,19 +26,23 @@ export interface ReplayGuard {
 }
 
 /**
- * Default cap on remembered nonces. Each costs about 280 bytes (its 129-byte bitmap, the nonce
- * string, a map entry, its expiry), so some 280 MB at the very worst; reaching it takes over 3,000
- * authenticated fresh nonces a second for a whole nonce lifetime (300 s).
+ * Default cap on remembered nonces. A nonce answered once (curl, mongocli and the Go client take a
+ * fresh one per call) costs about 170 bytes: the nonce string, a map entry, its expiry and first nc.
+ * One answered with several nc (Python requests) also takes a 129-byte bitmap. So some 300 MB at the
+ * very worst; reaching it takes over 3,000 authenticated fresh nonces a second for a whole nonce
+ * lifetime (300 s).
  */
 export const DEFAULT_MAX_TRACKED_NONCES = 1_000_000;
 
 /** One bit per nc from 0 to MAX_NONCE_COUNT: 1,025 bits. */
 const BITMAP_BYTES = (MAX_NONCE_COUNT >> 3) + 1;
 /**
- * Bitmaps live in shared chunks of this many slots rather than one Uint8Array each: a typed array
- * of its own costs some 480 bytes of object and backing-store overhead on top of its 129 bytes.
+ * Bitmaps live in shared chunks of this many rather than one Uint8Array each: a typed array of its
+ * own costs some 480 bytes of object and backing-store overhead on top of its 129 bytes.
  */
-const SLOTS_PER_CHUNK = 1024;
+const BITMAPS_PER_CHUNK = 1024;
+/** In #bitmapOf: the nonce has been answered with one nc only, kept in #firstNc. */
+const NO_BITMAP = -1;
 /** RFC 7616 §3.4: nc is 8 hexadecimal digits (case folded here, as the authenticator does). */
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
 
@@ -70,9 +74,11 @@ function detached(nonce: string): string {
  * a replay sent to another node would not be seen, so a database-backed guard
  * (an atomic insert on a unique key) is needed there.
  *
- * Per nonce it keeps a 1,025-bit bitmap indexed by nc (the authenticator sends
- * no nc above MAX_NONCE_COUNT here), so a client re-using a nonce costs one bit
- * per answer instead of a string in a Set. Memory is bounded: whole nonces are
+ * Per nonce it keeps the first nc answered and, from the second on, a 1,025-bit
+ * bitmap indexed by nc (the authenticator sends no nc above MAX_NONCE_COUNT
+ * here), so a client re-using a nonce costs one bit per answer instead of a
+ * string in a Set, and one answering each nonce once costs no bitmap at all.
+ * Memory is bounded: whole nonces are
  * forgotten once expired (swept lazily on each call, soonest expiry first
  * through a min-heap), and at `maxNonces` new nonces are refused rather than
  * stored. Refusing fails closed: a flood can only deny service to new nonces
@@ -82,14 +88,21 @@ function detached(nonce: string): string {
 export class MemoryReplayGuard implements ReplayGuard {
   readonly #now: () => number;
   readonly #maxNonces: number;
-  /** nonce → slot; a slot indexes the bitmap chunks and the per-slot arrays below. */
+  /** nonce → slot; a slot indexes the per-slot arrays below. */
   readonly #slotOf = new Map<string, number>();
-  readonly #chunks: Uint8Array[] = [];
   /** The longest expiry claimed for the slot's nonce. */
   readonly #expiry: number[] = [];
   readonly #nonceOf: string[] = [];
+  /** The bit index of the first nc the slot's nonce was answered with. */
+  readonly #firstNc: number[] = [];
+  /** The slot's bitmap once a second nc came, else NO_BITMAP. */
+  readonly #bitmapOf: number[] = [];
   /** Slots freed by expiry, re-used before new ones are added. */
   readonly #free: number[] = [];
+  readonly #chunks: Uint8Array[] = [];
+  #bitmapCount = 0;
+  /** Bitmaps freed by expiry (cleared), re-used before new ones are added. */
+  readonly #freeBitmaps: number[] = [];
   /** Min-heap on expiry, as parallel arrays (numbers only): one record per live slot. */
   readonly #heapExpiry: number[] = [];
   readonly #heapSlot: number[] = [];
@@ -125,52 +138,83 @@ export class MemoryReplayGuard implements ReplayGuard {
     const index = ncIndex(nc);
     if (index < 0) return false;
 
-    let slot = this.#slotOf.get(nonce);
+    const slot = this.#slotOf.get(nonce);
     if (slot === undefined) {
       if (this.#slotOf.size >= this.#maxNonces) return false;
-      slot = this.#allocate();
       const key = detached(nonce);
-      this.#slotOf.set(key, slot);
-      this.#nonceOf[slot] = key;
-      this.#expiry[slot] = expiresAtMs;
-      this.#push(expiresAtMs, slot);
-    } else if (expiresAtMs > (this.#expiry[slot] as number)) {
+      const fresh = this.#allocate(key, expiresAtMs, index);
+      this.#slotOf.set(key, fresh);
+      this.#push(expiresAtMs, fresh);
+      this.#pairCount++;
+      return true;
+    }
+    if (expiresAtMs > (this.#expiry[slot] as number)) {
       // Keep the nonce for the longest expiry ever claimed, so that it is
       // never forgotten while some caller still considers it live.
       this.#expiry[slot] = expiresAtMs;
     }
 
-    const chunk = this.#chunks[Math.floor(slot / SLOTS_PER_CHUNK)] as Uint8Array;
-    const byte = (slot % SLOTS_PER_CHUNK) * BITMAP_BYTES + (index >> 3);
-    const bit = 1 << (index & 7);
-    const current = chunk[byte] as number;
-    if ((current & bit) !== 0) return false;
-    chunk[byte] = current | bit;
+    let bitmap = this.#bitmapOf[slot] as number;
+    if (bitmap === NO_BITMAP) {
+      const first = this.#firstNc[slot] as number;
+      if (index === first) return false;
+      // A second nc: from now on the nonce's answers are bits.
+      bitmap = this.#allocateBitmap();
+      this.#bitmapOf[slot] = bitmap;
+      this.#setBit(bitmap, first);
+    }
+    if (!this.#setBit(bitmap, index)) return false;
     this.#pairCount++;
     return true;
   }
 
-  #allocate(): number {
+  #allocate(nonce: string, expiresAtMs: number, firstNc: number): number {
     const reused = this.#free.pop();
-    if (reused !== undefined) return reused;
-    const slot = this.#nonceOf.length;
-    if (slot % SLOTS_PER_CHUNK === 0) this.#chunks.push(new Uint8Array(SLOTS_PER_CHUNK * BITMAP_BYTES));
-    this.#nonceOf.push('');
-    this.#expiry.push(0);
+    const slot = reused ?? this.#nonceOf.length;
+    this.#nonceOf[slot] = nonce;
+    this.#expiry[slot] = expiresAtMs;
+    this.#firstNc[slot] = firstNc;
+    this.#bitmapOf[slot] = NO_BITMAP;
     return slot;
   }
 
+  #allocateBitmap(): number {
+    const reused = this.#freeBitmaps.pop();
+    if (reused !== undefined) return reused;
+    const bitmap = this.#bitmapCount++;
+    if (bitmap % BITMAPS_PER_CHUNK === 0) this.#chunks.push(new Uint8Array(BITMAPS_PER_CHUNK * BITMAP_BYTES));
+    return bitmap;
+  }
+
+  /** Sets the nc's bit in the bitmap; false when it was set already (a replay). */
+  #setBit(bitmap: number, index: number): boolean {
+    const chunk = this.#chunks[Math.floor(bitmap / BITMAPS_PER_CHUNK)] as Uint8Array;
+    const byte = (bitmap % BITMAPS_PER_CHUNK) * BITMAP_BYTES + (index >> 3);
+    const bit = 1 << (index & 7);
+    const current = chunk[byte] as number;
+    if ((current & bit) !== 0) return false;
+    chunk[byte] = current | bit;
+    return true;
+  }
+
   #release(slot: number): void {
-    const chunk = this.#chunks[Math.floor(slot / SLOTS_PER_CHUNK)] as Uint8Array;
-    const start = (slot % SLOTS_PER_CHUNK) * BITMAP_BYTES;
-    let bits = 0;
-    for (let i = start; i < start + BITMAP_BYTES; i++) {
-      const value = chunk[i] as number;
-      if (value === 0) continue;
-      bits += popcount8(value);
-      chunk[i] = 0;
+    const bitmap = this.#bitmapOf[slot] as number;
+    if (bitmap === NO_BITMAP) {
+      this.#pairCount -= 1;
+    } else {
+      const chunk = this.#chunks[Math.floor(bitmap / BITMAPS_PER_CHUNK)] as Uint8Array;
+      const start = (bitmap % BITMAPS_PER_CHUNK) * BITMAP_BYTES;
+      let bits = 0;
+      for (let i = start; i < start + BITMAP_BYTES; i++) {
+        const value = chunk[i] as number;
+        if (value === 0) continue;
+        bits += popcount8(value);
+        chunk[i] = 0;
+      }
+      this.#pairCount -= bits;
+      this.#freeBitmaps.push(bitmap);
+      this.#bitmapOf[slot] = NO_BITMAP;
     }
-    this.#pairCount -= bits;
     this.#slotOf.delete(this.#nonceOf[slot] as string);
     this.#nonceOf[slot] = '';
     this.#free.push(slot);
