@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import type { Db } from '../../persistence/database.js';
 import type { DeploymentRow, OrganizationRow, ProjectRow } from '../../persistence/schema.js';
 import type { Deployment, MigrationHost, NewDeployment, Organization, Project, ProjectInventory } from './organization.js';
@@ -21,9 +22,15 @@ export class OrganizationKyselyStore implements OrganizationStore {
   }
 
   async getOrganization(id: string): Promise<Organization | undefined> {
-    const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    // Read on most requests once there are more organizations than the service's short cache holds:
+    // compiled once, then run with each id (Kysely would build and compile the same query every time).
+    this.#byId ??= this.db.selectFrom('organizations').selectAll().where('id', '=', '').compile();
+    const { rows } = await this.db.executeQuery<OrganizationRow>({ ...this.#byId, parameters: [id] });
+    const row = rows[0];
     return row && toOrganization(row);
   }
+
+  #byId: CompiledQuery<OrganizationRow> | undefined;
 
   async findOrganizationByName(name: string): Promise<Organization | undefined> {
     const row = await this.db.selectFrom('organizations').selectAll().where('name', '=', name).orderBy('id').executeTakeFirst();
