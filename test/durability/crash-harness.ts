@@ -20,6 +20,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createLivelink } from '../../src/app/livelink.js';
 import { loadConfig } from '../../src/config/config.js';
+import { STALE_CLAIM_MS } from '../../src/features/migration-link/migration-link-service.js';
 import { DigestTestClient } from '../support/digest-client.js';
 import { startLivelinkProcess, type RunningProcess } from '../support/processes.js';
 
@@ -124,6 +125,11 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       log(`cycle ${cycle}: ${acknowledged} acknowledged, killed ${victims.length} node(s) after ${killAfterMs} ms, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`);
       // A request in flight at the kill is known after the restart: read its outcome as the new truth.
       await settleInFlight(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url);
+      // A kill strands a PENDING claim for every link it interrupted, reconciled once STALE_CLAIM_MS old
+      // (R-07). Waiting that long every cycle would make the run take minutes per cycle, and not waiting
+      // leaves nearly every organization claimed after a dozen cycles, so that later cycles test little.
+      // Ageing the claims instead makes every cycle exercise the takeover of a stale claim.
+      await ageStrandedClaims(sourceData, postgresDatabase?.url);
     }
     return reports;
   } finally {
@@ -229,6 +235,27 @@ async function settleInFlight(orgIds: readonly string[], ledgers: Map<string, Or
     if (!ledger.inFlight) continue;
     ledger.lastAcknowledged = state.links.get(orgId)?.state === 'LINKED' ? 'linked' : 'unlinked';
     ledger.inFlight = false;
+  }
+}
+
+/** Moves every PENDING claim's time to just past STALE_CLAIM_MS ago, as if that much time had passed. */
+async function ageStrandedClaims(sourceData: string, postgresUrl: string | undefined): Promise<void> {
+  const staleSince = new Date(Date.now() - STALE_CLAIM_MS - 1000).toISOString();
+  if (postgresUrl === undefined) {
+    const db = new SqliteDatabase(join(sourceData, 'livelink.sqlite'), { fileMustExist: true, timeout: 5000 });
+    try {
+      db.prepare("update migration_links set claimed_at = ? where state = 'PENDING'").run(staleSince);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query("update migration_links set claimed_at = $1 where state = 'PENDING'", [staleSince]);
+  } finally {
+    await client.end();
   }
 }
 
