@@ -10,6 +10,7 @@
  *   npm run bench                      the table
  *   npm run bench -- --json            the JSON document
  *   npm run bench -- --profile         CPU profiles of livelink per scenario, summarized
+ *   npm run bench -- --perf            Linux perf samples of the same, kernel and native code included
  *   npm run bench -- --quick           a short smoke run (fewer, shorter rounds; small growth)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { build, copyDataDir, digestCall, linkThroughApi, postgresKeys, ROOT, see
 import { LoadGenerator, type JobSpec } from './lib/loadgen.js';
 import { machineInfo } from './lib/machine.js';
 import { mockoonArgs, preparePeers, prismArgs, type Peers } from './lib/peers.js';
+import { PERF_NODE_ARGS, perfRecord, perfSummary, perfUnavailable, removePerfMap } from './lib/perf.js';
 import { createBenchDatabase, postgresAdminUrl, type BenchDatabase } from './lib/postgres.js';
 import { installExitGuards, LOADGEN_CORE, pinSelf, SERVER_CORE, sleep, start, stopAll, treeRssMb, type Started, type StartOptions } from './lib/processes.js';
 import { linkPath, statusPath, type LoadResult } from './lib/protocol.js';
@@ -38,6 +40,7 @@ const REFERENCE_SERVER = fileURLToPath(new URL('./reference-fastify-digest.mjs',
 interface Options {
   json: boolean;
   profile: boolean;
+  perf: boolean;
   rounds: number;
   growthRounds: number;
   durationMs: number;
@@ -57,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      perf: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       'growth-rounds': { type: 'string' },
@@ -75,6 +79,7 @@ function parseOptions(argv: string[]): Options {
       'usage: npm run bench -- [--json] [--quick] [--rounds N] [--growth-rounds N] [--duration-ms MS] [--concurrency N]\n' +
         '                        [--growth-sizes 1000,100000,1000000] [--no-peers] [--no-growth] [--no-postgres]\n' +
         '       npm run bench -- --profile [--profile-seconds S] [--growth-sizes N]\n' +
+        '       npm run bench -- --perf [--profile-seconds S]     (Linux perf: kernel, native code and JavaScript)\n' +
         'PostgreSQL scenarios run when LIVELINK_BENCH_POSTGRES_URL (or LIVELINK_TEST_POSTGRES_URL) names a user that may create databases.\n',
     );
     process.exit(0);
@@ -90,6 +95,7 @@ function parseOptions(argv: string[]): Options {
   return {
     json: values.json,
     profile: values.profile,
+    perf: values.perf,
     rounds: int(values.rounds, quick ? 2 : 5, 'rounds'),
     growthRounds: int(values['growth-rounds'], quick ? 2 : 3, 'growth-rounds'),
     durationMs: int(values['duration-ms'], quick ? 1000 : 2000, 'duration-ms'),
@@ -550,13 +556,78 @@ async function profileRun(options: Options): Promise<void> {
   process.stdout.write(text);
 }
 
+/**
+ * --perf: the baseline, the reference and each livelink scenario on SQLite against its own server,
+ * sampled with Linux perf during the measured window. Where --profile charges native calls to the
+ * JavaScript frame that made them, this shows the kernel's share, SQLite's C code and V8's builtins.
+ */
+async function perfRun(options: Options): Promise<void> {
+  const unavailable = perfUnavailable();
+  if (unavailable !== undefined) throw new Error(unavailable);
+  rmSync(RUN_DIR, { recursive: true, force: true });
+  mkdirSync(RUN_DIR, { recursive: true });
+  const profiles = join(WORK, 'profiles');
+  mkdirSync(profiles, { recursive: true });
+  log('building livelink (npm run build)');
+  build();
+  const templateDir = join(RUN_DIR, 'template');
+  const { seeded, linkToken } = await prepareTemplate(templateDir, options);
+  const loadgen = await LoadGenerator.start();
+  const summaries: string[] = [];
+  const seconds = options.profileSeconds;
+  const warmupMs = 1000;
+  try {
+    // The load's warm-up runs first; perf records the window after it.
+    const sample = async (name: string, pid: number, job: JobSpecBody) => {
+      const file = join(profiles, `perf-${name.replace('/', '-')}.data`);
+      const load = loadgen.run({ ...job, concurrency: options.concurrency, warmupMs, durationMs: seconds * 1000 } as JobSpec);
+      await sleep(warmupMs);
+      await perfRecord(pid, seconds, file);
+      const result = await load;
+      const text = perfSummary(`${name} (${Math.round(result.operationsPerSecond)}/s while sampled)`, file, 40);
+      summaries.push(text);
+      removePerfMap(pid);
+      log(`sampled ${name}: ${Math.round(result.operationsPerSecond)}/s`);
+    };
+    const key = { publicKey: seeded.source.publicKey, privateKey: seeded.source.privateKey };
+    const path = statusPath(seeded.source.orgId);
+    for (const [name, server, args] of [
+      ['baseline', BASELINE_SERVER, ['0']],
+      ['reference', REFERENCE_SERVER, [key.publicKey, key.privateKey, '0']],
+    ] as const) {
+      const started = start({ name: `${name} (perf)`, command: process.execPath, args: [...PERF_NODE_ARGS, server, ...args], core: SERVER_CORE });
+      const url = (await started.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
+      const job: JobSpecBody = name === 'baseline' ? { kind: 'plain', origin: url, path } : { kind: 'status-reuse', origin: url, orgs: { kind: 'list', ids: [seeded.source.orgId] }, key };
+      await sample(name === 'baseline' ? name : 'reference/status-reuse', started.pid, job);
+      await started.stop();
+    }
+    for (const name of ['status-reuse', 'status-challenge', 'unauthenticated', 'link-cycle']) {
+      const dir = join(RUN_DIR, `perf-${name}`);
+      copyDataDir(templateDir, dir);
+      const server = await serve({ name: `livelink (${name}, perf)`, store: { kind: 'sqlite', dataDir: dir }, nodeArgs: PERF_NODE_ARGS });
+      const scenario = livelinkScenarios('', 'sqlite', server.url, seeded, linkToken).find((s) => s.name === name);
+      if (scenario === undefined) throw new Error(`no scenario ${name}`);
+      await sample(name, server.process.pid, scenario.job);
+      await server.process.stop();
+    }
+  } finally {
+    await loadgen.stop().catch(() => undefined);
+    await stopAll();
+  }
+  const text = `${summaries.join('\n\n')}\n`;
+  writeFileSync(join(profiles, 'perf-summary.txt'), text);
+  log(`perf recordings and perf-summary.txt in ${profiles}`);
+  process.stdout.write(text);
+}
+
 async function main(): Promise<void> {
   installExitGuards();
   // This process only waits while the load runs; on the generator's core it never takes the server's.
   pinSelf(LOADGEN_CORE);
   const options = parseOptions(process.argv.slice(2));
   try {
-    if (options.profile) await profileRun(options);
+    if (options.perf) await perfRun(options);
+    else if (options.profile) await profileRun(options);
     else await benchRun(options);
   } finally {
     await stopAll();
