@@ -172,6 +172,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (request.headers.authorization !== undefined || closing || options.logRequests) return false;
     const url = request.url ?? '';
     if (url.length > MAX_EARLY_URL_LENGTH || !PLAIN_API_URL.test(url)) return false;
+    // The same headers as the onRequest hook sets, named again rather than spread from a shared object:
+    // the spread cost a fifth of this path's throughput.
     response.writeHead(401, {
       'strict-transport-security': STRICT_TRANSPORT_SECURITY,
       'x-mongodb-service-version': serviceVersionHeader,
