@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiKey } from '../../src/features/api-keys/api-key.js';
 import type { Organization } from '../../src/features/organizations/organization.js';
-import { cli, cliJson, ISO_DATE, keyAuthenticates, OBJECT_ID, PUBLIC_KEY, tempDataDir, UUID } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest, ISO_DATE, keyAuthenticates, OBJECT_ID, PUBLIC_KEY, UUID } from './helpers.js';
 
 interface CreatedKeyJson {
   id: string;
@@ -14,15 +14,12 @@ interface CreatedKeyJson {
 }
 
 describe('livelink apikey', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
+  let data = '';
   let org: Organization;
-  beforeEach(async () => {
-    temp = tempDataDir();
-    data = temp.dir;
+  inFreshDataDirEachTest(async (dir) => {
+    data = dir;
     org = await cliJson<Organization>(['org', 'create', '--name', 'Acme', '--data', data]);
   });
-  afterEach(() => temp.remove());
 
   it('creates an organization key, shows the private key once, and lists the key without it', async () => {
     const created = await cliJson<CreatedKeyJson>([

@@ -1,19 +1,16 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, Organization, Project } from '../../src/features/organizations/organization.js';
-import { cli, cliJson, OBJECT_ID, tempDataDir } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest, OBJECT_ID } from './helpers.js';
 
 describe('livelink deployment', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
+  let data = '';
   let project: Project;
-  beforeEach(async () => {
-    temp = tempDataDir();
-    data = temp.dir;
+  inFreshDataDirEachTest(async (dir) => {
+    data = dir;
     const org = await cliJson<Organization>(['org', 'create', '--name', 'Acme', '--data', data]);
     project = await cliJson<Project>(['project', 'create', '--org', org.id, '--name', 'Payments', '--data', data]);
   });
-  afterEach(() => temp.remove());
 
   const create = (...flags: string[]): Promise<Deployment> =>
     cliJson<Deployment>(['deployment', 'create', '--project', project.id, ...flags, '--data', data]);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
+import { afterEach, beforeEach } from 'node:test';
 import { pino } from 'pino';
 import { createLivelink } from '../../src/app/livelink.js';
 import { runCli } from '../../src/cli/cli.js';
@@ -77,6 +78,20 @@ export async function cliJson<T>(argv: string[]): Promise<T> {
 export function tempDataDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'livelink-cli-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Gives every test of the enclosing suite a data folder of its own, removed after the test. `use`
+ * receives it before each test (and may set up what the tests share in it).
+ */
+export function inFreshDataDirEachTest(use: (dir: string) => void | Promise<void>): void {
+  let remove = (): void => undefined;
+  beforeEach(async () => {
+    const temp = tempDataDir();
+    remove = temp.remove;
+    await use(temp.dir);
+  });
+  afterEach(() => remove());
 }
 
 /**

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiKey } from '../../src/features/api-keys/api-key.js';
 import type { Deployment, Organization, Project } from '../../src/features/organizations/organization.js';
-import { cli, cliJson, keyAuthenticates, OBJECT_ID, PUBLIC_KEY, tempDataDir, UUID } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest, keyAuthenticates, OBJECT_ID, PUBLIC_KEY, UUID } from './helpers.js';
 
 interface DemoKey {
   orgId: string;
@@ -24,13 +24,10 @@ interface Demo {
 }
 
 describe('livelink init', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
-  beforeEach(() => {
-    temp = tempDataDir();
-    data = temp.dir;
+  let data = '';
+  inFreshDataDirEachTest((dir) => {
+    data = dir;
   });
-  afterEach(() => temp.remove());
 
   it('sets up the demo once: a second run prints the same credentials and creates nothing', async () => {
     const first = await cli(['init', '--json', '--data', data]);

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Organization, Project } from '../../src/features/organizations/organization.js';
-import { cli, cliJson, tempDataDir } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest } from './helpers.js';
 
 interface HostJson {
   projectId: string;
@@ -9,16 +9,13 @@ interface HostJson {
 }
 
 describe('livelink migration-host', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
+  let data = '';
   let project: Project;
-  beforeEach(async () => {
-    temp = tempDataDir();
-    data = temp.dir;
+  inFreshDataDirEachTest(async (dir) => {
+    data = dir;
     const org = await cliJson<Organization>(['org', 'create', '--name', 'Acme', '--data', data]);
     project = await cliJson<Project>(['project', 'create', '--org', org.id, '--name', 'Payments', '--data', data]);
   });
-  afterEach(() => temp.remove());
 
   const host = (verb: string, hostname: string): Promise<HostJson> =>
     cliJson<HostJson>(['migration-host', verb, '--project', project.id, '--hostname', hostname, '--data', data]);

@@ -1,16 +1,13 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Organization } from '../../src/features/organizations/organization.js';
-import { cli, cliJson, ISO_DATE, OBJECT_ID, tempDataDir } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest, ISO_DATE, OBJECT_ID } from './helpers.js';
 
 describe('livelink org', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
-  beforeEach(() => {
-    temp = tempDataDir();
-    data = temp.dir;
+  let data = '';
+  inFreshDataDirEachTest((dir) => {
+    data = dir;
   });
-  afterEach(() => temp.remove());
 
   it('creates organizations and lists them (--json round trip)', async () => {
     const acme = await cliJson<Organization>(['org', 'create', '--name', '  Acme Ops Manager  ', '--data', data]);

@@ -1,18 +1,15 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Organization, Project } from '../../src/features/organizations/organization.js';
-import { cli, cliJson, ISO_DATE, OBJECT_ID, tempDataDir } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest, ISO_DATE, OBJECT_ID } from './helpers.js';
 
 describe('livelink project', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
+  let data = '';
   let org: Organization;
-  beforeEach(async () => {
-    temp = tempDataDir();
-    data = temp.dir;
+  inFreshDataDirEachTest(async (dir) => {
+    data = dir;
     org = await cliJson<Organization>(['org', 'create', '--name', 'Acme', '--data', data]);
   });
-  afterEach(() => temp.remove());
 
   it('creates projects and lists them (--json round trip)', async () => {
     const payments = await cliJson<Project>(['project', 'create', '--org', org.id, '--name', 'Payments', '--data', data]);

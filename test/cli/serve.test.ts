@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../../src/cli/cli.js';
-import { tempDataDir, testIo } from './helpers.js';
+import { inFreshDataDirEachTest, testIo } from './helpers.js';
 
 const run = promisify(execFile);
 const hasCurl = spawnSync('curl', ['--version']).status === 0;
@@ -16,13 +16,10 @@ function signalListeners(): [number, number] {
 }
 
 describe('livelink serve and start (in-process)', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
-  beforeEach(() => {
-    temp = tempDataDir();
-    data = temp.dir;
+  let data = '';
+  inFreshDataDirEachTest((dir) => {
+    data = dir;
   });
-  afterEach(() => temp.remove());
 
   it('serves until SIGTERM, then resolves 0 and removes its signal handlers', async () => {
     const before = signalListeners();

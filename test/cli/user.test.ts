@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { createLivelink } from '../../src/app/livelink.js';
 import { runCli } from '../../src/cli/cli.js';
 import { loadConfig } from '../../src/config/config.js';
-import { cli, cliJson, ISO_DATE, OBJECT_ID, tempDataDir, testIo } from './helpers.js';
+import { cli, cliJson, inFreshDataDirEachTest, ISO_DATE, OBJECT_ID, testIo } from './helpers.js';
 
 interface UserJson {
   id: string;
@@ -16,15 +16,12 @@ interface UserJson {
 }
 
 describe('livelink user', () => {
-  let temp: ReturnType<typeof tempDataDir>;
-  let data: string;
+  let data = '';
   let orgId: string;
-  beforeEach(async () => {
-    temp = tempDataDir();
-    data = temp.dir;
+  inFreshDataDirEachTest(async (dir) => {
+    data = dir;
     orgId = (await cliJson<{ id: string }>(['org', 'create', '--name', 'Ops Org', '--data', data])).id;
   });
-  afterEach(() => temp.remove());
 
   const signsIn = async (username: string, password: string): Promise<boolean> => {
     const livelink = await createLivelink(loadConfig({ flags: { data }, env: {} }), { logger: pino({ level: 'silent' }) });
