@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpServerOnly } from 'node:http';
+import { createServer as createHttpServerOnly, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -90,7 +89,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     genReqId: nextRequestId,
     childLoggerFactory: LazyRequestLogger.factory,
-    serverFactory: serverFactory(options.tls, (request, response) => answerChallengeEarly(request, response)),
+    serverFactory: serverFactory(options.tls, answerChallengeEarly),
     return503OnClosing: true,
     clientErrorHandler: writeClientError,
     frameworkErrors: (error, request, reply) => {
@@ -164,7 +163,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
    * The digest challenge, answered before Fastify sees the request. It is the first answer of nearly
    * every client call (curl, mongocli and the Go client take one per call), and routing, hooks and the
    * reply cost several times the answer. Only the plain case is taken here: no Authorization header, an
-   * /api/ path of plain characters and no query, so the bytes are exactly those the onRequest hook below
+   * /api/ path of plain characters and no query, so the bytes are exactly those the onRequest hook above
    * sends (test/http/public-api-edge.test.ts compares the two). Everything else goes on to Fastify, and
    * so does everything while request logging is on, so that the log misses nothing.
    */
