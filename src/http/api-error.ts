@@ -96,4 +96,47 @@ export const apiErrors = {
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
   unexpected: () => new ApiError(500, 'UNEXPECTED_ERROR', 'Unexpected error.'),
+
+  // The services' own answers: the link (source side), link-tokens (target side), the platform data
+  // and the users of the web pages.
+  /** livelink */
+  orgLinkAlreadyExists: (orgId: string) =>
+    new ApiError(
+      409,
+      'ORG_LINK_ALREADY_EXISTS',
+      `Organization ${orgId} is already connected to an Atlas organization with another link-token. Remove the connection first.`,
+      [orgId],
+    ),
+  /** livelink */
+  orgLinkNotFound: (orgId: string) =>
+    new ApiError(404, 'ORG_LINK_NOT_FOUND', `Organization ${orgId} is not connected to an Atlas organization.`, [orgId]),
+  /** livelink: another POST for the organization holds the claim. */
+  orgLinkInProgress: (orgId: string) =>
+    new ApiError(409, 'ORG_LINK_IN_PROGRESS', `Organization ${orgId} is being connected by another request; try again in a moment.`, [orgId]),
+  /** livelink: the target answered 401/403/404 to the token's key; its own code and words, when it gave them, follow. */
+  linkTokenRejected: (status: number, targetErrorCode: string | undefined, targetDetail: string | undefined) =>
+    new ApiError(
+      400,
+      'LINK_TOKEN_REJECTED',
+      "The Atlas organization refused the link-token: its API key is unknown or revoked, or this server's address is not on the token's access list." +
+        (targetErrorCode === undefined ? '' : ` It answered ${status} ${targetErrorCode}${targetDetail ? `: ${targetDetail}` : ''}`),
+    ),
+  /** livelink */
+  targetUnreachable: (where: string, why: string) =>
+    new ApiError(503, 'TARGET_UNREACHABLE', `The Atlas API at ${where} could not be reached: ${why}.`, [where]),
+  /** livelink */
+  targetTimeout: (where: string) => new ApiError(504, 'TARGET_TIMEOUT', `The Atlas API at ${where} did not answer in time.`, [where]),
+  /** livelink */
+  targetBadResponse: (where: string, status: number) =>
+    new ApiError(502, 'TARGET_BAD_RESPONSE', `The Atlas API at ${where} gave an unexpected answer (HTTP ${status}).`, [where]),
+  /** What Atlas answers a DELETE of link-tokens when there are none (recorded traffic, 2026). */
+  externalOrgLinkNotFound: () => new ApiError(404, 'UNEXPECTED_ERROR', 'Could not find the requested external organization link.'),
+  duplicateGroupName: (name: string) => new ApiError(409, 'DUPLICATE_GROUP_NAME', `Project name ${name} is already in use.`, [name]),
+  duplicateClusterName: (name: string) =>
+    new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A deployment named ${name} already exists in this project.`, [name]),
+  clusterNotFound: (id: string) => new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster with ID ${id} exists.`, [id]),
+  /** livelink: the pages and the CLI only. */
+  userAlreadyExists: (username: string) => new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),
+  /** livelink: the pages and the CLI only. */
+  userNotFound: (id: string) => new ApiError(404, 'USER_NOT_FOUND', `No user with ID ${id} exists.`, [id]),
 } as const;
