@@ -2,13 +2,19 @@
  * The kill -9 harness (R-02 on SQLite, R-03 on PostgreSQL with two source nodes, R-07).
  *
  * Each cycle: many organizations, one client worker each, send POST link / DELETE link in turns (the
- * real outbound call to a target livelink included); at a random moment in 0–2 s the source node(s)
- * get SIGKILL. The client records every 201 and 204 it received. After the restart it checks, from
- * the database: no acknowledged link is missing, no acknowledged delete came back, no organization has
- * two links, every organization's audit trail matches its state, the SQLite file passes
- * integrity_check, and the service was ready within 5 s.
+ * real outbound call to a target livelink included); once the cycle's number of writes has been
+ * acknowledged the source node(s) get SIGKILL. The kill is counted in acknowledged writes, not in
+ * time, so that it lands after the same amount of work on a busy machine as on an idle one. The client
+ * records every 201 and 204 it received. After the restart it checks, from the database: no
+ * acknowledged link is missing, no acknowledged delete came back, no organization has two links, every
+ * organization's audit trail matches its state, the SQLite file passes integrity_check, and, when a
+ * ready budget is given (the command line's default is 5 s), the service was ready within it.
  *
- *   npm run crash-test -- --cycles 100 [--orgs 200] [--postgres postgres://user:pass@host/db]
+ * With two nodes the cycles take turns: both nodes, then the first alone, then the second alone, ...
+ *
+ *   npm run crash-test -- --cycles 100 [--orgs 200] [--kill-after N] [--ready-budget-ms 5000] [--postgres postgres://user:pass@host/db]
+ *
+ * --kill-after fixes the acknowledged writes per cycle; without it each cycle draws one in 1 to 2 × orgs.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,13 +36,21 @@ export interface HarnessOptions {
   orgs: number;
   /** A PostgreSQL server where the user may create databases: R-03 with two source nodes. */
   postgresAdminUrl?: string | undefined;
+  /** How many acknowledged writes a cycle waits for before the kill (cycles count from 1). */
+  killAfterAcknowledged: (cycle: number) => number;
+  /**
+   * The longest a restart may take to be ready, checked only when given. It is a wall-clock budget, so
+   * it belongs to the long run on a quiet machine, not to `npm test` on a busy one.
+   */
+  readyBudgetMs?: number | undefined;
   log?: (line: string) => void;
 }
 
 export interface CycleReport {
   cycle: number;
   acknowledged: number;
-  killedAfterMs: number;
+  /** The acknowledged writes the cycle waited for before the kill. */
+  killAfterAcknowledged: number;
   killedNodes: number;
   readyMs: number;
   violations: string[];
@@ -72,13 +86,28 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
     const ledgers = new Map<string, OrgLedger>(seeded.orgIds.map((id) => [id, { lastAcknowledged: 'unlinked', inFlight: false }]));
     const reports: CycleReport[] = [];
     for (let cycle = 1; cycle <= options.cycles; cycle += 1) {
-      const killAfterMs = Math.floor(Math.random() * 2000);
+      const killAfterAcknowledged = options.killAfterAcknowledged(cycle);
+      // A cycle that cannot reach its count (a target that refuses everything, claims that never clear)
+      // must end rather than hang: after this many requests it is killed anyway, and fails.
+      const requestLimit = 10 * (killAfterAcknowledged + seeded.orgIds.length);
       let acknowledged = 0;
+      let requests = 0;
       let stop = false;
+      let killNow: () => void = () => undefined;
+      const due = new Promise<void>((resolve) => (killNow = resolve));
+      const countAcknowledged = () => {
+        acknowledged += 1;
+        if (acknowledged >= killAfterAcknowledged) killNow();
+      };
       const anomalies: string[] = [];
       const workers = seeded.orgIds.map(async (orgId, index) => {
         const ledger = ledgers.get(orgId) as OrgLedger;
         while (!stop) {
+          requests += 1;
+          if (requests > requestLimit) {
+            killNow();
+            return;
+          }
           const node = nodes[index % nodes.length] as RunningProcess;
           const client = new DigestTestClient(node.url, seeded.key.publicKey, seeded.key.privateKey);
           const path = `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`;
@@ -89,10 +118,10 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
             ledger.inFlight = false;
             if (response.status === 201) {
               ledger.lastAcknowledged = 'linked';
-              acknowledged += 1;
+              countAcknowledged();
             } else if (response.status === 204) {
               ledger.lastAcknowledged = 'unlinked';
-              acknowledged += 1;
+              countAcknowledged();
             } else if (response.status === 404 && !linking) {
               // The ledger is exact after each restart, so an acknowledged link cannot be missing here.
               anomalies.push(`${orgId}: DELETE of an acknowledged link answered 404`);
@@ -109,20 +138,22 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
           }
         }
       });
-      await sleep(killAfterMs);
-      // Kill one node or all of them (R-03: one node, both nodes).
-      const victims = nodes.length > 1 && Math.random() < 0.5 ? [Math.floor(Math.random() * nodes.length)] : nodes.map((_, i) => i);
+      await due;
+      const victims = victimsOf(cycle, nodes.length);
       for (const i of victims) nodes[i]?.process.kill('SIGKILL');
       stop = true;
       await Promise.allSettled(workers);
+      if (acknowledged < killAfterAcknowledged) anomalies.push(`only ${acknowledged} of ${killAfterAcknowledged} writes acknowledged in ${requestLimit} requests`);
       const startedAt = Date.now();
       for (const i of victims) nodes[i] = await startLivelinkProcess(sourceFlags, env);
       const readyMs = Date.now() - startedAt;
 
       const violations = [...anomalies, ...(await verify(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url))];
-      if (readyMs > 5000 * victims.length) violations.push(`not ready within 5 s: ${readyMs} ms`);
-      reports.push({ cycle, acknowledged, killedAfterMs: killAfterMs, killedNodes: victims.length, readyMs, violations });
-      log(`cycle ${cycle}: ${acknowledged} acknowledged, killed ${victims.length} node(s) after ${killAfterMs} ms, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`);
+      if (options.readyBudgetMs !== undefined && readyMs > options.readyBudgetMs * victims.length) {
+        violations.push(`not ready within ${options.readyBudgetMs} ms a node: ${readyMs} ms for ${victims.length}`);
+      }
+      reports.push({ cycle, acknowledged, killAfterAcknowledged, killedNodes: victims.length, readyMs, violations });
+      log(`cycle ${cycle}: ${acknowledged} acknowledged, killed ${victims.length} node(s) after ${killAfterAcknowledged}, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`);
       // A request in flight at the kill is known after the restart: read its outcome as the new truth.
       await settleInFlight(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url);
       // A kill strands a PENDING claim for every link it interrupted, reconciled once STALE_CLAIM_MS old
@@ -137,6 +168,15 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
     await postgresDatabase?.drop().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Which nodes a cycle kills (R-03: one node, or all of them). With one node, always that one; with
+ * more, the cycles take turns: all of them, then each alone.
+ */
+export function victimsOf(cycle: number, nodeCount: number): number[] {
+  const turn = (cycle - 1) % (nodeCount + 1);
+  return nodeCount === 1 || turn === 0 ? Array.from({ length: nodeCount }, (_, i) => i) : [turn - 1];
 }
 
 /** Organizations, one global key for all of them, a target organization and one link-token. */
@@ -278,13 +318,39 @@ async function createPostgresDatabase(adminUrl: string) {
   };
 }
 
+function positiveInteger(flag: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    console.error(`${flag} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return parsed;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 if (process.argv[1]?.endsWith('crash-harness.ts')) {
-  const { values } = parseArgs({ options: { cycles: { type: 'string', default: '10' }, orgs: { type: 'string', default: '200' }, postgres: { type: 'string' } } });
-  const reports = await runCrashHarness({ cycles: Number(values.cycles), orgs: Number(values.orgs), postgresAdminUrl: values.postgres });
+  const { values } = parseArgs({
+    options: {
+      cycles: { type: 'string', default: '10' },
+      orgs: { type: 'string', default: '200' },
+      'kill-after': { type: 'string' },
+      'ready-budget-ms': { type: 'string', default: '5000' },
+      postgres: { type: 'string' },
+    },
+  });
+  const orgs = positiveInteger('--orgs', values.orgs);
+  const fixedKillAfter = values['kill-after'] === undefined ? undefined : positiveInteger('--kill-after', values['kill-after']);
+  const reports = await runCrashHarness({
+    cycles: positiveInteger('--cycles', values.cycles),
+    orgs,
+    // The long run varies where in the traffic the kill lands; the count keeps it independent of load.
+    killAfterAcknowledged: () => fixedKillAfter ?? 1 + Math.floor(Math.random() * 2 * orgs),
+    readyBudgetMs: positiveInteger('--ready-budget-ms', values['ready-budget-ms']),
+    postgresAdminUrl: values.postgres,
+  });
   const failed = reports.filter((r) => r.violations.length > 0);
   const acknowledged = reports.reduce((n, r) => n + r.acknowledged, 0);
   console.log(`${reports.length} cycles, ${acknowledged} acknowledged writes, ${failed.length} cycles with violations`);
