@@ -40,9 +40,12 @@ describe('races on one SQLite node', () => {
 
   it('serves other organizations while a POST waits on a slow target (R-06)', async () => {
     let release: () => void = () => undefined;
+    let called: () => void = () => undefined;
+    const targetCalled = new Promise<void>((resolve) => (called = resolve));
     const slow: Server = createServer((request, response) => {
       request.resume();
       release = () => response.writeHead(503).end();
+      called();
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     const waiting = await startLivelink({ role: 'source', 'target-url': `http://127.0.0.1:${(slow.address() as AddressInfo).port}` });
@@ -52,7 +55,8 @@ describe('races on one SQLite node', () => {
       const pending = stuck.client.request('POST', `/api/public/v1.0/orgs/${stuck.orgId}/liveExport/migrationLink`, {
         linkToken: Buffer.from(JSON.stringify({ orgId: 'd'.repeat(24), orgName: 'A', privateApiKey: '11111111-2222-4333-8444-555555555555', publicApiKey: 'abcdefgh' })).toString('base64'),
       });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The source calls the target only after the claim is committed: from here the POST is waiting on it.
+      await targetCalled;
       // The claim is committed and no transaction is open: reads and writes for others go through.
       assert.equal((await other.client.request('GET', `/api/public/v1.0/orgs/${other.orgId}/liveExport/migrationLink/status`)).status, 200);
       await waiting.livelink.services.organizations.createProject(other.orgId, 'Written meanwhile');

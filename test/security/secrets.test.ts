@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLivelink, type OrgWithKey, type RunningLivelink } from '../support/livelink-fixture.js';
+import { waitFor } from '../support/wait-for.js';
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -47,7 +48,8 @@ describe('secrets stay secret', () => {
     await record(ops.client.request('GET', `${link}/status?pretty=true&envelope=true`));
     await record(source.client(ops.publicKey, embedded.privateApiKey).request('GET', `${link}/status`));
     await record(atlas.client.request('DELETE', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/linkTokens`));
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // a failing sync, logged
+    // A failing sync, logged: waited for as it happens, since the sync loop's second may run late on a busy machine.
+    await waitFor(async () => logs.some((line) => line.includes('org-sync-failed')), 'a failing sync to be logged');
     await record(ops.client.request('POST', link, { linkToken: token }));
     await record(ops.client.request('DELETE', link));
   });
