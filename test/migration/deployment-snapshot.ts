@@ -18,10 +18,18 @@ export interface NamespaceSnapshot {
 
 export type DeploymentSnapshot = Record<string, NamespaceSnapshot>;
 
-/** Documents with the _id types these tests use, which the driver's default typing (ObjectId only) refuses. */
+/** The _id types these tests use; the driver's default typing allows ObjectId only. */
+export type TestId = string | number | ObjectId | { k: number };
+
+/** A document to insert, with any fields. */
 export interface AnyDocument {
-  _id?: string | number | ObjectId | { k: number };
+  _id?: TestId;
   [field: string]: unknown;
+}
+
+/** A document to filter and update: without an index signature the driver's update types take any field. */
+export interface KeyedDocument {
+  _id: TestId;
 }
 
 const INTERNAL = new Set(['admin', 'local', 'config']);
