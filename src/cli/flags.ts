@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { canonicalAccessListEntry } from '../features/api-keys/access-list.js';
+import { canonicalAccessListEntry } from '../shared/access-list.js';
 import { UsageError, type OptionsConfig, type OptionValues } from './command.js';
 
 /**

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { canonicalAccessListEntry } from '../features/api-keys/access-list.js';
+import { canonicalAccessListEntry } from '../shared/access-list.js';
 
 export type ServerRole = 'both' | 'source' | 'target';
 

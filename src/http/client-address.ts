@@ -1,4 +1,4 @@
-import { accessListAllows, displayAddress } from '../features/api-keys/access-list.js';
+import { accessListAllows, displayAddress } from '../shared/access-list.js';
 
 /**
  * The caller's address: the socket's, unless the socket is a configured proxy, in which case the

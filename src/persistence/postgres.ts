@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { OpenedDatabase } from './database.js';
+import type { OpenedDatabase } from './opened-database.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 

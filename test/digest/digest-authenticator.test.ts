@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { DIGEST_REALM } from '../../src/http/digest/challenge.js';
-import { DigestAuthenticator, MAX_NONCE_COUNT } from '../../src/http/digest/digest-authenticator.js';
+import { DigestAuthenticator } from '../../src/http/digest/digest-authenticator.js';
 import type { DigestOutcome, DigestSecrets } from '../../src/http/digest/digest-authenticator.js';
-import { NonceMinter } from '../../src/http/digest/nonce.js';
+import { MAX_NONCE_COUNT, NonceMinter } from '../../src/http/digest/nonce.js';
 import { MemoryReplayGuard } from '../../src/http/digest/replay-guard.js';
 import { CLIENT_SHAPES, clientResponse, curlLikeHeader, nonceOf, pathOnly, storedHa1 } from './client-side.js';
 import type { Algorithm, ClientAnswer } from './client-side.js';

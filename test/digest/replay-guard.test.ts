@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
-import { MAX_NONCE_COUNT } from '../../src/http/digest/digest-authenticator.js';
+import { MAX_NONCE_COUNT } from '../../src/http/digest/nonce.js';
 import { DEFAULT_MAX_TRACKED_NONCES, MemoryReplayGuard } from '../../src/http/digest/replay-guard.js';
 
 const T0 = 1_700_000_000_000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accessListAllows, canonicalAccessListEntry } from '../../src/features/api-keys/access-list.js';
+import { accessListAllows, canonicalAccessListEntry } from '../../src/shared/access-list.js';
 import { clientAddress } from '../../src/http/client-address.js';
 
 describe('access-list entries', () => {

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { parseDigestAuthorization, type DigestCredentials } from './authorization-header.js';
 import { DIGEST_REALM, digestChallenge } from './challenge.js';
 import { baseAlgorithm, responseMatches, uriMatchesRequest } from './digest-response.js';
-import type { NonceMinter } from './nonce.js';
+import { MAX_NONCE_COUNT, type NonceMinter } from './nonce.js';
 import type { ReplayGuard } from './replay-guard.js';
 
 /** HA1 hex per base algorithm: what Digest needs in place of the private key. */
@@ -48,9 +48,6 @@ export interface AuthFailureThrottle {
 
 /** Failures that say "someone tried credentials that do not work"; not an expired nonce or a first request. */
 const COUNTED_FAILURES: ReadonlySet<string> = new Set(['unknown-nonce', 'bad-response', 'replay', 'wrong-realm', 'wrong-uri']);
-
-/** Jetty's bound on the answers one nonce may carry. */
-export const MAX_NONCE_COUNT = 1024;
 
 type Challenge = Extract<DigestOutcome, { kind: 'challenge' }>;
 

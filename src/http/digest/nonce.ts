@@ -24,6 +24,12 @@ export const NONCE_FUTURE_SKEW_MS = 5_000;
 /** Keys shorter than this are refused: the MAC is the nonce's only protection. */
 export const NONCE_MIN_KEY_BYTES = 32;
 
+/**
+ * The most answers one nonce may carry (Jetty's bound, D-16): the authenticator refuses a higher nc
+ * with stale=true, and the replay guard keeps one bit per nc up to it.
+ */
+export const MAX_NONCE_COUNT = 1024;
+
 const TIME_HEX = 12;
 const RANDOM_BYTES = 8;
 const RANDOM_HEX = RANDOM_BYTES * 2;

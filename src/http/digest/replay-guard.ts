@@ -12,7 +12,7 @@
  * pre-fix Apache anti-pattern, httpd test_007).
  */
 
-import { MAX_NONCE_COUNT } from './digest-authenticator.js';
+import { MAX_NONCE_COUNT } from './nonce.js';
 
 export interface ReplayGuard {
   /**

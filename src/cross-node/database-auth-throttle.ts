@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { DEFAULT_THROTTLE_POLICY, secondsUntil, type ThrottlePolicy } from '../http/auth-throttle.js';
 import type { AuthFailureThrottle } from '../http/digest/digest-authenticator.js';
-import type { Db } from './database.js';
+import type { Db } from '../persistence/database.js';
 
 /**
  * The failed-answer throttle shared by every node of one database (D-22): one atomic upsert counts a

@@ -1,5 +1,5 @@
 import type { ReplayGuard } from '../http/digest/replay-guard.js';
-import type { Db } from './database.js';
+import type { Db } from '../persistence/database.js';
 
 /**
  * Replay protection shared by every node of one database: the first node to insert (nonce, nc) wins,
