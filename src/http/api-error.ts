@@ -97,6 +97,32 @@ export const apiErrors = {
     ),
   unexpected: () => new ApiError(500, 'UNEXPECTED_ERROR', 'Unexpected error.'),
 
+  // The edge's own answers to requests that are not what HTTP or digest expect.
+  /** livelink: the digest answer is for another request target, a malformed request rather than bad credentials (D-09). */
+  digestUriMismatch: () => new ApiError(400, 'INVALID_REQUEST', 'The uri of the Authorization header is not the request target.'),
+  /** livelink: a 4xx the framework gave for its own reasons (a method it does not route, a bad header). */
+  invalidRequest: (status: number) => new ApiError(status, 'INVALID_REQUEST', 'The request is not valid.'),
+  /** livelink: the HTTP parser refused the request line or headers. */
+  invalidHttp: () => new ApiError(400, 'INVALID_REQUEST', 'The request is not valid HTTP.'),
+  /** livelink: a URL the router cannot decode (a broken percent-encoding). */
+  invalidUrl: () => new ApiError(400, 'INVALID_URL', 'The request URL is not valid.'),
+  /** livelink */
+  requestHeadersTooLarge: () => new ApiError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers are larger than the server accepts.'),
+  /** livelink: the client did not send its whole request within the server's request timeout. */
+  requestTimeout: () => new ApiError(408, 'REQUEST_TIMEOUT', 'The request was not received in time.'),
+  /** livelink, the web pages: a state-changing form from elsewhere, or from a session that has ended. */
+  invalidCsrfToken: () =>
+    new ApiError(403, 'INVALID_CSRF_TOKEN', 'This form has expired or did not come from livelink. Reload the page and try again.'),
+  /** The web pages' sign-in throttle, worded like the digest one. */
+  tooManyFailedSignIns: (retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      'RATE_LIMITED',
+      `Too many failed sign-in attempts for this username from this address. Try again in ${retryAfterSeconds} seconds.`,
+      [String(retryAfterSeconds)],
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
+
   // The services' own answers: the link (source side), link-tokens (target side), the platform data
   // and the users of the web pages.
   /** livelink */

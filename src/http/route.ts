@@ -1,37 +1,53 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ApiKey, RoleRequirement } from '../features/api-keys/api-key.js';
-import type { Organization, Project } from '../features/organizations/organization.js';
+import type { EdgeTypes } from './edge-types.js';
 
 /**
  * Who may call a route. Every route in the table declares one; the edge enforces it before the
  * handler runs, so a handler never checks roles itself.
  */
-export type RouteAccess =
+export type RouteAccess<Role extends string = string> =
   /** No authentication (health, the OpenAPI document). */
   | { kind: 'public' }
   /** Any authenticated key; the handler narrows what it shows (GET /orgs). */
   | { kind: 'authenticated' }
   /** A role in the organization named by the `:orgId` path parameter. */
-  | { kind: 'organization'; role: RoleRequirement }
+  | { kind: 'organization'; role: Role }
   /** A role in the organization owning the project named by `:groupId`. */
-  | { kind: 'project'; role: RoleRequirement }
-  | { kind: 'global'; role: RoleRequirement };
+  | { kind: 'project'; role: Role }
+  | { kind: 'global'; role: Role };
 
-export interface RouteContext<Body = unknown> {
+export type AccessKind = RouteAccess['kind'];
+
+/**
+ * What the edge has established before a handler runs, by the route's declared access: the handler of
+ * an organization route gets its organization, that of a project route the project and its organization.
+ */
+export interface GrantedAccess<T extends EdgeTypes> {
+  /** Outside /api/ nobody is asked for a key. */
+  public: { apiKey: T['key'] | undefined; organization: undefined; project: undefined };
+  authenticated: { apiKey: T['key']; organization: undefined; project: undefined };
+  global: { apiKey: T['key']; organization: undefined; project: undefined };
+  organization: { apiKey: T['key']; organization: T['organization']; project: undefined };
+  project: { apiKey: T['key']; organization: T['organization']; project: T['project'] };
+}
+
+/** What every handler gets, whatever its access. */
+export interface RequestFacts<Body> {
   params: Readonly<Record<string, string>>;
   query: Readonly<Record<string, string | undefined>>;
+  /** The body, validated against the route's schema; undefined on a route that takes none. */
   body: Body;
-  /** The authenticated key; set on every route but the public ones. */
-  apiKey: ApiKey | undefined;
-  /** The organization of an organization route, or the project's organization of a project route. */
-  organization: Organization | undefined;
-  project: Project | undefined;
   clientIp: string;
   /** `http(s)://host` as the client addressed us, for `links`. */
   origin: string;
   log: FastifyBaseLogger;
 }
+
+export type RouteContext<T extends EdgeTypes, Kind extends AccessKind = AccessKind, Body = unknown> = RequestFacts<Body> & GrantedAccess<T>[Kind];
+
+/** The type a body schema validates to; undefined for a route without one. */
+export type BodyOf<Schema extends TSchema | undefined> = Schema extends TSchema ? Static<Schema> : undefined;
 
 export interface RouteResult {
   status: 200 | 201 | 202 | 204;
@@ -40,26 +56,39 @@ export interface RouteResult {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteDefinition<Body = unknown> {
+/**
+ * One operation of the route table. `Kind` and `Schema` are what the route declares (its access and its
+ * body schema), and they type its handler's context; the table holds routes of every kind.
+ */
+export interface RouteDefinition<T extends EdgeTypes = EdgeTypes, Kind extends AccessKind = AccessKind, Schema extends TSchema | undefined = TSchema | undefined> {
   /** Unique, like an OpenAPI operationId. */
   name: string;
   summary: string;
   method: HttpMethod;
   /** Every path this operation answers on (aliases included), Fastify syntax (`:orgId`). */
   paths: readonly string[];
-  access: RouteAccess;
+  access: RouteAccess<T['role']> & { kind: Kind };
   /** The request body's schema; unknown fields are refused (additionalProperties: false). */
-  body?: TSchema;
+  body?: Schema;
   /** The success response's schema, for the OpenAPI document. */
   response?: TSchema;
   /** A larger body limit than the server's default, for a route that takes large bodies (bytes). */
   bodyLimitBytes?: number;
   /** Error statuses this route adds to those every Public API route can answer (see openapi.ts). */
   errors?: readonly number[];
-  handle(context: RouteContext<Body>): Promise<RouteResult>;
+  // Method syntax on purpose: a table of routes of every kind must hold each route's narrower handler.
+  // The edge keeps the pairing sound: it builds the context from the access this same route declares.
+  handle(context: RouteContext<T, Kind, BodyOf<Schema>>): Promise<RouteResult>;
 }
 
-/** Lets a feature declare a route with a typed body while the table holds them all. */
-export function defineRoute<Body>(route: RouteDefinition<Body>): RouteDefinition {
-  return route as RouteDefinition;
+/**
+ * The route declarer for one set of domain types: the features make theirs once and declare every route
+ * with it, so that each handler's context follows from the route's own access and body schema.
+ */
+export function routeDefiner<T extends EdgeTypes>() {
+  return function defineRoute<Kind extends AccessKind, Schema extends TSchema | undefined = undefined>(
+    route: RouteDefinition<T, Kind, Schema>,
+  ): RouteDefinition<T> {
+    return route;
+  };
 }

@@ -34,7 +34,9 @@ function setup() {
     replayGuard,
     lookupKey: async (publicKey) => {
       lookups.push(publicKey);
-      return keys.get(publicKey);
+      const secrets = keys.get(publicKey);
+      // The record stands for the caller's own key object, handed back in the outcome.
+      return secrets === undefined ? undefined : { apiKey: { publicKey }, secrets };
     },
   });
   const freshNonce = () => nonceOf(authenticator.challenge(false));
@@ -56,7 +58,7 @@ function setup() {
   return { authenticator, replayGuard, lookups, answer, send, setNow: (t: number) => (now = t) };
 }
 
-const AUTHENTICATED: DigestOutcome = { kind: 'authenticated', publicKey: PUBLIC_KEY };
+const AUTHENTICATED: DigestOutcome = { kind: 'authenticated', publicKey: PUBLIC_KEY, apiKey: { publicKey: PUBLIC_KEY } };
 const challenge = (reason: Extract<DigestOutcome, { kind: 'challenge' }>['reason'], stale = false): DigestOutcome => ({
   kind: 'challenge',
   stale,

@@ -148,6 +148,24 @@ describe('the Public API edge', () => {
       assert.equal((await owner.client.send('GET', `${path}?pretty=false`, undefined, { authorization: otherQuery })).status, 400);
     });
 
+    it('looks the key up once per authenticated request', async () => {
+      const apiKeys = server.livelink.services.apiKeys;
+      const original = apiKeys.findForAuthentication.bind(apiKeys);
+      const lookedUp: string[] = [];
+      apiKeys.findForAuthentication = async (publicKey) => {
+        lookedUp.push(publicKey);
+        return original(publicKey);
+      };
+      try {
+        assert.equal((await owner.client.request('GET', statusPath(owner.orgId))).status, 200);
+        assert.equal((await owner.client.request('GET', `/api/public/v1.0/groups/${projectId}`)).status, 200);
+      } finally {
+        delete (apiKeys as { findForAuthentication?: unknown }).findForAuthentication;
+      }
+      // Two authenticated requests (their challenges look nothing up).
+      assert.deepEqual(lookedUp, [owner.publicKey, owner.publicKey]);
+    });
+
     it('lets a client reuse a nonce with increasing nc, one round trip per call', async () => {
       const client = server.client(owner.publicKey, owner.privateKey, { mode: 'reuse-nonce' });
       for (let i = 0; i < 4; i += 1) assert.equal((await client.request('GET', statusPath(owner.orgId))).status, 200);

@@ -1,10 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { apiErrors } from '../../http/api-error.js';
-import { defineRoute, type RouteDefinition } from '../../http/route.js';
-import { isObjectId } from '../../persistence/ids.js';
-import type { ApiKey } from '../api-keys/api-key.js';
-import type { Organization } from '../organizations/organization.js';
-import { AvailableProjectSchema, SourceInventorySchema, type SourceInventory } from './available-project.js';
+import { isObjectId } from '../../shared/ids.js';
+import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
+import { AvailableProjectSchema, SourceInventorySchema } from './available-project.js';
 import type { LinkTokenService } from './link-token-service.js';
 
 const ATLAS_BASES = ['/api/atlas/v1.0', '/api/atlas/v2'] as const;
@@ -25,14 +23,14 @@ const CreateLinkTokenBody = Type.Object(
  */
 export const SOURCE_INVENTORY_PATH = '/api/atlas/v1.0/orgs/:orgId/liveMigrations/sourceOrganizations/:sourceOrgId';
 
-export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[] {
+export function linkTokenRoutes(linkTokens: LinkTokenService): ApiRoute[] {
   const sourceOrgIdOf = (params: Readonly<Record<string, string>>): string => {
     const id = params['sourceOrgId'] ?? '';
     if (!isObjectId(id)) throw apiErrors.invalidOrgId(id);
     return id;
   };
   return [
-    defineRoute<Static<typeof CreateLinkTokenBody>>({
+    defineRoute({
       name: 'createLinkToken',
       summary: 'Create one link-token',
       method: 'POST',
@@ -41,7 +39,7 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[]
       body: CreateLinkTokenBody,
       response: Type.Object({ linkToken: Type.String() }),
       async handle({ organization, body }) {
-        const linkToken = await linkTokens.createToken(organization as Organization, body.accessListIps ?? []);
+        const linkToken = await linkTokens.createToken(organization, body.accessListIps ?? []);
         return { status: 201, body: { linkToken } };
       },
     }),
@@ -52,7 +50,7 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[]
       paths: ATLAS_BASES.map((base) => `${base}/orgs/:orgId/liveMigrations/linkTokens`),
       access: { kind: 'organization', role: 'ORG_OWNER' },
       async handle({ organization }) {
-        await linkTokens.deleteTokens(organization as Organization);
+        await linkTokens.deleteTokens(organization);
         return { status: 204 };
       },
     }),
@@ -64,10 +62,10 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[]
       access: { kind: 'organization', role: 'ORG_OWNER' },
       response: Type.Array(AvailableProjectSchema),
       async handle({ organization }) {
-        return { status: 200, body: await linkTokens.availableProjects(organization as Organization) };
+        return { status: 200, body: await linkTokens.availableProjects(organization) };
       },
     }),
-    defineRoute<SourceInventory>({
+    defineRoute({
       name: 'putSourceOrganizationInventory',
       summary: "Receive a linked source organization's inventory (livelink's own endpoint)",
       method: 'PUT',
@@ -79,7 +77,7 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[]
       response: Type.Object({ pushedAt: Type.String(), sourceOrgId: Type.String() }),
       async handle({ apiKey, organization, params, body }) {
         const sourceOrgId = sourceOrgIdOf(params);
-        const pushedAt = await linkTokens.receiveInventory(apiKey as ApiKey, organization as Organization, sourceOrgId, body);
+        const pushedAt = await linkTokens.receiveInventory(apiKey, organization, sourceOrgId, body);
         return { status: 200, body: { pushedAt, sourceOrgId } };
       },
     }),
@@ -90,7 +88,7 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): RouteDefinition[]
       paths: [SOURCE_INVENTORY_PATH],
       access: { kind: 'organization', role: 'ORG_LIVE_MIGRATION_LINK' },
       async handle({ organization, params }) {
-        await linkTokens.forgetSource(organization as Organization, sourceOrgIdOf(params));
+        await linkTokens.forgetSource(organization, sourceOrgIdOf(params));
         return { status: 204 };
       },
     }),

@@ -1,6 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { defineRoute, type RouteDefinition } from '../../http/route.js';
-import type { Organization } from '../organizations/organization.js';
+import { Type } from '@sinclair/typebox';
+import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
 import type { MigrationLinkService } from './migration-link-service.js';
 
 /**
@@ -12,9 +11,9 @@ const BASES = ['/api/public/v1.0', '/api/atlas/v1.0'] as const;
 const LinkTokenBody = Type.Object({ linkToken: Type.String() }, { additionalProperties: false });
 const StatusSchema = Type.Object({ status: Type.Union([Type.Literal('SYNCED'), Type.Literal('NOT_SYNCED')]) });
 
-export function migrationLinkRoutes(links: MigrationLinkService): RouteDefinition[] {
+export function migrationLinkRoutes(links: MigrationLinkService): ApiRoute[] {
   return [
-    defineRoute<Static<typeof LinkTokenBody>>({
+    defineRoute({
       name: 'createMigrationLink',
       summary: 'Connect one organization with one Atlas organization',
       method: 'POST',
@@ -24,7 +23,7 @@ export function migrationLinkRoutes(links: MigrationLinkService): RouteDefinitio
       response: StatusSchema,
       errors: [409, 502, 503, 504],
       async handle({ organization, body }) {
-        const status = await links.connect(organization as Organization, body.linkToken);
+        const status = await links.connect(organization, body.linkToken);
         return { status: 201, body: { status } };
       },
     }),
@@ -35,7 +34,7 @@ export function migrationLinkRoutes(links: MigrationLinkService): RouteDefinitio
       paths: BASES.map((base) => `${base}/orgs/:orgId/liveExport/migrationLink`),
       access: { kind: 'organization', role: 'ORG_OWNER' },
       async handle({ organization }) {
-        await links.disconnect(organization as Organization);
+        await links.disconnect(organization);
         return { status: 204 };
       },
     }),
@@ -47,7 +46,7 @@ export function migrationLinkRoutes(links: MigrationLinkService): RouteDefinitio
       access: { kind: 'organization', role: 'ORG_OWNER' },
       response: StatusSchema,
       async handle({ organization }) {
-        return { status: 200, body: { status: await links.status((organization as Organization).id) } };
+        return { status: 200, body: { status: await links.status(organization.id) } };
       },
     }),
   ];

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { isGlobalRole } from '../api-keys/api-key.js';
 import { pagedList, type Link } from '../../http/paging.js';
-import { defineRoute, type RouteDefinition } from '../../http/route.js';
+import { defineRoute, type ApiRoute } from './api-route.js';
 import type { Organization, Project } from './organization.js';
 import type { OrganizationService } from './organization-service.js';
 
@@ -40,7 +40,7 @@ function listOf(item: ReturnType<typeof Type.Object>) {
   });
 }
 
-export function organizationRoutes(organizations: OrganizationService): RouteDefinition[] {
+export function organizationRoutes(organizations: OrganizationService): ApiRoute[] {
   async function projectView(project: Project, origin: string) {
     const deployments = await organizations.listDeployments(project.id);
     const sharded = deployments.filter((d) => d.sharded);
@@ -67,8 +67,8 @@ export function organizationRoutes(organizations: OrganizationService): RouteDef
       access: { kind: 'authenticated' },
       response: listOf(OrganizationSchema),
       async handle({ apiKey, query, origin }) {
-        const global = apiKey?.roles.some(isGlobalRole) === true;
-        const visible = global ? await organizations.listOrganizations() : await organizations.listOrganizations(apiKey?.orgId ? [apiKey.orgId] : []);
+        const global = apiKey.roles.some(isGlobalRole);
+        const visible = global ? await organizations.listOrganizations() : await organizations.listOrganizations(apiKey.orgId === null ? [] : [apiKey.orgId]);
         const named = query['name'] === undefined ? visible : visible.filter((o) => o.name === query['name']);
         return { status: 200, body: pagedList(named.map((o) => organizationView(o, origin)), query, `${origin}${PUBLIC_API}/orgs`) };
       },
@@ -81,7 +81,7 @@ export function organizationRoutes(organizations: OrganizationService): RouteDef
       access: { kind: 'organization', role: 'ORG_READ_ONLY' },
       response: OrganizationSchema,
       async handle({ organization, origin }) {
-        return { status: 200, body: organizationView(organization as Organization, origin) };
+        return { status: 200, body: organizationView(organization, origin) };
       },
     }),
     defineRoute({
@@ -92,9 +92,9 @@ export function organizationRoutes(organizations: OrganizationService): RouteDef
       access: { kind: 'organization', role: 'ORG_READ_ONLY' },
       response: listOf(ProjectSchema),
       async handle({ organization, origin, query }) {
-        const projects = await organizations.listProjects((organization as Organization).id);
+        const projects = await organizations.listProjects(organization.id);
         const views = await Promise.all(projects.map((p) => projectView(p, origin)));
-        return { status: 200, body: pagedList(views, query, `${origin}${PUBLIC_API}/orgs/${(organization as Organization).id}/groups`) };
+        return { status: 200, body: pagedList(views, query, `${origin}${PUBLIC_API}/orgs/${organization.id}/groups`) };
       },
     }),
     defineRoute({
@@ -105,7 +105,7 @@ export function organizationRoutes(organizations: OrganizationService): RouteDef
       access: { kind: 'project', role: 'ORG_READ_ONLY' },
       response: ProjectSchema,
       async handle({ project, origin }) {
-        return { status: 200, body: await projectView(project as Project, origin) };
+        return { status: 200, body: await projectView(project, origin) };
       },
     }),
   ];

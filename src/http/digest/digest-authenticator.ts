@@ -22,11 +22,20 @@ export interface DigestSecrets {
   'SHA-256': string;
 }
 
-/** Resolves a public key to its secrets; undefined when there is no such key. */
-export type DigestKeyLookup = (publicKey: string) => Promise<DigestSecrets | undefined>;
+/** A key as authentication finds it: the caller's own record of it, and its digest secrets. */
+export interface DigestKeyRecord<Key> {
+  apiKey: Key;
+  secrets: DigestSecrets;
+}
 
-export type DigestOutcome =
-  | { kind: 'authenticated'; publicKey: string }
+/**
+ * Resolves a public key to its record; undefined when there is no such key. Called once per answer: the
+ * outcome carries the record, so nothing after authentication needs to look the key up again.
+ */
+export type DigestKeyLookup<Key> = (publicKey: string) => Promise<DigestKeyRecord<Key> | undefined>;
+
+export type DigestOutcome<Key = unknown> =
+  | { kind: 'authenticated'; publicKey: string; apiKey: Key }
   | {
       kind: 'challenge';
       stale: boolean;
@@ -55,10 +64,10 @@ function challengeOutcome(reason: Challenge['reason'], stale = false): Challenge
   return { kind: 'challenge', stale, reason };
 }
 
-export class DigestAuthenticator {
+export class DigestAuthenticator<Key = unknown> {
   readonly #nonces: NonceMinter;
   readonly #replayGuard: ReplayGuard;
-  readonly #lookupKey: DigestKeyLookup;
+  readonly #lookupKey: DigestKeyLookup<Key>;
   // Digest is checked against these for unknown keys, so that an unknown key
   // costs the same work as a wrong private key (D-20). Random per process:
   // no password can match them.
@@ -69,7 +78,7 @@ export class DigestAuthenticator {
 
   readonly #throttle: AuthFailureThrottle | undefined;
 
-  constructor(options: { nonces: NonceMinter; replayGuard: ReplayGuard; lookupKey: DigestKeyLookup; throttle?: AuthFailureThrottle }) {
+  constructor(options: { nonces: NonceMinter; replayGuard: ReplayGuard; lookupKey: DigestKeyLookup<Key>; throttle?: AuthFailureThrottle }) {
     this.#nonces = options.nonces;
     this.#replayGuard = options.replayGuard;
     this.#lookupKey = options.lookupKey;
@@ -81,7 +90,7 @@ export class DigestAuthenticator {
    * or the replay guard (storage failures) propagate: turning them into a 401
    * would make clients report wrong credentials during an outage.
    */
-  async authenticate(request: { method: string; target: string; authorization: string | undefined; address?: string }): Promise<DigestOutcome> {
+  async authenticate(request: { method: string; target: string; authorization: string | undefined; address?: string }): Promise<DigestOutcome<Key>> {
     // No header is the normal first request of every client: not a failure.
     if (request.authorization === undefined || request.authorization === '') return challengeOutcome('missing');
 
@@ -101,7 +110,7 @@ export class DigestAuthenticator {
     return outcome;
   }
 
-  async #verify(credentials: DigestCredentials, request: { method: string; target: string }): Promise<DigestOutcome> {
+  async #verify(credentials: DigestCredentials, request: { method: string; target: string }): Promise<DigestOutcome<Key>> {
     // Realm is part of HA1, so a wrong one could never verify anyway; failing
     // early costs no lookup and says nothing about the key.
     if (credentials.realm !== DIGEST_REALM) return challengeOutcome('wrong-realm');
@@ -109,11 +118,11 @@ export class DigestAuthenticator {
 
     const { state: nonceState, expiresAt: expiresAtMs } = this.#nonces.inspect(credentials.nonce);
 
-    const secrets = await this.#lookupKey(credentials.username);
+    const record = await this.#lookupKey(credentials.username);
     const base = baseAlgorithm(credentials.algorithm);
-    const ha1 = (secrets ?? this.#dummySecrets)[base];
+    const ha1 = (record?.secrets ?? this.#dummySecrets)[base];
     const digestMatches = responseMatches(credentials, request.method, ha1);
-    const verified = digestMatches && secrets !== undefined;
+    const verified = digestMatches && record !== undefined;
 
     if (nonceState === 'invalid') {
       // RFC 2617 §3.2.1: stale=true only when the digest is valid for the
@@ -136,7 +145,7 @@ export class DigestAuthenticator {
     if (nc !== '' && Number.parseInt(nc, 16) > MAX_NONCE_COUNT) return challengeOutcome('nonce-used-up', true);
     if (!(await this.#replayGuard.firstUse(credentials.nonce, nc, expiresAtMs))) return challengeOutcome('replay');
 
-    return { kind: 'authenticated', publicKey: credentials.username };
+    return { kind: 'authenticated', publicKey: credentials.username, apiKey: record.apiKey };
   }
 
   /** The WWW-Authenticate value, with a freshly minted nonce. */
