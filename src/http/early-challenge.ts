@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiErrors } from './api-error.js';
 import { errorBytes, STRICT_TRANSPORT_SECURITY, VARY } from './reply.js';
-import { JSON_MEDIA_TYPE } from './wire-format.js';
+import { challengeContentType } from './wire-format.js';
 
 /**
  * What the early challenge takes: an /api/ path of unreserved characters, no query, no percent-encoding
@@ -35,16 +35,23 @@ export function earlyChallenge(options: EarlyChallengeOptions): (request: Incomi
     if (request.headers.authorization !== undefined || !options.mayAnswer()) return false;
     const url = request.url ?? '';
     if (url.length > MAX_EARLY_URL_LENGTH || !PLAIN_API_URL.test(url)) return false;
-    // The framework path's headers, in its order, named again rather than spread from a shared object:
-    // the spread cost a fifth of this path's throughput.
-    response.writeHead(401, {
-      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
-      'x-mongodb-service-version': serviceVersionHeader,
-      vary: VARY,
-      'www-authenticate': options.challenge(false),
-      'content-type': JSON_MEDIA_TYPE,
-      'content-length': bodyLength,
-    });
+    // The framework path's headers, in its order and in the wire case, named again rather than spread
+    // from a shared object (the spread cost a fifth of this path's throughput). A flat array of names and
+    // values, which Node writes as it is.
+    response.writeHead(401, [
+      'Strict-Transport-Security',
+      STRICT_TRANSPORT_SECURITY,
+      'X-MongoDB-Service-Version',
+      serviceVersionHeader,
+      'Vary',
+      VARY,
+      'WWW-Authenticate',
+      options.challenge(false),
+      'Content-Type',
+      challengeContentType(url),
+      'Content-Length',
+      bodyLength,
+    ]);
     response.end(body);
     return true;
   };

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, apiErrors } from './api-error.js';
-import { replyWithError } from './reply.js';
+import { replyWithError, STRICT_TRANSPORT_SECURITY, VARY } from './reply.js';
 import type { RouteDefinition } from './route.js';
 import { errorBody, JSON_MEDIA_TYPE, readWireFlags, serializeBody } from './wire-format.js';
 
@@ -71,7 +71,7 @@ export function errorHandlers(options: ErrorHandlerOptions): {
           ? methodNotAllowed(reply, request.method, path, allowed)
           : fromFrameworkError(error, request.routeOptions.bodyLimit ?? options.bodyLimitBytes);
       logAnsweredError(request.log, error, apiError);
-      return replyWithError(reply, apiError, readWireFlags(request.query as Record<string, unknown> | undefined));
+      return replyWithError(reply, apiError, readWireFlags(request.query as Record<string, unknown> | undefined), path);
     },
     handleNotFound(request, reply) {
       const path = pathOf(request.url);
@@ -114,10 +114,10 @@ function methodsByPath(routes: readonly RouteDefinition[]): (path: string) => st
 
 /**
  * A request Node's HTTP parser refused (malformed request line, headers over the size limit, a client
- * too slow to send its request) never reaches a route; it still gets the error format, written here on
- * the socket.
+ * too slow to send its request) never reaches a route; it still gets the error format and the headers
+ * every answer carries, written here on the socket.
  */
-export function clientErrorWriter(): (error: Error & { code?: string }, socket: Socket) => void {
+export function clientErrorWriter(serviceVersionHeader: string): (error: Error & { code?: string }, socket: Socket) => void {
   return function writeClientError(error, socket) {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const apiError =
@@ -125,7 +125,13 @@ export function clientErrorWriter(): (error: Error & { code?: string }, socket: 
     const body = serializeBody(errorBody(apiError), false);
     if (socket.writable) {
       socket.write(
-        `HTTP/1.1 ${apiError.status} ${apiError.reason}\r\nContent-Type: ${JSON_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${apiError.status} ${apiError.reason}\r\n` +
+          `Strict-Transport-Security: ${STRICT_TRANSPORT_SECURITY}\r\n` +
+          `X-MongoDB-Service-Version: ${serviceVersionHeader}\r\n` +
+          `Vary: ${VARY}\r\n` +
+          `Content-Type: ${JSON_MEDIA_TYPE}\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+          `Connection: close\r\n\r\n${body}`,
       );
     }
     socket.destroy();

@@ -1,6 +1,7 @@
+import { ServerResponse, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from './api-error.js';
-import { contentTypeFor, envelop, errorBody, JSON_MEDIA_TYPE, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
+import { challengeContentType, contentTypeFor, envelop, errorBody, JSON_MEDIA_TYPE, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
 
 /**
  * The last step: writing the answer. Every response of the Public API, success or error, is written
@@ -32,10 +33,19 @@ export function send(reply: FastifyReply, status: number, body: unknown, mediaTy
     .send(Buffer.from(serializeBody(payload, flags.pretty), 'utf8'));
 }
 
-/** Writes a catalogue error: its own headers, then its body. */
-export function replyWithError(reply: FastifyReply, error: ApiError, flags: WireFlags): FastifyReply {
+/** Writes a catalogue error answered on `path`: its own headers, its Content-Type, its body. */
+export function replyWithError(reply: FastifyReply, error: ApiError, flags: WireFlags, path: string): FastifyReply {
   for (const name in error.headers) reply.header(name, error.headers[name]);
-  return reply.code(error.status).header('content-type', JSON_MEDIA_TYPE).send(errorBytes(error, flags));
+  return reply.code(error.status).header('content-type', errorContentType(error, path)).send(errorBytes(error, flags));
+}
+
+/** The digest challenge's Content-Type depends on the path (wire-format.ts); every other error is JSON. */
+export function errorContentType(error: ApiError, path: string): string {
+  return isDigestChallenge(error) ? challengeContentType(path) : JSON_MEDIA_TYPE;
+}
+
+function isDigestChallenge(error: ApiError): boolean {
+  return error.headers['www-authenticate'] !== undefined;
 }
 
 /**
@@ -54,4 +64,51 @@ export function errorBytes(error: ApiError, flags: WireFlags): Buffer {
     serializedErrors.set(key, bytes);
   }
   return bytes;
+}
+
+/**
+ * Header names as Ops Manager writes them. HTTP names are case-insensitive and Fastify lower-cases every
+ * name it is given, but people's scripts are not: a `grep X-MongoDB-Service-Version:` of `curl -i` output
+ * must find the header. Names not listed here go out as they were set.
+ */
+const WIRE_CASE = new Map<string, string>(
+  [
+    'Allow',
+    'Cache-Control',
+    'Connection',
+    'Content-Length',
+    'Content-Security-Policy',
+    'Content-Type',
+    'Location',
+    'Referrer-Policy',
+    'Retry-After',
+    'Set-Cookie',
+    'Strict-Transport-Security',
+    'Vary',
+    'WWW-Authenticate',
+    'X-Content-Type-Options',
+    'X-Frame-Options',
+    'X-MongoDB-Service-Version',
+  ].map((name) => [name.toLowerCase(), name]),
+);
+
+/**
+ * Node's ServerResponse, writing the header names of a header object (Fastify's) in their wire case. A
+ * flat array of names and values, as the early challenge writes, goes out as it is, at no extra cost.
+ */
+export class WireCasedResponse extends ServerResponse {
+  override writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+    if (typeof reason === 'string') return super.writeHead(statusCode, reason, wireCased(headers));
+    return super.writeHead(statusCode, wireCased(reason));
+  }
+}
+
+function wireCased(headers: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined): OutgoingHttpHeader[] | undefined {
+  if (headers === undefined || Array.isArray(headers)) return headers;
+  const flat: OutgoingHttpHeader[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) flat.push(WIRE_CASE.get(name) ?? name, value);
+  }
+  return flat;
 }

@@ -12,7 +12,7 @@ import { earlyChallenge } from './early-challenge.js';
 import type { AccessDirectory, EdgeTypes, RoleCheck } from './edge-types.js';
 import { clientErrorWriter, errorHandlers } from './error-handler.js';
 import { LazyRequestLogger } from './lazy-request-logger.js';
-import { replyWithError, send, setAnswerHeaders } from './reply.js';
+import { replyWithError, send, setAnswerHeaders, WireCasedResponse } from './reply.js';
 import { newRequestState, stateOf, type RequestState } from './request-state.js';
 import type { RouteDefinition } from './route.js';
 import { parseWireFlags, readWireFlags, type ResponseMediaType } from './wire-format.js';
@@ -76,7 +76,7 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
     childLoggerFactory: LazyRequestLogger.factory,
     serverFactory: serverFactory(options.tls, answerChallengeEarly),
     return503OnClosing: true,
-    clientErrorHandler: clientErrorWriter(),
+    clientErrorHandler: clientErrorWriter(serviceVersionHeader),
     frameworkErrors: (error, request, reply) => {
       void handleError(error, request, reply);
     },
@@ -108,7 +108,7 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
     } catch (error) {
       // Answered here rather than thrown: the digest challenge is the first answer of nearly every
       // client call, and Fastify's error path costs far more than sending the bytes.
-      if (error instanceof ApiError) return replyWithError(reply, error, readWireFlags(request.query as Record<string, unknown> | undefined));
+      if (error instanceof ApiError) return replyWithError(reply, error, readWireFlags(request.query as Record<string, unknown> | undefined), request.url);
       throw error;
     }
   });
@@ -155,14 +155,18 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
 
 /**
  * The HTTP or HTTPS server under Fastify (HTTPS refuses TLS before 1.2), with the timeouts Fastify sets
- * on servers it makes itself. `early` may answer a request before Fastify does; it returns whether it did.
+ * on servers it makes itself, and responses that write header names in their wire case. `early` may
+ * answer a request before Fastify does; it returns whether it did.
  */
 function serverFactory(tls: { key: Buffer; cert: Buffer } | undefined, early: (request: IncomingMessage, response: ServerResponse) => boolean) {
   return (handler: (request: IncomingMessage, response: ServerResponse) => void): Server => {
     const listener = (request: IncomingMessage, response: ServerResponse) => {
       if (!early(request, response)) handler(request, response);
     };
-    const server = tls === undefined ? createHttpServerOnly(listener) : createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, listener);
+    const server =
+      tls === undefined
+        ? createHttpServerOnly({ ServerResponse: WireCasedResponse }, listener)
+        : createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2', ServerResponse: WireCasedResponse }, listener);
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 65_000;
     server.setTimeout(60_000);

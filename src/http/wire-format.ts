@@ -12,6 +12,13 @@ export interface WireFlags {
 }
 
 export const JSON_MEDIA_TYPE = 'application/json';
+/**
+ * The digest challenge's media type on the Ops Manager paths, as the Ops Manager documentation's 401
+ * example shows it. Atlas was observed sending plain `application/json`, which its paths keep.
+ */
+export const OPS_MANAGER_CHALLENGE_MEDIA_TYPE = 'application/json;charset=ISO-8859-1';
+/** The Ops Manager Public API's base path: the paths whose digest challenge is Ops Manager's. */
+export const OPS_MANAGER_API_PREFIX = '/api/public/';
 /** Atlas v2 answers success with its versioned media type (observed in recorded Atlas traffic). */
 export const ATLAS_2023_MEDIA_TYPE = 'application/vnd.atlas.2023-01-01+json';
 
@@ -19,6 +26,11 @@ export type ResponseMediaType = 'json' | 'atlas-2023-01-01';
 
 export function contentTypeFor(mediaType: ResponseMediaType): string {
   return mediaType === 'json' ? JSON_MEDIA_TYPE : `${ATLAS_2023_MEDIA_TYPE};charset=utf-8`;
+}
+
+/** The Content-Type of the digest challenge answered on `path`. */
+export function challengeContentType(path: string): string {
+  return path.startsWith(OPS_MANAGER_API_PREFIX) ? OPS_MANAGER_CHALLENGE_MEDIA_TYPE : JSON_MEDIA_TYPE;
 }
 
 /** The error body, fields in the alphabetical order Ops Manager emits them. */

@@ -68,10 +68,11 @@ describe('real clients against a started livelink', () => {
     ]);
     assert.equal(linked.status, 201);
     assert.match(linked.headers, /^HTTP\/1\.1 201 Created\r\n/);
-    assert.match(linked.headers, /\r\ncontent-type: application\/json\r\n/i);
-    assert.match(linked.headers, /\r\nstrict-transport-security: max-age=300\r\n/i);
-    assert.match(linked.headers, /\r\nvary: Accept-Encoding\r\n/i);
-    assert.match(linked.headers, /\r\nx-mongodb-service-version: gitHash=[^;]+; versionString=[^\r]+\r\n/i);
+    // Case-sensitive: the names as Ops Manager writes them.
+    assert.match(linked.headers, /\r\nContent-Type: application\/json\r\n/);
+    assert.match(linked.headers, /\r\nStrict-Transport-Security: max-age=300\r\n/);
+    assert.match(linked.headers, /\r\nVary: Accept-Encoding\r\n/);
+    assert.match(linked.headers, /\r\nX-MongoDB-Service-Version: gitHash=[^;]+; versionString=[^\r]+\r\n/);
     assert.equal(linked.body, '{\n  "status" : "SYNCED"\n}');
 
     const status = await curl(['--digest', '--user', `${source.publicKey}:${source.privateKey}`, `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`]);
@@ -89,10 +90,21 @@ describe('real clients against a started livelink', () => {
   it('gives curl a wrong password exactly the 401 shape', async () => {
     const denied = await curl(['--digest', '--user', `${source.publicKey}:nope`, `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`]);
     assert.equal(denied.status, 401);
-    assert.match(denied.headers, /\r\nwww-authenticate: Digest realm="MMS Public API", domain="", nonce="[A-Za-z0-9]+", algorithm=MD5, qop="auth", stale=false\r\n/i);
+    assert.match(denied.headers, /\r\nWWW-Authenticate: Digest realm="MMS Public API", domain="", nonce="[A-Za-z0-9]+", algorithm=MD5, qop="auth", stale=false\r\n/);
+    assert.match(denied.headers, /\r\nContent-Type: application\/json;charset=ISO-8859-1\r\n/);
     assert.equal(
       denied.body,
       '{"detail":"You are not authorized for this resource.","error":401,"errorCode":"USER_UNAUTHORIZED","parameters":[],"reason":"Unauthorized"}',
+    );
+  });
+
+  it('lets a script grep the output of curl -i for the headers by their Ops Manager names', async () => {
+    // Exactly what such a script does: a case-sensitive grep of the header lines.
+    const script = `curl -si "$0" | grep -E '^(Content-Type|Strict-Transport-Security|Vary|WWW-Authenticate|X-MongoDB-Service-Version): '`;
+    const { stdout } = await run('sh', ['-c', script, `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`]);
+    assert.deepEqual(
+      stdout.trim().split('\r\n').map((line) => line.slice(0, line.indexOf(':'))),
+      ['Strict-Transport-Security', 'X-MongoDB-Service-Version', 'Vary', 'WWW-Authenticate', 'Content-Type'],
     );
   });
 

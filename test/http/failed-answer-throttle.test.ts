@@ -3,6 +3,7 @@
  * an integer Retry-After; the key itself is never locked, so the same key from elsewhere keeps working.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startLivelink, type OrgWithKey, type RunningLivelink } from '../support/livelink-fixture.js';
 
@@ -38,6 +39,17 @@ describe('throttling failed answers', () => {
       blocked.text,
       '{"detail":"Too many failed authentication attempts with this API key from this address. Try again in 300 seconds.","error":429,"errorCode":"RATE_LIMITED","parameters":["300"],"reason":"Too Many Requests"}',
     );
+    // Retry-After on the wire as Ops Manager names it (Fastify would write it lower-case).
+    const rawNames = await new Promise<string[]>((resolve, reject) => {
+      const authorization = attacker.sent.at(-1)?.authorization ?? '';
+      const req = httpRequest(`${server.url}${path()}`, { headers: { authorization, ...from('203.0.113.66') } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 429 ? res.rawHeaders.filter((_, i) => i % 2 === 0) : []));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.ok(rawNames.includes('Retry-After'), rawNames.join(', '));
     // Even the right private key is not checked from the throttled pair…
     assert.equal((await victim.client.request('GET', path(), undefined, from('203.0.113.66'))).status, 429);
     // …while the real client, elsewhere, is not locked out.

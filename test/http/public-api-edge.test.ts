@@ -37,11 +37,28 @@ describe('the Public API edge', () => {
       const response = await fetch(`${server.url}${statusPath(owner.orgId)}`);
       assert.equal(response.status, 401);
       assert.match(response.headers.get('www-authenticate') ?? '', CHALLENGE);
-      assert.equal(response.headers.get('content-type'), 'application/json');
+      // As the Ops Manager documentation's 401 example has it; the Atlas paths are below.
+      assert.equal(response.headers.get('content-type'), 'application/json;charset=ISO-8859-1');
       assert.equal(response.headers.get('strict-transport-security'), 'max-age=300');
       assert.match(response.headers.get('x-mongodb-service-version') ?? '', /^gitHash=[^;=]+; versionString=livelink-[0-9.]+$/);
       assert.equal(response.headers.get('vary'), 'Accept-Encoding');
       assert.equal(await response.text(), UNAUTHENTICATED_BODY);
+    });
+
+    it('keeps application/json on the challenge of the Atlas paths, as Atlas was observed sending it', async () => {
+      for (const path of [
+        `/api/atlas/v2/orgs/${owner.orgId}/liveMigrations/linkTokens`,
+        `/api/atlas/v1.0/orgs/${owner.orgId}/liveExport/migrationLink/status`,
+        `/api/atlas/v2/orgs/${owner.orgId}/liveMigrations/availableProjects?pretty=true`,
+      ]) {
+        const response = await fetch(`${server.url}${path}`);
+        assert.equal(response.status, 401, path);
+        assert.equal(response.headers.get('content-type'), 'application/json', path);
+        assert.match(response.headers.get('www-authenticate') ?? '', CHALLENGE, path);
+      }
+      // A role refusal is not the challenge: plain JSON on the Ops Manager paths too.
+      const refused = await owner.client.request('GET', statusPath(other.orgId));
+      assert.equal(refused.headers.get('content-type'), 'application/json');
     });
 
     it('answers the plain challenge (taken before the framework) with the bytes of the framework path', async () => {
@@ -56,7 +73,7 @@ describe('the Public API edge', () => {
               for (let i = 0; i < res.rawHeaders.length; i += 2) {
                 const name = res.rawHeaders[i] ?? '';
                 // The nonce is fresh and the date moves on: everything else must be the same.
-                const value = name === 'www-authenticate' ? (res.rawHeaders[i + 1] ?? '').replace(/nonce="[A-Za-z0-9]+"/, 'nonce="N"') : name === 'Date' ? 'D' : res.rawHeaders[i + 1];
+                const value = name === 'WWW-Authenticate' ? (res.rawHeaders[i + 1] ?? '').replace(/nonce="[A-Za-z0-9]+"/, 'nonce="N"') : name === 'Date' ? 'D' : res.rawHeaders[i + 1];
                 lines.push(`${name}: ${value}`);
               }
               resolve({ status: res.statusCode ?? 0, headers: lines, body: Buffer.concat(chunks).toString('utf8') });
@@ -75,20 +92,55 @@ describe('the Public API edge', () => {
       ] as const) {
         assert.deepEqual(await raw(framework, headers), early, framework);
       }
+      // Header names in the case Ops Manager writes them, on both paths.
       assert.deepEqual(early.headers, [
-        'strict-transport-security: max-age=300',
+        'Strict-Transport-Security: max-age=300',
         early.headers[1],
-        'vary: Accept-Encoding',
-        'www-authenticate: Digest realm="MMS Public API", domain="", nonce="N", algorithm=MD5, qop="auth", stale=false',
-        'content-type: application/json',
-        `content-length: ${UNAUTHENTICATED_BODY.length}`,
+        'Vary: Accept-Encoding',
+        'WWW-Authenticate: Digest realm="MMS Public API", domain="", nonce="N", algorithm=MD5, qop="auth", stale=false',
+        'Content-Type: application/json;charset=ISO-8859-1',
+        `Content-Length: ${UNAUTHENTICATED_BODY.length}`,
         'Date: D',
         'Connection: keep-alive',
         'Keep-Alive: timeout=65',
       ]);
+      assert.match(early.headers[1] ?? '', /^X-MongoDB-Service-Version: gitHash=[^;=]+; versionString=livelink-[0-9.]+$/);
       assert.equal(early.body, UNAUTHENTICATED_BODY);
       const head = await raw(path, {}, 'HEAD');
       assert.deepEqual([head.status, head.headers, head.body], [401, early.headers, '']);
+      // On an Atlas path the two paths agree as well, on Atlas's Content-Type.
+      const atlasPath = `/api/atlas/v2/orgs/${owner.orgId}/liveMigrations/linkTokens`;
+      const atlasEarly = await raw(atlasPath, {});
+      assert.deepEqual(await raw(atlasPath, { authorization: '' }), atlasEarly);
+      assert.deepEqual(atlasEarly.headers, early.headers.map((line) => (line.startsWith('Content-Type:') ? 'Content-Type: application/json' : line)));
+    });
+
+    it('writes header names in the wire case on the framework path too (a script greps curl -i for them)', async () => {
+      const lines = async (path: string, method = 'GET', headers: OutgoingHttpHeaders = {}) =>
+        new Promise<string[]>((resolve, reject) => {
+          const req = httpRequest(`${server.url}${path}`, { method, headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.rawHeaders.filter((_, i) => i % 2 === 0)));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const ok = await owner.client.request('GET', statusPath(owner.orgId));
+      assert.equal(ok.status, 200);
+      // The digest client reads parsed headers; the raw names come from a plain request of the same kind.
+      assert.deepEqual(await lines('/health'), ['Strict-Transport-Security', 'X-MongoDB-Service-Version', 'Vary', 'Content-Type', 'Content-Length', 'Date', 'Connection', 'Keep-Alive']);
+      assert.deepEqual(await lines('/health', 'DELETE'), ['Strict-Transport-Security', 'X-MongoDB-Service-Version', 'Vary', 'Allow', 'Content-Type', 'Content-Length', 'Date', 'Connection', 'Keep-Alive']);
+      assert.deepEqual(await lines(`${statusPath(owner.orgId)}?pretty=true`), [
+        'Strict-Transport-Security',
+        'X-MongoDB-Service-Version',
+        'Vary',
+        'WWW-Authenticate',
+        'Content-Type',
+        'Content-Length',
+        'Date',
+        'Connection',
+        'Keep-Alive',
+      ]);
     });
 
     it('challenges an unauthenticated POST with a body before parsing it, even malformed', async () => {
@@ -426,7 +478,11 @@ describe('the Public API edge', () => {
 
     it('answers a malformed request line in the error format', async () => {
       const answer = await raw('GARBAGE\r\n\r\n');
-      assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\nContent-Type: application\/json\r\n/);
+      // The headers every answer carries, in the wire case, then the error format's.
+      assert.match(
+        answer,
+        /^HTTP\/1\.1 400 Bad Request\r\nStrict-Transport-Security: max-age=300\r\nX-MongoDB-Service-Version: gitHash=[^;=\r]+; versionString=livelink-[0-9.]+\r\nVary: Accept-Encoding\r\nContent-Type: application\/json\r\nContent-Length: \d+\r\nConnection: close\r\n\r\n/,
+      );
       assert.ok(
         answer.endsWith('{"detail":"The request is not valid HTTP.","error":400,"errorCode":"INVALID_REQUEST","parameters":[],"reason":"Bad Request"}'),
         answer,
