@@ -62,11 +62,6 @@ const NOTICES: Readonly<Record<string, Notice>> = {
   'signed-out': { kind: 'success', text: 'You are signed out.' },
 };
 
-/** The state-changing form came from elsewhere, or from a session that has ended. */
-export function csrfRejected(): ApiError {
-  return new ApiError(403, 'INVALID_CSRF_TOKEN', 'This form has expired or did not come from livelink. Reload the page and try again.');
-}
-
 export class WebContext {
   readonly cookieNames: { session: string; login: string };
 
@@ -126,7 +121,7 @@ export class WebContext {
 
   /** The synchronizer token: every state-changing form carries the session's, compared in constant time. */
   checkCsrf(visitor: Visitor, form: FormFields): void {
-    if (!sameToken(form.text('csrf'), visitor.session.csrfToken)) throw csrfRejected();
+    if (!sameToken(form.text('csrf'), visitor.session.csrfToken)) throw apiErrors.invalidCsrfToken();
   }
 
   /**

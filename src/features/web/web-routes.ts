@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, apiErrors } from '../../http/api-error.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { apiErrors } from '../../http/api-error.js';
+import { fromFrameworkError, logAnsweredError } from '../../http/error-handler.js';
 import { canonicalUsername } from '../users/user.js';
 import { readCookies } from './cookies.js';
 import { formOf } from './form.js';
@@ -9,7 +10,7 @@ import { loginPage, type LoginView } from './login-page.js';
 import { isToken, newToken } from './session-service.js';
 import { registerSourceSettingsRoutes } from './source-settings-routes.js';
 import { ASSETS_BY_PATH } from './web-assets.js';
-import { csrfRejected, redirect, sameToken, sendPage, WebContext, type WebPagesOptions } from './web-context.js';
+import { redirect, sameToken, sendPage, WebContext, type WebPagesOptions } from './web-context.js';
 
 /** A form is a few fields; anything larger is not one of ours. */
 const FORM_LIMIT_BYTES = 32 * 1024;
@@ -40,7 +41,7 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
 
     scope.addHook('onRequest', async (request) => {
       // Browsers say where a request comes from; a cross-site POST is refused before any token is looked at.
-      if (request.method === 'POST' && request.headers['sec-fetch-site'] === 'cross-site') throw csrfRejected();
+      if (request.method === 'POST' && request.headers['sec-fetch-site'] === 'cross-site') throw apiErrors.invalidCsrfToken();
     });
     scope.addHook('onSend', async (_request, reply, payload) => {
       reply.header('content-security-policy', "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
@@ -50,7 +51,7 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
       return payload;
     });
-    scope.setErrorHandler((error: FastifyError | ApiError, request, reply) => errorPage(error, request, reply));
+    scope.setErrorHandler((error, request, reply) => errorPage(error, request, reply));
 
     scope.get('/assets/:file', async (request, reply) => {
       const asset = ASSETS_BY_PATH.get(request.url.split('?')[0] ?? '');
@@ -86,7 +87,7 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
       const wait = await options.loginThrottle.retryAfterSeconds(throttleKey, address);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
-        return showLogin(reply, 429, { next, username, loginToken, error: { title: 'Too many failed sign-ins.', detail: tooManyFailures(wait).detail } });
+        return showLogin(reply, 429, { next, username, loginToken, error: { title: 'Too many failed sign-ins.', detail: apiErrors.tooManyFailedSignIns(wait).detail } });
       }
       const user = await options.users.verify(username, password);
       if (user === undefined) {
@@ -133,33 +134,16 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
    * as "Unexpected error." with no stack. A 401 becomes 403: a signed-in person lacks the role, and 401
    * would need a WWW-Authenticate challenge that pages do not use.
    */
-  async function errorPage(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const apiError = error instanceof ApiError ? error : fromFramework(error);
-    if (!(error instanceof ApiError) && apiError.status >= 500) request.log.error({ err: error }, 'web page failed');
+  async function errorPage(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // A form's body limit is the parsers' (FORM_LIMIT_BYTES), not the server's.
+    const apiError = fromFrameworkError(error, FORM_LIMIT_BYTES);
+    logAnsweredError(request.log, error, apiError);
     for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
     const status = apiError.status === 401 ? 403 : apiError.status;
     const visitor = status >= 500 ? undefined : await web.visitorOf(request).catch(() => undefined);
     const body = messagePage(titleOf(status), apiError.detail);
     return sendPage(reply, status, visitor === undefined ? { title: titleOf(status), body } : web.shell(visitor, undefined, titleOf(status), body));
   }
-}
-
-function tooManyFailures(seconds: number): ApiError {
-  return new ApiError(
-    429,
-    'RATE_LIMITED',
-    `Too many failed sign-in attempts for this username from this address. Try again in ${seconds} seconds.`,
-    [String(seconds)],
-    { headers: { 'retry-after': String(seconds) } },
-  );
-}
-
-function fromFramework(error: FastifyError): ApiError {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return apiErrors.payloadTooLarge(FORM_LIMIT_BYTES);
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ApiError(error.statusCode, 'INVALID_REQUEST', 'The request is not valid.');
-  }
-  return apiErrors.unexpected();
 }
 
 function titleOf(status: number): string {
