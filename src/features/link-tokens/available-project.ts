@@ -2,8 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ProjectInventory } from '../organizations/organization.js';
 
 /**
- * Atlas's AvailableProject / AvailableDeployment (public-api.md §3.2): what `availableProjects` returns,
- * and what a source organization pushes to the target. Absent optional facts are left out, not null.
+ * Atlas's AvailableProject / AvailableDeployment (v2 `LiveImportAvailableProject`, as its OpenAPI
+ * specification declares it): what `availableProjects` returns, and what a source organization pushes
+ * to the target. Absent optional facts are left out, not null.
  * Strings carry no maxLength: JSON Schema counts characters where the validator counts UTF-16 units,
  * so a limit would refuse valid names with characters outside the BMP; the body limit bounds size.
  */

@@ -1,6 +1,7 @@
 /**
- * The link-token, in the format real Atlas emits (public-api.md §6.1): standard base64, with padding,
- * of compact JSON holding exactly `orgId`, `orgName`, `privateApiKey` and `publicApiKey`, in that order.
+ * The link-token, in the format real Atlas emits (every recorded token Atlas's v2 API returned decodes
+ * so): standard base64, with padding, of compact JSON holding exactly `orgId`, `orgName`,
+ * `privateApiKey` and `publicApiKey`, in that order.
  * It carries no URL: the source reaches the target it is configured with.
  */
 export interface LinkTokenContents {

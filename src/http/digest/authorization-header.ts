@@ -3,7 +3,7 @@
  *
  * Written by hand rather than with a regular expression so that it is linear
  * in the input, never throws, and can be lenient in exactly the ways that the
- * real clients need (see docs in shared/reference/digest-clients.md):
+ * real clients need:
  *  - curl sends `nc`, `qop` and `algorithm` unquoted; requests, Go, needle and
  *    @mhoc/axios-digest-auth quote them;
  *  - digest-fetch and @mhoc put no space after the commas;

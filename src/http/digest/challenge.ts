@@ -4,7 +4,9 @@
  * Nothing may be added: the official Go client (mongodb-forks/digest) splits
  * on exactly `", "` and rejects any parameter other than realm, domain, nonce,
  * opaque, stale, algorithm and qop. MD5 only, one challenge, `qop="auth"` (not
- * a list): see shared/reference/digest-clients.md, items 1–5.
+ * a list, and not the `op="auth"` of Ops Manager's documentation, which that
+ * client refuses), no `opaque` (Ops Manager sends none, and some clients never
+ * echo it).
  */
 
 export const DIGEST_REALM = 'MMS Public API';

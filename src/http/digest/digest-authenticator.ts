@@ -2,10 +2,10 @@
  * HTTP Digest authentication of API keys: username = public key, password =
  * private key, realm "MMS Public API".
  *
- * Verification order (reliability-targets.md §1.2): parse → realm → uri →
- * nonce MAC and age → digest (constant time) → replay guard. The replay guard
- * comes last so that requests which do not carry a valid digest cannot use
- * up a real client's (nonce, nc) pairs.
+ * Verification order: parse → realm → uri → nonce MAC and age → digest
+ * (constant time) → replay guard. The replay guard comes last so that requests
+ * which do not carry a valid digest cannot use up a real client's (nonce, nc)
+ * pairs (D-14).
  */
 
 import { randomBytes } from 'node:crypto';
@@ -132,7 +132,7 @@ export class DigestAuthenticator<Key = unknown> {
     }
     if (!verified) return challengeOutcome('bad-response');
     // Right credentials on an old nonce: stale=true makes requests, digest-fetch
-    // and curl retry once with the fresh nonce (digest-clients.md item 12).
+    // and curl retry once with the fresh nonce instead of reporting bad credentials.
     if (nonceState === 'expired') return challengeOutcome('expired', true);
 
     if (expiresAtMs === undefined) return challengeOutcome('unknown-nonce');

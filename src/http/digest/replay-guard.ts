@@ -4,8 +4,9 @@
  *
  * nc is deliberately not required to start at 1 or to increase: needle always
  * sends 2, urllib uses a process-wide counter, and digest-fetch sends the same
- * counter for parallel calls (digest-clients.md items 10–11). Only the exact
- * pair is refused the second time.
+ * counter for parallel calls; a server that demands 00000001 first breaks the
+ * first two from their second call on. Only the exact pair is refused the
+ * second time.
  *
  * The caller must consult the guard only after the digest has verified, so
  * that forged requests cannot use up a real client's counts (the Jetty and
