@@ -6,12 +6,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiKeyKyselyStore } from '../../src/features/api-keys/api-key-kysely-store.js';
 import type { ApiKey } from '../../src/features/api-keys/api-key.js';
+import { AuditKyselyStore } from '../../src/features/audit/audit-kysely-store.js';
+import type { NewAuditEvent } from '../../src/features/audit/audit.js';
+import type { AvailableProject } from '../../src/features/link-tokens/available-project.js';
+import { LinkTokenKyselyStore } from '../../src/features/link-tokens/link-token-kysely-store.js';
+import type { LinkToken, ReceivedInventory } from '../../src/features/link-tokens/link-token.js';
+import { MigrationLinkKyselyStore } from '../../src/features/migration-link/migration-link-kysely-store.js';
+import type { StoredMigrationLink } from '../../src/features/migration-link/migration-link-store.js';
 import { OrganizationKyselyStore } from '../../src/features/organizations/organization-kysely-store.js';
 import type { Deployment } from '../../src/features/organizations/organization.js';
+import { UserKyselyStore } from '../../src/features/users/user-kysely-store.js';
+import type { User } from '../../src/features/users/user.js';
+import { SessionKyselyStore } from '../../src/features/web/session-kysely-store.js';
+import type { WebSession } from '../../src/features/web/session-store.js';
 import type { OpenedDatabase } from '../../src/persistence/database.js';
-import { DatabaseAuthFailureThrottle } from '../../src/persistence/database-auth-throttle.js';
-import { DatabaseReplayGuard } from '../../src/persistence/database-replay-guard.js';
-import { newObjectId } from '../../src/persistence/ids.js';
+import { DatabaseAuthFailureThrottle } from '../../src/cross-node/database-auth-throttle.js';
+import { DatabaseReplayGuard } from '../../src/cross-node/database-replay-guard.js';
+import { newObjectId } from '../../src/shared/ids.js';
 import { Lease } from '../../src/persistence/lease.js';
 
 export type DatabaseFactory = () => Promise<OpenedDatabase & { dispose?: () => Promise<void> }>;
@@ -92,6 +103,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(inventory.projects, [{ project, deployments: [updated], migrationHosts: ['mh1'] }]);
         assert.equal(await store.removeMigrationHost(project.id, 'mh1'), true);
         assert.equal(await version(), 5);
+        assert.equal(await store.inventoryVersion(org.id), 5);
+        assert.equal(await store.inventoryVersion(newObjectId()), undefined);
       });
 
       it('refuses a second project with the same name in one organization', async () => {
@@ -143,6 +156,276 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const store = new ApiKeyKyselyStore(database.db);
         await store.create(key(null, 'samesame'), 'sealed');
         await assert.rejects(store.create(key(null, 'samesame'), 'sealed'));
+      });
+
+      it('replaces a sealed secret only while it is still the one read', async () => {
+        const store = new ApiKeyKyselyStore(database.db);
+        const k = key(null, 'resealky');
+        await store.create(k, 'sealed-1');
+        assert.ok((await store.sealedSecrets()).some((s) => s.id === k.id && s.orgId === null && s.sealedDigestSecret === 'sealed-1'));
+        assert.equal(await store.replaceSealedSecret(k.id, 'sealed-1', 'sealed-2'), true);
+        assert.equal(await store.replaceSealedSecret(k.id, 'sealed-1', 'sealed-3'), false);
+        assert.equal((await store.findByPublicKey('resealky'))?.sealedDigestSecret, 'sealed-2');
+      });
+    });
+
+    describe('migration links', () => {
+      const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes)).toISOString();
+      const claim = (orgId: string, claimedAt: string, tokenDigest = 'digest-1'): StoredMigrationLink => ({
+        link: {
+          orgId,
+          state: 'PENDING',
+          targetOrgId: 'a'.repeat(24),
+          targetOrgName: 'Atlas Org',
+          status: 'NOT_SYNCED',
+          createdAt: claimedAt,
+          claimedAt,
+          lastSyncedAt: null,
+          lastAttemptAt: null,
+          lastError: null,
+        },
+        sealedLinkToken: 'sealed-token',
+        tokenDigest,
+        syncedInventoryVersion: -1,
+      });
+      const linkedOrganization = async (name: string, lastAttempt = at(30)): Promise<string> => {
+        const org = organization(name);
+        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        const store = new MigrationLinkKyselyStore(database.db);
+        await store.insertClaim(claim(org.id, at(0)));
+        await store.confirmClaim(org.id, at(0), { at: lastAttempt, pushedVersion: 0, due: false });
+        return org.id;
+      };
+
+      it('keeps a claim until it is confirmed or removed, and refuses a second one for the organization', async () => {
+        const org = organization('Claimed');
+        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        const store = new MigrationLinkKyselyStore(database.db);
+        assert.equal(await store.get(org.id), undefined);
+        assert.equal(await store.statusOf(org.id), undefined);
+        await store.insertClaim(claim(org.id, at(0)));
+        assert.deepEqual(await store.get(org.id), claim(org.id, at(0)));
+        assert.deepEqual(await store.statusOf(org.id), { state: 'PENDING', status: 'NOT_SYNCED' });
+        await assert.rejects(store.insertClaim(claim(org.id, at(1))));
+        await store.removeClaim(org.id, at(1));
+        assert.ok(await store.get(org.id), 'another claim time removes nothing');
+        await store.removeClaim(org.id, at(0));
+        assert.equal(await store.get(org.id), undefined);
+
+        await store.insertClaim(claim(org.id, at(2)));
+        await store.confirmClaim(org.id, at(1), { at: at(3), pushedVersion: 4, due: false });
+        assert.equal((await store.get(org.id))?.link.state, 'PENDING', 'another claim time confirms nothing');
+        await store.confirmClaim(org.id, at(2), { at: at(3), pushedVersion: 4, due: false });
+        assert.deepEqual(await store.get(org.id), {
+          ...claim(org.id, at(2)),
+          link: { ...claim(org.id, at(2)).link, state: 'LINKED', status: 'SYNCED', lastSyncedAt: at(3), lastAttemptAt: at(3) },
+          syncedInventoryVersion: 4,
+        });
+        assert.deepEqual(await store.statusOf(org.id), { state: 'LINKED', status: 'SYNCED' });
+        await store.removeClaim(org.id, at(2));
+        assert.ok(await store.get(org.id), 'a confirmed link is no claim to remove');
+      });
+
+      it('records pushes of the link that holds the token, and deletes only that link', async () => {
+        const orgId = await linkedOrganization('Pushed');
+        const store = new MigrationLinkKyselyStore(database.db);
+        await store.recordPush(orgId, 'digest-1', { at: at(40), error: 'The Atlas API did not answer in time.', pushedVersion: 5, due: false });
+        let stored = await store.get(orgId);
+        assert.deepEqual(stored?.link, {
+          ...stored?.link,
+          status: 'NOT_SYNCED',
+          lastSyncedAt: at(30),
+          lastAttemptAt: at(40),
+          lastError: 'The Atlas API did not answer in time.',
+        });
+        assert.equal(stored?.syncedInventoryVersion, 5);
+        await store.recordPush(orgId, 'digest-1', { at: at(50), error: null, pushedVersion: 6, due: false });
+        stored = await store.get(orgId);
+        assert.deepEqual([stored?.link.status, stored?.link.lastSyncedAt, stored?.link.lastError], ['SYNCED', at(50), null]);
+        await store.recordPush(orgId, 'digest-2', { at: at(55), error: 'another token', pushedVersion: 7, due: true });
+        assert.equal((await store.get(orgId))?.link.lastAttemptAt, at(50), 'another token records nothing');
+        await store.delete(orgId, 'digest-2');
+        assert.ok(await store.get(orgId), 'another token deletes nothing');
+        await store.delete(orgId, 'digest-1');
+        assert.equal(await store.get(orgId), undefined);
+      });
+
+      it('lists as due the linked organizations marked due, then those not attempted since the cutoff, each once', async () => {
+        const store = new MigrationLinkKyselyStore(database.db);
+        const [fresh, marked, old, older, both] = [
+          await linkedOrganization('Due fresh', at(30)),
+          await linkedOrganization('Due marked', at(30)),
+          await linkedOrganization('Due old', at(10)),
+          await linkedOrganization('Due older', at(5)),
+          await linkedOrganization('Due both', at(8)),
+        ];
+        const pending = organization('Due pending');
+        await new OrganizationKyselyStore(database.db).createOrganization(pending);
+        await store.insertClaim(claim(pending.id, at(0)));
+        const mine = new Set([fresh, marked, old, older, both, pending.id]);
+        const due = async () => (await store.dueOrgIds(at(20))).filter((id) => mine.has(id));
+
+        assert.deepEqual(await due(), [older, both, old]);
+        await store.markDue(marked);
+        await store.markDue(both);
+        await store.markDue(pending.id);
+        await store.markDue(newObjectId());
+        const listed = await due();
+        assert.deepEqual(new Set(listed.slice(0, 2)), new Set([marked, both]));
+        assert.deepEqual(listed.slice(2), [older, old]);
+        await store.recordPush(marked, 'digest-1', { at: at(31), error: null, pushedVersion: 1, due: false });
+        await store.recordPush(both, 'digest-1', { at: at(31), error: null, pushedVersion: 1, due: true });
+        assert.deepEqual(await due(), [both, older, old], 'a push that carried the current version clears the mark; one that did not keeps it');
+      });
+
+      it('finds the claims made before a time, never a confirmed link', async () => {
+        const store = new MigrationLinkKyselyStore(database.db);
+        const [stale, recent] = [organization('Stale claim'), organization('Recent claim')];
+        for (const org of [stale, recent]) await new OrganizationKyselyStore(database.db).createOrganization(org);
+        await store.insertClaim(claim(stale.id, at(1)));
+        await store.insertClaim(claim(recent.id, at(9)));
+        const linked = await linkedOrganization('Linked long ago');
+        const found = (await store.staleClaims(at(5))).filter((c) => [stale.id, recent.id, linked].includes(c.orgId));
+        assert.deepEqual(found, [{ orgId: stale.id, targetOrgId: 'a'.repeat(24), claimedAt: at(1) }]);
+      });
+
+      it('replaces a sealed token only while it is still the one read', async () => {
+        const orgId = await linkedOrganization('Resealed');
+        const store = new MigrationLinkKyselyStore(database.db);
+        assert.ok((await store.sealedTokens()).some((t) => t.orgId === orgId && t.sealedLinkToken === 'sealed-token'));
+        assert.equal(await store.replaceSealedToken(orgId, 'sealed-token', 'resealed'), true);
+        assert.equal(await store.replaceSealedToken(orgId, 'sealed-token', 'again'), false);
+        assert.equal((await store.get(orgId))?.sealedLinkToken, 'resealed');
+      });
+    });
+
+    describe('link-tokens', () => {
+      const organizationWithKey = async (name: string) => {
+        const org = organization(name);
+        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        const apiKey: ApiKey = {
+          id: newObjectId(),
+          publicKey: `k${newObjectId().slice(-7)}`,
+          orgId: org.id,
+          description: 'link-token key',
+          roles: ['ORG_LIVE_MIGRATION_LINK'],
+          accessList: [],
+          createdAt: '2026-01-01T00:00:00.000Z',
+        };
+        await new ApiKeyKyselyStore(database.db).create(apiKey, 'sealed');
+        return { orgId: org.id, apiKeyId: apiKey.id };
+      };
+      const project = (name: string): AvailableProject => ({ deployments: [], migrationHosts: ['mh1.example.com'], name, projectId: newObjectId() });
+
+      it('stores tokens, finds one by its key within the organization only, and removes them with what was pushed under them', async () => {
+        const store = new LinkTokenKyselyStore(database.db);
+        const { orgId, apiKeyId } = await organizationWithKey('Tokens');
+        const other = await organizationWithKey('Other tokens');
+        const first: LinkToken = { id: newObjectId(), orgId, apiKeyId, accessList: ['192.0.2.1/32'], createdAt: '2026-01-01T00:00:00.000Z' };
+        const second: LinkToken = { ...first, id: newObjectId(), accessList: [] };
+        await store.create(first);
+        await store.create(second);
+        await store.create({ ...first, id: newObjectId(), orgId: other.orgId, apiKeyId: other.apiKeyId });
+        assert.deepEqual(await store.list(orgId), [first, second].sort((a, b) => a.id.localeCompare(b.id)));
+        assert.equal((await store.findByApiKey(orgId, apiKeyId))?.orgId, orgId);
+        assert.equal(await store.findByApiKey(other.orgId, apiKeyId), undefined);
+        await store.putInventory({ targetOrgId: orgId, sourceOrgId: newObjectId(), linkTokenId: first.id, sourceOrgName: 'Source', projects: [project('P')], pushedAt: '2026-01-01T00:00:00.000Z' });
+        await store.deleteAll(orgId);
+        assert.deepEqual(await store.list(orgId), []);
+        assert.deepEqual(await store.availableProjects(orgId), []);
+        assert.equal((await store.list(other.orgId)).length, 1, "another organization's tokens stay");
+      });
+
+      it('keeps one push a source, replaced by the next, lists the projects by source, and forgets a source', async () => {
+        const store = new LinkTokenKyselyStore(database.db);
+        const { orgId, apiKeyId } = await organizationWithKey('Pushed to');
+        const token: LinkToken = { id: newObjectId(), orgId, apiKeyId, accessList: [], createdAt: '2026-01-01T00:00:00.000Z' };
+        await store.create(token);
+        const [sourceA, sourceB] = [newObjectId(), newObjectId()].sort();
+        const push = (sourceOrgId: string, projects: AvailableProject[]): ReceivedInventory => ({
+          targetOrgId: orgId,
+          sourceOrgId,
+          linkTokenId: token.id,
+          sourceOrgName: 'Source',
+          projects,
+          pushedAt: '2026-01-01T00:00:00.000Z',
+        });
+        const [a1, a2, b1] = [project('A1'), project('A2'), project('B1')];
+        await store.putInventory(push(sourceB as string, [b1]));
+        await store.putInventory(push(sourceA as string, [project('replaced')]));
+        await store.putInventory(push(sourceA as string, [a1, a2]));
+        assert.deepEqual(await store.availableProjects(orgId), [a1, a2, b1]);
+        await store.forgetSource(orgId, sourceA as string);
+        assert.deepEqual(await store.availableProjects(orgId), [b1]);
+        assert.deepEqual(await store.availableProjects(newObjectId()), []);
+      });
+    });
+
+    describe('the audit trail', () => {
+      it("appends events and lists an organization's, oldest first, details as written", async () => {
+        const store = new AuditKyselyStore(database.db);
+        const [orgId, otherOrgId] = [newObjectId(), newObjectId()];
+        const first: NewAuditEvent = { orgId, eventType: 'LINK_TOKEN_ISSUED', createdAt: '2026-01-01T00:00:00.000Z', details: { linkTokenId: 'x', n: 3, ok: true, none: null } };
+        const second: NewAuditEvent = { orgId, eventType: 'LINK_TOKEN_REVOKED', createdAt: '2026-01-01T00:00:01.000Z', details: {} };
+        await store.append(first);
+        await store.append({ ...first, orgId: otherOrgId });
+        await store.append(second);
+        const events = await store.list(orgId);
+        assert.deepEqual(events.map(({ id: _id, ...event }) => event), [first, second]);
+        assert.ok(events[0]!.id < events[1]!.id, 'ids grow');
+        assert.equal((await store.list(otherOrgId)).length, 1);
+        assert.deepEqual(await store.list(newObjectId()), []);
+      });
+    });
+
+    describe('users', () => {
+      const user = (orgId: string, username: string): User => ({ id: newObjectId(), orgId, username, role: 'ORG_MEMBER', createdAt: '2026-01-01T00:00:00.000Z' });
+
+      it('stores users with their password hash, finds them by id and username, lists an organization', async () => {
+        const org = organization('People');
+        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        const store = new UserKyselyStore(database.db);
+        const [bea, ana] = [user(org.id, 'bea'), user(org.id, 'ana')];
+        await store.create(bea, 'hash-b');
+        await store.create(ana, 'hash-a');
+        assert.deepEqual(await store.get(ana.id), ana);
+        assert.equal(await store.get(newObjectId()), undefined);
+        assert.deepEqual(await store.findByUsername('bea'), { user: bea, passwordHash: 'hash-b' });
+        assert.equal(await store.findByUsername('nobody'), undefined);
+        assert.deepEqual(await store.list(org.id), [ana, bea]);
+        assert.equal(await store.setPasswordHash(ana.id, 'hash-a2'), true);
+        assert.equal((await store.findByUsername('ana'))?.passwordHash, 'hash-a2');
+        assert.equal(await store.setPasswordHash(newObjectId(), 'x'), false);
+      });
+
+      it('refuses a username already used in any organization', async () => {
+        const [one, two] = [organization('Users one'), organization('Users two')];
+        for (const org of [one, two]) await new OrganizationKyselyStore(database.db).createOrganization(org);
+        const store = new UserKyselyStore(database.db);
+        await store.create(user(one.id, 'shared'), 'hash');
+        await assert.rejects(store.create(user(two.id, 'shared'), 'hash'));
+      });
+    });
+
+    describe('web sessions', () => {
+      it('stores a session under its id hash, moves its expiry, deletes it, and sweeps the expired', async () => {
+        const org = organization('Sessions');
+        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        const owner: User = { id: newObjectId(), orgId: org.id, username: `s${newObjectId().slice(-8)}`, role: 'ORG_OWNER', createdAt: '2026-01-01T00:00:00.000Z' };
+        await new UserKyselyStore(database.db).create(owner, 'hash');
+        const store = new SessionKyselyStore(database.db);
+        const session: WebSession = { userId: owner.id, csrfToken: 'csrf', createdAtMs: 1_700_000_000_000, expiresAtMs: 1_700_000_100_000 };
+        await store.insert('hash-1', session);
+        await store.insert('hash-2', { ...session, expiresAtMs: 1_700_000_050_000 });
+        assert.deepEqual(await store.find('hash-1'), session);
+        assert.equal(await store.find('unknown'), undefined);
+        await store.setExpiry('hash-1', 1_700_000_200_000);
+        assert.equal((await store.find('hash-1'))?.expiresAtMs, 1_700_000_200_000);
+        await store.deleteExpired(1_700_000_060_000);
+        assert.equal(await store.find('hash-2'), undefined, 'expired before the time: swept');
+        assert.ok(await store.find('hash-1'));
+        await store.delete('hash-1');
+        assert.equal(await store.find('hash-1'), undefined);
       });
     });
 

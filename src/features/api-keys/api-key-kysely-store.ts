@@ -3,6 +3,7 @@ import type { ApiKeyRow } from '../../persistence/schema.js';
 import { isRole, type ApiKey } from './api-key.js';
 import type { ApiKeyStore, StoredApiKey } from './api-key-store.js';
 
+/** ApiKeyStore on Kysely: one implementation for SQLite and PostgreSQL. */
 export class ApiKeyKyselyStore implements ApiKeyStore {
   constructor(private readonly db: Db) {}
 
@@ -53,6 +54,21 @@ export class ApiKeyKyselyStore implements ApiKeyStore {
         .values([...new Set(entries)].map((cidr) => ({ api_key_id: id, cidr })))
         .execute();
     }
+  }
+
+  async sealedSecrets(): Promise<{ id: string; orgId: string | null; sealedDigestSecret: string }[]> {
+    const rows = await this.db.selectFrom('api_keys').select(['id', 'org_id', 'digest_secret']).execute();
+    return rows.map((row) => ({ id: row.id, orgId: row.org_id, sealedDigestSecret: row.digest_secret }));
+  }
+
+  async replaceSealedSecret(id: string, current: string, fresh: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ digest_secret: fresh })
+      .where('id', '=', id)
+      .where('digest_secret', '=', current)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   private async toApiKey(row: ApiKeyRow): Promise<ApiKey> {

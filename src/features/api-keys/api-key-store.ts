@@ -6,6 +6,10 @@ export interface StoredApiKey {
   sealedDigestSecret: string;
 }
 
+/**
+ * Storage of API keys and their access lists. Absent keys are `undefined` (or `false` for a change),
+ * never an error; a second key with a public key already in use is refused.
+ */
 export interface ApiKeyStore {
   create(apiKey: ApiKey, sealedDigestSecret: string): Promise<void>;
   findByPublicKey(publicKey: string): Promise<StoredApiKey | undefined>;
@@ -13,4 +17,8 @@ export interface ApiKeyStore {
   list(orgId: string | null): Promise<ApiKey[]>;
   delete(id: string): Promise<boolean>;
   setAccessList(id: string, entries: readonly string[]): Promise<void>;
+  /** Every key's sealed digest secret, for re-sealing under a new key. */
+  sealedSecrets(): Promise<{ id: string; orgId: string | null; sealedDigestSecret: string }[]>;
+  /** Replaces the sealed secret if it is still `current`; false when it changed meanwhile. */
+  replaceSealedSecret(id: string, current: string, fresh: string): Promise<boolean>;
 }
