@@ -5,28 +5,43 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { ConfigError, type Config } from '../config/config.js';
 import { loadSecrets } from '../config/local-secrets.js';
+import { crossNodeState } from '../cross-node/cross-node-state.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { auditRoutes } from '../features/audit/audit-routes.js';
+import { ApiKeyKyselyStore } from '../features/api-keys/api-key-kysely-store.js';
+import { keyMeetsRequirement } from '../features/api-keys/api-key.js';
 import { ApiKeyService } from '../features/api-keys/api-key-service.js';
+import type { ApiKeyStore } from '../features/api-keys/api-key-store.js';
+import { AuditKyselyStore } from '../features/audit/audit-kysely-store.js';
+import { auditRoutes } from '../features/audit/audit-routes.js';
+import { AuditService } from '../features/audit/audit-service.js';
+import type { AuditStore } from '../features/audit/audit-store.js';
+import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-store.js';
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
+import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
 import { linkTokenRoutes } from '../features/link-tokens/link-token-routes.js';
+import { MigrationLinkKyselyStore } from '../features/migration-link/migration-link-kysely-store.js';
 import { MigrationLinkService } from '../features/migration-link/migration-link-service.js';
+import type { MigrationLinkStore } from '../features/migration-link/migration-link-store.js';
 import { migrationLinkRoutes } from '../features/migration-link/migration-link-routes.js';
 import { SyncLoop } from '../features/migration-link/sync-loop.js';
-import { TargetClient } from '../features/migration-link/target-client.js';
+import { HttpTargetClient, type TargetClient } from '../features/migration-link/target-client.js';
+import { defineRoute, type ApiRoute } from '../features/organizations/api-route.js';
+import { OrganizationKyselyStore } from '../features/organizations/organization-kysely-store.js';
 import { OrganizationService } from '../features/organizations/organization-service.js';
+import type { OrganizationStore } from '../features/organizations/organization-store.js';
 import { organizationRoutes } from '../features/organizations/organization-routes.js';
+import { UserKyselyStore } from '../features/users/user-kysely-store.js';
 import { UserService } from '../features/users/user-service.js';
-import { DEFAULT_THROTTLE_POLICY, MemoryAuthFailureThrottle } from '../http/auth-throttle.js';
+import type { UserStore } from '../features/users/user-store.js';
+import { SessionKyselyStore } from '../features/web/session-kysely-store.js';
+import { SessionService } from '../features/web/session-service.js';
+import type { SessionStore } from '../features/web/session-store.js';
 import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
 import { NonceMinter } from '../http/digest/nonce.js';
-import { MemoryReplayGuard } from '../http/digest/replay-guard.js';
 import { buildOpenApiDocument } from '../http/openapi.js';
-import { defineRoute, type RouteDefinition } from '../http/route.js';
-import { openDatabase, type OpenedDatabase } from '../persistence/database.js';
-import { DatabaseAuthFailureThrottle } from '../persistence/database-auth-throttle.js';
-import { DatabaseReplayGuard } from '../persistence/database-replay-guard.js';
+import { openDatabase, type Db, type OpenedDatabase } from '../persistence/database.js';
 import { Lease } from '../persistence/lease.js';
+import type { WriteTransaction } from '../persistence/write-transaction.js';
 import { readServiceVersion } from './service-version.js';
 
 /**
@@ -47,6 +62,37 @@ export interface LivelinkServices {
   linkTokens: LinkTokenService;
   migrationLinks: MigrationLinkService;
   users: UserService;
+  sessions: SessionService;
+  audit: AuditService;
+}
+
+/** Every store, bound to one database handle: the shared one, or one write transaction's. */
+interface Stores {
+  organizations: OrganizationStore;
+  apiKeys: ApiKeyStore;
+  links: MigrationLinkStore;
+  linkTokens: LinkTokenStore;
+  audit: AuditStore;
+  users: UserStore;
+  sessions: SessionStore;
+}
+
+/** What a write transaction hands a service: every store bound to it, and the hooks that cross features. */
+interface TransactionStores extends Stores {
+  /** The organizations service's hook: an inventory change marks the organization's link due, in the same transaction. */
+  inventoryChanged(orgId: string): Promise<void>;
+}
+
+function storesOn(db: Db): Stores {
+  return {
+    organizations: new OrganizationKyselyStore(db),
+    apiKeys: new ApiKeyKyselyStore(db),
+    links: new MigrationLinkKyselyStore(db),
+    linkTokens: new LinkTokenKyselyStore(db),
+    audit: new AuditKyselyStore(db),
+    users: new UserKyselyStore(db),
+    sessions: new SessionKyselyStore(db),
+  };
 }
 
 export interface Livelink {
@@ -78,7 +124,13 @@ function readConfigFile(file: string, option: string): Buffer {
 
 export interface LivelinkOptions {
   logger?: Logger;
+  /** The clock of every service, the nonces and the throttles (tests move it). */
   now?: () => Date;
+  /**
+   * The source's outbound client to the target, instead of HTTP to the configured target URL: a test
+   * can stand in for Atlas without a second server. The caller closes it.
+   */
+  targetClient?: TargetClient;
 }
 
 /**
@@ -99,25 +151,40 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const targetCa = config.targetCaFile === undefined ? undefined : readConfigFile(config.targetCaFile, '--target-ca');
   const scheme = tls === undefined ? 'http' : 'https';
   let baseUrl = `${scheme}://${config.host}:${config.port}`;
-  const organizations = new OrganizationService(database, now);
-  const apiKeys = new ApiKeyService(database, secretBox, () => now().getTime());
-  const linkTokens = new LinkTokenService(database, apiKeys, now);
-  const target = new TargetClient({
-    baseUrl: () => config.targetUrl ?? baseUrl,
-    connectTimeoutMs: 5000,
-    totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
-    maxResponseBytes: 1024 * 1024,
-    extraCa: targetCa,
-  });
-  const migrationLinks = new MigrationLinkService(database, organizations, target, secretBox, now);
+
+  // Stores: one set on the shared handle for reads (it keeps their compiled queries), and a fresh set
+  // bound to each write transaction.
+  const stores = storesOn(database.db);
+  const transaction: WriteTransaction<TransactionStores> = (work) =>
+    database.writeTransaction((tx) => {
+      const bound = storesOn(tx);
+      return work({ ...bound, inventoryChanged: (orgId) => bound.links.markDue(orgId) });
+    });
+
+  // Services, each given its stores and the transaction factory; none builds anything of its own.
+  const target: TargetClient =
+    options.targetClient ??
+    new HttpTargetClient({
+      baseUrl: () => config.targetUrl ?? baseUrl,
+      connectTimeoutMs: 5000,
+      totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
+      maxResponseBytes: 1024 * 1024,
+      extraCa: targetCa,
+    });
+  const organizations = new OrganizationService(stores.organizations, transaction, now);
+  const apiKeys = new ApiKeyService(stores.apiKeys, transaction, secretBox, () => now().getTime());
+  const linkTokens = new LinkTokenService(stores.linkTokens, transaction, apiKeys, now);
+  const migrationLinks = new MigrationLinkService(stores.links, transaction, organizations, target, secretBox, now);
+  const users = new UserService(stores.users, transaction, organizations, now);
+  const sessions = new SessionService(stores.sessions, () => now().getTime());
+  const audit = new AuditService(stores.audit);
+  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks, users, sessions, audit };
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
-  const users = new UserService(database, organizations, now);
-  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks, users };
 
   const servesSource = config.role !== 'target';
   const servesTarget = config.role !== 'source';
-  const routes: RouteDefinition[] = [
+  const routes: ApiRoute[] = [
     defineRoute({
       name: 'health',
       summary: 'Liveness for load balancers (no authentication)',
@@ -135,7 +202,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       handle: async () => ({ status: 200, body: openApiDocument() }),
     }),
     ...organizationRoutes(organizations),
-    ...auditRoutes(database.db),
+    ...auditRoutes(audit),
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
   ];
@@ -156,30 +223,20 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     async listen() {
       // The HTTP server (Fastify and its schema compilers) and the web pages are loaded here, not with
       // this module: every CLI command builds a Livelink too, and only serve and start ever listen.
-      const [{ createHttpServer }, { registerWebPages }, { SessionService }, { SessionKyselyStore }] = await Promise.all([
-        import('../http/server.js'),
-        import('../features/web/web-routes.js'),
-        import('../features/web/session-service.js'),
-        import('../features/web/session-kysely-store.js'),
-      ]);
+      const [{ createHttpServer }, { registerWebPages }] = await Promise.all([import('../http/server.js'), import('../features/web/web-routes.js')]);
+      // Replay records and failure counters: in memory on SQLite, in the database on PostgreSQL.
+      const shared = crossNodeState(database, () => now().getTime());
       server = await createHttpServer({
         routes,
         authenticator: new DigestAuthenticator({
           nonces: new NonceMinter({ key: secrets.nonceKey, lifetimeMs: config.nonceLifetimeSeconds * 1000, now: () => now().getTime() }),
-          // One process on SQLite keeps replay records in memory (no write per request); nodes sharing
-          // PostgreSQL must see each other's, so there they live in the database.
-          replayGuard:
-            database.dialect === 'postgres'
-              ? new DatabaseReplayGuard(database.db, () => now().getTime())
-              : new MemoryReplayGuard({ now: () => now().getTime() }),
-          lookupKey: async (publicKey) => (await apiKeys.findForAuthentication(publicKey))?.secrets,
-          throttle:
-            database.dialect === 'postgres'
-              ? new DatabaseAuthFailureThrottle(database.db, DEFAULT_THROTTLE_POLICY, () => now().getTime())
-              : new MemoryAuthFailureThrottle(DEFAULT_THROTTLE_POLICY, () => now().getTime()),
+          replayGuard: shared.replayGuard,
+          // The request's one key lookup: the outcome carries the key to the edge's other steps.
+          lookupKey: (publicKey) => apiKeys.findForAuthentication(publicKey),
+          throttle: shared.digestThrottle,
         }),
-        apiKeys,
         directory: organizations,
+        keyMeetsRequirement,
         logger,
         serviceVersion,
         trustedProxies: config.trustedProxies,
@@ -193,12 +250,9 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
             organizations,
             migrationLinks,
             linkTokens,
-            sessions: new SessionService(new SessionKyselyStore(database.db), () => now().getTime()),
-            // Failed sign-ins count like failed digest answers: across nodes on PostgreSQL, in memory on SQLite.
-            loginThrottle:
-              database.dialect === 'postgres'
-                ? new DatabaseAuthFailureThrottle(database.db, DEFAULT_THROTTLE_POLICY, () => now().getTime())
-                : new MemoryAuthFailureThrottle(DEFAULT_THROTTLE_POLICY, () => now().getTime()),
+            sessions,
+            // Failed sign-ins count like failed digest answers.
+            loginThrottle: shared.loginThrottle,
             secureCookies: tls !== undefined,
             now,
           }),
@@ -221,7 +275,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       closed = true;
       await syncLoop.stop();
       await server?.close();
-      await target.close();
+      // A client handed in belongs to the caller.
+      if (options.targetClient === undefined) await target.close();
       await database.close();
     },
   };

@@ -4,21 +4,19 @@
  * migration 0004-sync-due instead of scanning migration_links. Checked on the query plan, not on time.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, SqliteDialect, type Compilable } from 'kysely';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import { dueLinkQueries, MigrationLinkService } from '../../src/features/migration-link/migration-link-service.js';
-import { TargetClient } from '../../src/features/migration-link/target-client.js';
-import { OrganizationService } from '../../src/features/organizations/organization-service.js';
-import { openPostgres, openSqlite, type OpenedDatabase } from '../../src/persistence/database.js';
-import { newObjectId } from '../../src/persistence/ids.js';
+import type { Livelink } from '../../src/app/livelink.js';
+import { dueLinkQueries } from '../../src/features/migration-link/migration-link-kysely-store.js';
+import type { MigrationLinkService } from '../../src/features/migration-link/migration-link-service.js';
+import type { TargetClient, TargetOutcome } from '../../src/features/migration-link/target-client.js';
+import type { OrganizationService } from '../../src/features/organizations/organization-service.js';
+import type { OpenedDatabase } from '../../src/persistence/database.js';
+import { newObjectId } from '../../src/shared/ids.js';
 import { migrateToLatest, migrationProvider } from '../../src/persistence/migrations.js';
 import type { Database } from '../../src/persistence/schema.js';
+import { composeLivelink } from '../support/livelink-fixture.js';
 import { freshPostgresDatabase, POSTGRES_SKIP_REASON } from '../support/postgres.js';
 
 const LINKED_ORGANIZATIONS = 50_000;
@@ -26,18 +24,40 @@ const INTERVAL_MS = 60_000;
 /** Rows per INSERT: 13 columns each stays far below both dialects' parameter limits. */
 const BATCH = 1000;
 
-type Fresh = OpenedDatabase & { dispose(): Promise<void> };
+/** A livelink on a fresh database; close() closes it and removes the database. */
+type Fresh = { livelink: Livelink; close(): Promise<void> };
 
-async function freshSqlite(): Promise<Fresh> {
-  const dir = mkdtempSync(join(tmpdir(), 'livelink-sync-due-'));
-  const database = await openSqlite(join(dir, 'test.sqlite'));
-  return { ...database, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+/** Stands in for Atlas: counts the calls a pass makes, and refuses each as an unreachable target would. */
+class CountingTarget implements TargetClient {
+  calls = 0;
+  readonly baseUrl = 'http://atlas.invalid';
+  pushInventory(): Promise<TargetOutcome> {
+    this.calls += 1;
+    return Promise.resolve({ kind: 'unreachable', detail: 'the connection was refused' });
+  }
+  forgetSource(): Promise<TargetOutcome> {
+    return this.pushInventory();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
-async function freshPostgres(): Promise<Fresh> {
-  const fresh = await freshPostgresDatabase();
-  const database = await openPostgres(fresh.url);
-  return { ...database, dispose: () => fresh.drop() };
+// Through the composition root, as the server builds it, with the counting target and a fixed clock.
+function freshSqlite(target: TargetClient, now: Date): Promise<Fresh> {
+  return composeLivelink({}, { now: () => now, targetClient: target });
+}
+
+async function freshPostgres(target: TargetClient, now: Date): Promise<Fresh> {
+  const database = await freshPostgresDatabase();
+  const composed = await composeLivelink({ 'database-url': database.url }, { now: () => now, targetClient: target });
+  return {
+    livelink: composed.livelink,
+    close: async () => {
+      await composed.close();
+      await database.drop();
+    },
+  };
 }
 
 /** 50,000 organizations, each linked and pushed a moment ago at its current inventory version. */
@@ -88,33 +108,29 @@ async function plan(database: OpenedDatabase, query: Compilable): Promise<string
   return result.rows.map((row) => row['QUERY PLAN']);
 }
 
-function syncDueSuite(dialect: string, open: () => Promise<Fresh>): void {
+function syncDueSuite(dialect: string, open: (target: TargetClient, now: Date) => Promise<Fresh>): void {
   describe(`a sync pass over ${LINKED_ORGANIZATIONS.toLocaleString('en')} linked organizations on ${dialect}`, () => {
-    let database: Fresh;
+    let fresh: Fresh;
+    let database: OpenedDatabase;
     let organizations: OrganizationService;
     let links: MigrationLinkService;
-    let target: TargetClient;
+    const target = new CountingTarget();
     let ids: string[];
     const now = new Date();
     const cutoff = new Date(now.getTime() - INTERVAL_MS).toISOString();
 
     before(async () => {
-      database = await open();
+      fresh = await open(target, now);
+      database = fresh.livelink.database;
       ids = await seedLinkedOrganizations(database, now);
       if (database.dialect === 'postgres') await database.db.executeQuery(CompiledQuery.raw('analyze migration_links'));
-      organizations = new OrganizationService(database, () => now);
-      // Nothing listens there: a pass that tried to push anything would report it NOT_SYNCED.
-      target = new TargetClient({ baseUrl: () => 'http://127.0.0.1:9', connectTimeoutMs: 1000, totalTimeoutMs: 1000, maxResponseBytes: 1024 });
-      links = new MigrationLinkService(database, organizations, target, new SecretBox([randomBytes(32)]), () => now);
+      ({ organizations, migrationLinks: links } = fresh.livelink.services);
     });
-    after(async () => {
-      await target.close();
-      await database.close();
-      await database.dispose();
-    });
+    after(() => fresh.close());
 
     it('finds nothing due and pushes nothing', async () => {
       assert.deepEqual(await links.syncDue(INTERVAL_MS), []);
+      assert.equal(target.calls, 0);
     });
 
     it('reads through the indexes, never scanning migration_links', async () => {
@@ -155,6 +171,42 @@ function syncDueSuite(dialect: string, open: () => Promise<Fresh>): void {
       const queries = dueLinkQueries(database.db, cutoff);
       assert.deepEqual((await queries.changed.execute()).map((row) => row.org_id), [changed]);
       assert.deepEqual((await queries.notAttemptedSince.execute()).map((row) => row.org_id), [old]);
+    });
+
+    it('marks the link due on every kind of inventory change, and on nothing that changed nothing', async () => {
+      const orgId = ids[123] as string;
+      const isDue = async () => (await dueLinkQueries(database.db, cutoff).changed.execute()).some((row) => row.org_id === orgId);
+      const dueAfter = async (change: string, make: () => Promise<unknown>) => {
+        await make();
+        assert.equal(await isDue(), true, change);
+        // As a push of the current version leaves it.
+        await database.db.updateTable('migration_links').set({ sync_due: 0 }).where('org_id', '=', orgId).execute();
+      };
+      let projectId = '';
+      let deploymentId = '';
+      await dueAfter('a project created', async () => (projectId = (await organizations.createProject(orgId, 'Every change')).id));
+      await dueAfter('a deployment created', async () => {
+        const deployment = await organizations.createDeployment(projectId, {
+          name: 'rs0',
+          mongoDBVersion: '6.0.14',
+          featureCompatibilityVersion: '6.0',
+          managed: true,
+          sharded: false,
+          shardsSize: null,
+          tlsEnabled: true,
+          agentVersion: null,
+          dbSizeBytes: null,
+          oplogSizeMB: null,
+        });
+        deploymentId = deployment.id;
+      });
+      await dueAfter('a deployment updated', () => organizations.updateDeployment(deploymentId, { mongoDBVersion: '7.0.2' }));
+      await dueAfter('a migration host added', () => organizations.addMigrationHost(projectId, 'mh1.example.com'));
+      await dueAfter('a migration host removed', () => organizations.removeMigrationHost(projectId, 'mh1.example.com'));
+      assert.equal(await organizations.removeMigrationHost(projectId, 'mh1.example.com'), false);
+      await assert.rejects(organizations.createProject(orgId, 'Every change'), { errorCode: 'DUPLICATE_GROUP_NAME' });
+      await assert.rejects(organizations.updateDeployment(newObjectId(), { mongoDBVersion: '7.0.3' }), { errorCode: 'CLUSTER_NOT_FOUND' });
+      assert.equal(await isDue(), false, 'nothing changed');
     });
   });
 }

@@ -2,11 +2,12 @@
  * Starts livelink in-process on a free port with a fresh data folder, through the same composition
  * root as the server and the CLI, and seeds organizations and keys through its services.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createLivelink, LOG_REDACTIONS, type Livelink } from '../../src/app/livelink.js';
+import { createLivelink, LOG_REDACTIONS, type Livelink, type LivelinkOptions } from '../../src/app/livelink.js';
 import type { Role } from '../../src/features/api-keys/api-key.js';
 import { loadConfig } from '../../src/config/config.js';
 import { DigestTestClient, type DigestClientOptions } from './digest-client.js';
@@ -59,6 +60,24 @@ export async function startLivelink(flags: Record<string, string> = {}, env: Rec
       });
       return { orgId: org.id, publicKey: apiKey.publicKey, privateKey, client: client(apiKey.publicKey, privateKey, options.clientOptions) };
     },
+    async close() {
+      await livelink.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A livelink built by the composition root on a fresh data folder, not listening: for tests of the
+ * services and stores as the server wires them. `flags` may name a database (`database-url`); the
+ * keys are fresh ones, as PostgreSQL requires. close() closes it and removes the folder.
+ */
+export async function composeLivelink(flags: Record<string, string> = {}, options: LivelinkOptions = {}): Promise<{ livelink: Livelink; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'livelink-test-'));
+  const env = { LIVELINK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LIVELINK_NONCE_KEY: randomBytes(32).toString('base64') };
+  const livelink = await createLivelink(loadConfig({ flags: { data: dataDir, ...flags }, env }), { logger: pino({ level: 'silent' }), ...options });
+  return {
+    livelink,
     async close() {
       await livelink.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,18 +1,17 @@
 /**
- * The user and session services on an in-memory SQLite database: password hashing and verification,
- * user rules, and sessions stored as hashes with a sliding and a hard expiry.
+ * The user and session services, as the composition root wires them on SQLite: password hashing and
+ * verification, user rules, and sessions stored as hashes with a sliding and a hard expiry.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { OrganizationService } from '../../src/features/organizations/organization-service.js';
 import { hashPassword, verifyPassword } from '../../src/features/users/password-hash.js';
 import { userMeetsRequirement } from '../../src/features/users/user.js';
-import { UserService } from '../../src/features/users/user-service.js';
-import { SessionKyselyStore } from '../../src/features/web/session-kysely-store.js';
-import { SESSION_IDLE_MS, SESSION_MAX_MS, SessionService } from '../../src/features/web/session-service.js';
+import type { UserService } from '../../src/features/users/user-service.js';
+import { SESSION_IDLE_MS, SESSION_MAX_MS, type SessionService } from '../../src/features/web/session-service.js';
 import { ApiError } from '../../src/http/api-error.js';
-import { openSqlite, type OpenedDatabase } from '../../src/persistence/database.js';
+import type { OpenedDatabase } from '../../src/persistence/database.js';
+import { composeLivelink } from '../support/livelink-fixture.js';
 
 describe('password hashes', () => {
   it('are scrypt with N=2^15, a random salt, and verify only the right password', async () => {
@@ -40,19 +39,21 @@ describe('password hashes', () => {
 });
 
 describe('UserService', () => {
+  let composed: Awaited<ReturnType<typeof composeLivelink>>;
   let database: OpenedDatabase;
   let users: UserService;
   let orgId: string;
   let otherOrgId: string;
 
   before(async () => {
-    database = await openSqlite(':memory:');
-    const organizations = new OrganizationService(database);
-    users = new UserService(database, organizations);
+    composed = await composeLivelink();
+    database = composed.livelink.database;
+    const { organizations } = composed.livelink.services;
+    users = composed.livelink.services.users;
     orgId = (await organizations.createOrganization('Org A')).id;
     otherOrgId = (await organizations.createOrganization('Org B')).id;
   });
-  after(() => database.close());
+  after(() => composed.close());
 
   it('creates a user in lower case, stores only a hash, and verifies the password', async () => {
     const user = await users.create({ orgId, username: '  Ana.Owner ', role: 'ORG_OWNER', password: 'a long password' });
@@ -112,19 +113,21 @@ describe('UserService', () => {
 });
 
 describe('SessionService', () => {
+  let composed: Awaited<ReturnType<typeof composeLivelink>>;
   let database: OpenedDatabase;
   let userId: string;
   let clock = 1_700_000_000_000;
   let sessions: SessionService;
 
   before(async () => {
-    database = await openSqlite(':memory:');
-    const organizations = new OrganizationService(database);
+    composed = await composeLivelink({}, { now: () => new Date(clock) });
+    database = composed.livelink.database;
+    const { organizations, users } = composed.livelink.services;
     const orgId = (await organizations.createOrganization('Org')).id;
-    userId = (await new UserService(database, organizations).create({ orgId, username: 'sam', role: 'ORG_OWNER', password: 'password1' })).id;
-    sessions = new SessionService(new SessionKyselyStore(database.db), () => clock);
+    userId = (await users.create({ orgId, username: 'sam', role: 'ORG_OWNER', password: 'password1' })).id;
+    sessions = composed.livelink.services.sessions;
   });
-  after(() => database.close());
+  after(() => composed.close());
 
   it('keeps only the SHA-256 of the session id, with a per-session CSRF token', async () => {
     const { id, session } = await sessions.start(userId);

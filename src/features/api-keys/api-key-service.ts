@@ -3,14 +3,19 @@ import type { SecretBox } from '../../crypto/secret-box.js';
 import { DIGEST_REALM } from '../../http/digest/challenge.js';
 import type { DigestSecrets } from '../../http/digest/digest-authenticator.js';
 import { ha1Hex } from '../../http/digest/digest-response.js';
-import type { Db, OpenedDatabase } from '../../persistence/database.js';
-import { newObjectId } from '../../persistence/ids.js';
+import { newObjectId } from '../../shared/ids.js';
+import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import { apiErrors } from '../../http/api-error.js';
-import { recordAuditEvent } from '../audit/audit.js';
-import { canonicalAccessListEntry } from './access-list.js';
+import type { AuditStore } from '../audit/audit-store.js';
+import { canonicalAccessListEntry } from '../../shared/access-list.js';
 import type { ApiKey, Role } from './api-key.js';
-import { ApiKeyKyselyStore } from './api-key-kysely-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
+
+/** What the API-key service uses in a write transaction; a caller's transaction may lend it its own (createIn). */
+export interface ApiKeyWrites {
+  apiKeys: ApiKeyStore;
+  audit: AuditStore;
+}
 
 export interface NewApiKey {
   orgId: string | null;
@@ -37,20 +42,17 @@ export class ApiKeyService {
   readonly #lookupCache = new Map<string, { record: AuthenticationRecord; until: number }>();
 
   constructor(
-    private readonly database: OpenedDatabase,
+    private readonly store: ApiKeyStore,
+    private readonly transaction: WriteTransaction<ApiKeyWrites>,
     private readonly secretBox: SecretBox,
     private readonly now: () => number = Date.now,
   ) {}
 
-  storeOn(db: Db): ApiKeyStore {
-    return new ApiKeyKyselyStore(db);
-  }
-
   /**
-   * Creates a key inside the caller's transaction (`tx`), so that a key made for a link-token exists
-   * exactly when the token does.
+   * Creates a key with the stores of the caller's transaction (`writes`), so that a key made for a
+   * link-token exists exactly when the token does.
    */
-  async createIn(tx: Db, request: NewApiKey): Promise<CreatedApiKey> {
+  async createIn(writes: ApiKeyWrites, request: NewApiKey): Promise<CreatedApiKey> {
     const accessList = request.accessList.map((entry) => {
       const canonical = canonicalAccessListEntry(entry);
       if (canonical === undefined) throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
@@ -70,29 +72,37 @@ export class ApiKeyService {
       MD5: ha1Hex('MD5', apiKey.publicKey, DIGEST_REALM, privateKey),
       'SHA-256': ha1Hex('SHA-256', apiKey.publicKey, DIGEST_REALM, privateKey),
     };
-    await this.storeOn(tx).create(apiKey, this.secretBox.seal(JSON.stringify(secrets), bindingOf(apiKey)));
+    await writes.apiKeys.create(apiKey, this.secretBox.seal(JSON.stringify(secrets), bindingOf(apiKey)));
     if (apiKey.orgId !== null) {
-      await recordAuditEvent(tx, apiKey.orgId, 'API_KEY_CREATED', { publicKey: apiKey.publicKey, roles: apiKey.roles.join(',') }, new Date(this.now()));
+      await writes.audit.append({
+        orgId: apiKey.orgId,
+        eventType: 'API_KEY_CREATED',
+        details: { publicKey: apiKey.publicKey, roles: apiKey.roles.join(',') },
+        createdAt: new Date(this.now()).toISOString(),
+      });
     }
     return { apiKey, privateKey };
   }
 
   create(request: NewApiKey): Promise<CreatedApiKey> {
-    return this.database.writeTransaction((tx) => this.createIn(tx, request));
+    return this.transaction((writes) => this.createIn(writes, request));
   }
 
-  async deleteIn(tx: Db, id: string): Promise<boolean> {
-    const key = await this.storeOn(tx).get(id);
-    const deleted = await this.storeOn(tx).delete(id);
+  /** Deletes a key with the stores of the caller's transaction (see createIn). */
+  async deleteIn(writes: ApiKeyWrites, id: string): Promise<boolean> {
+    const key = await writes.apiKeys.get(id);
+    const deleted = await writes.apiKeys.delete(id);
     if (key !== undefined) {
       this.#lookupCache.delete(key.publicKey);
-      if (deleted && key.orgId !== null) await recordAuditEvent(tx, key.orgId, 'API_KEY_DELETED', { publicKey: key.publicKey }, new Date(this.now()));
+      if (deleted && key.orgId !== null) {
+        await writes.audit.append({ orgId: key.orgId, eventType: 'API_KEY_DELETED', details: { publicKey: key.publicKey }, createdAt: new Date(this.now()).toISOString() });
+      }
     }
     return deleted;
   }
 
   list(orgId: string | null): Promise<ApiKey[]> {
-    return this.storeOn(this.database.db).list(orgId);
+    return this.store.list(orgId);
   }
 
   async setAccessList(id: string, entries: readonly string[]): Promise<ApiKey | undefined> {
@@ -101,11 +111,10 @@ export class ApiKeyService {
       if (value === undefined) throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
       return value;
     });
-    return this.database.writeTransaction(async (tx) => {
-      const store = this.storeOn(tx);
-      const key = await store.get(id);
+    return this.transaction(async ({ apiKeys }) => {
+      const key = await apiKeys.get(id);
       if (key === undefined) return undefined;
-      await store.setAccessList(id, canonical);
+      await apiKeys.setAccessList(id, canonical);
       this.#lookupCache.delete(key.publicKey);
       return { ...key, accessList: canonical };
     });
@@ -116,15 +125,12 @@ export class ApiKeyService {
    * runs: each row is readable with either key until it is re-sealed. Returns how many were re-sealed.
    */
   async resealSecrets(): Promise<number> {
-    const rows = await this.database.db.selectFrom('api_keys').select(['id', 'org_id', 'digest_secret']).execute();
     let resealed = 0;
-    for (const row of rows) {
-      if (!this.secretBox.isStale(row.digest_secret)) continue;
-      const binding = bindingOf({ id: row.id, orgId: row.org_id });
-      const fresh = this.secretBox.seal(this.secretBox.open(row.digest_secret, binding), binding);
-      await this.database.writeTransaction((tx) =>
-        tx.updateTable('api_keys').set({ digest_secret: fresh }).where('id', '=', row.id).where('digest_secret', '=', row.digest_secret).execute(),
-      );
+    for (const { id, orgId, sealedDigestSecret } of await this.store.sealedSecrets()) {
+      if (!this.secretBox.isStale(sealedDigestSecret)) continue;
+      const binding = bindingOf({ id, orgId });
+      const fresh = this.secretBox.seal(this.secretBox.open(sealedDigestSecret, binding), binding);
+      await this.transaction(({ apiKeys }) => apiKeys.replaceSealedSecret(id, sealedDigestSecret, fresh));
       resealed += 1;
     }
     return resealed;
@@ -135,7 +141,7 @@ export class ApiKeyService {
     const now = this.now();
     const cached = this.#lookupCache.get(publicKey);
     if (cached !== undefined && cached.until > now) return cached.record;
-    const stored = await this.storeOn(this.database.db).findByPublicKey(publicKey);
+    const stored = await this.store.findByPublicKey(publicKey);
     const record =
       stored === undefined
         ? undefined

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { pagedList } from '../../http/paging.js';
-import { defineRoute, type RouteDefinition } from '../../http/route.js';
-import type { Db } from '../../persistence/database.js';
-import type { Organization } from '../organizations/organization.js';
-import { listAuditEvents, type AuditEvent } from './audit.js';
+import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
+import type { AuditEvent } from './audit.js';
+import type { AuditService } from './audit-service.js';
 
 const PUBLIC_API = '/api/public/v1.0';
 
@@ -21,7 +20,7 @@ const EventSchema = Type.Object({
  * The audit trail, readable in the shape of Ops Manager's organization events API. There is no route
  * that writes, updates or deletes an event: they are appended only by the changes they record.
  */
-export function auditRoutes(db: Db): RouteDefinition[] {
+export function auditRoutes(audit: AuditService): ApiRoute[] {
   const view = (event: AuditEvent, origin: string) => {
     const id = event.id.toString(16).padStart(24, '0');
     return {
@@ -47,9 +46,8 @@ export function auditRoutes(db: Db): RouteDefinition[] {
         totalCount: Type.Integer(),
       }),
       async handle({ organization, origin, query }) {
-        const org = organization as Organization;
-        const events = (await listAuditEvents(db, org.id)).reverse().map((event) => view(event, origin));
-        return { status: 200, body: pagedList(events, query, `${origin}${PUBLIC_API}/orgs/${org.id}/events`) };
+        const events = (await audit.newestFirst(organization.id)).map((event) => view(event, origin));
+        return { status: 200, body: pagedList(events, query, `${origin}${PUBLIC_API}/orgs/${organization.id}/events`) };
       },
     }),
   ];

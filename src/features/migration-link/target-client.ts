@@ -26,11 +26,25 @@ export interface TargetClientOptions {
 }
 
 /**
- * Calls the configured target (Atlas) API as the key embedded in a link-token. Every call has a
- * connect timeout, a total timeout and a response-size cap, follows no redirect and keeps TLS
- * verification on. It is never called inside a database transaction.
+ * The source's outbound calls to the target (Atlas), made as the key embedded in a link-token. Never
+ * called inside a database transaction. HttpTargetClient is the one livelink uses; a test may hand
+ * createLivelink another (LivelinkOptions.targetClient) instead of starting a second server.
  */
-export class TargetClient {
+export interface TargetClient {
+  /** Where the target is, for the words of an error. */
+  readonly baseUrl: string;
+  /** Sends the source organization's inventory; accepted only when the target confirms it received it. */
+  pushInventory(token: LinkTokenContents, sourceOrgId: string, inventory: SourceInventory): Promise<TargetOutcome>;
+  /** Tells the target the source disconnected. */
+  forgetSource(token: LinkTokenContents, sourceOrgId: string): Promise<TargetOutcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * Calls the configured target (Atlas) API over HTTP(S). Every call has a connect timeout, a total
+ * timeout and a response-size cap, follows no redirect and keeps TLS verification on.
+ */
+export class HttpTargetClient implements TargetClient {
   #agent: Promise<Agent> | undefined;
   #closed = false;
 

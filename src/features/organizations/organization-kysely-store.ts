@@ -133,15 +133,20 @@ export class OrganizationKyselyStore implements OrganizationStore {
     };
   }
 
-  // Both bumps run inside the caller's write transaction, so the new version and the link's sync_due
-  // flag (what the sync loop looks for) commit together: a change is never visible without its flag.
+  async inventoryVersion(orgId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('organizations').select('inventory_version').where('id', '=', orgId).executeTakeFirst();
+    return row?.inventory_version;
+  }
+
+  // The bumps run inside the caller's write transaction. Only the organization's own version moves
+  // here; what else must learn of the change (a link's sync_due flag) is told by the service, in the
+  // same transaction, so the two commit together.
   private async bumpInventory(orgId: string): Promise<void> {
     await this.db
       .updateTable('organizations')
       .set((eb) => ({ inventory_version: eb('inventory_version', '+', 1) }))
       .where('id', '=', orgId)
       .execute();
-    await this.db.updateTable('migration_links').set({ sync_due: 1 }).where('org_id', '=', orgId).where('sync_due', '=', 0).execute();
   }
 
   private async bumpInventoryOfProject(projectId: string): Promise<void> {
@@ -151,7 +156,6 @@ export class OrganizationKyselyStore implements OrganizationStore {
       .set((eb) => ({ inventory_version: eb('inventory_version', '+', 1) }))
       .where('id', '=', orgOfProject)
       .execute();
-    await this.db.updateTable('migration_links').set({ sync_due: 1 }).where('org_id', '=', orgOfProject).where('sync_due', '=', 0).execute();
   }
 }
 

@@ -1,31 +1,35 @@
-import { ApiError, apiErrors } from '../../http/api-error.js';
-import type { OpenedDatabase } from '../../persistence/database.js';
-import { newObjectId } from '../../persistence/ids.js';
+import { apiErrors } from '../../http/api-error.js';
+import { newObjectId } from '../../shared/ids.js';
+import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import type { Deployment, NewDeployment, Organization, Project } from './organization.js';
-import { OrganizationKyselyStore } from './organization-kysely-store.js';
 import type { OrganizationStore } from './organization-store.js';
+
+/** What the organization service uses in a write transaction. */
+export interface OrganizationWrites {
+  organizations: OrganizationStore;
+  /**
+   * Told, inside the same write transaction, that the organization's inventory changed. The composition
+   * root binds it to the link store's markDue, so a change and the flag that has it pushed commit
+   * together, and this feature knows nothing of links.
+   */
+  inventoryChanged(orgId: string): Promise<void>;
+}
+
+/** How long a read organization is reused (see getOrganization). */
+const ORGANIZATION_CACHE_MS = 1000;
 
 /**
  * Organizations, projects, deployments and migration hosts: the platform data both roles serve and the
  * source pushes. Every change runs in a write transaction with its inventory-version bump.
  */
-/** How long a read organization is reused (see getOrganization). */
-const ORGANIZATION_CACHE_MS = 1000;
-
 export class OrganizationService {
-  readonly #store: OrganizationStore;
   readonly #recent = new Map<string, { organization: Organization; until: number }>();
 
   constructor(
-    private readonly database: OpenedDatabase,
+    private readonly store: OrganizationStore,
+    private readonly transaction: WriteTransaction<OrganizationWrites>,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.#store = new OrganizationKyselyStore(database.db);
-  }
-
-  private write<T>(fn: (store: OrganizationStore) => Promise<T>): Promise<T> {
-    return this.database.writeTransaction((tx) => fn(new OrganizationKyselyStore(tx)));
-  }
+  ) {}
 
   async createOrganization(name: string, options: { requireAccessList?: boolean } = {}): Promise<Organization> {
     const organization: Organization = {
@@ -34,7 +38,7 @@ export class OrganizationService {
       requireAccessList: options.requireAccessList ?? false,
       createdAt: this.now().toISOString(),
     };
-    await this.write((store) => store.createOrganization(organization));
+    await this.transaction(({ organizations }) => organizations.createOrganization(organization));
     return organization;
   }
 
@@ -46,7 +50,7 @@ export class OrganizationService {
     const now = this.now().getTime();
     const cached = this.#recent.get(id);
     if (cached !== undefined && cached.until > now) return cached.organization;
-    const organization = await this.#store.getOrganization(id);
+    const organization = await this.store.getOrganization(id);
     if (organization !== undefined) {
       if (this.#recent.size >= 10_000) this.#recent.clear();
       this.#recent.set(id, { organization, until: now + ORGANIZATION_CACHE_MS });
@@ -55,45 +59,52 @@ export class OrganizationService {
   }
 
   findOrganizationByName(name: string): Promise<Organization | undefined> {
-    return this.#store.findOrganizationByName(name);
+    return this.store.findOrganizationByName(name);
   }
 
   listOrganizations(ids?: readonly string[]): Promise<Organization[]> {
-    return this.#store.listOrganizations(ids);
+    return this.store.listOrganizations(ids);
   }
 
   async setRequireAccessList(orgId: string, required: boolean): Promise<void> {
     this.#recent.delete(orgId);
-    if (!(await this.write((store) => store.setRequireAccessList(orgId, required)))) throw apiErrors.orgNotFound(orgId);
+    if (!(await this.transaction(({ organizations }) => organizations.setRequireAccessList(orgId, required)))) throw apiErrors.orgNotFound(orgId);
   }
 
   async createProject(orgId: string, name: string): Promise<Project> {
     if ((await this.getOrganization(orgId)) === undefined) throw apiErrors.orgNotFound(orgId);
     const project: Project = { id: newObjectId(this.now()), orgId, name: checkName(name, 'name'), createdAt: this.now().toISOString() };
     try {
-      await this.write((store) => store.createProject(project));
+      await this.transaction(async (writes) => {
+        await writes.organizations.createProject(project);
+        await writes.inventoryChanged(orgId);
+      });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ApiError(409, 'DUPLICATE_GROUP_NAME', `Project name ${name} is already in use.`, [name]);
+      if (isUniqueViolation(error)) throw apiErrors.duplicateGroupName(name);
       throw error;
     }
     return project;
   }
 
   getProject(id: string): Promise<Project | undefined> {
-    return this.#store.getProject(id);
+    return this.store.getProject(id);
   }
 
   listProjects(orgId: string): Promise<Project[]> {
-    return this.#store.listProjects(orgId);
+    return this.store.listProjects(orgId);
   }
 
   async createDeployment(projectId: string, deployment: Omit<NewDeployment, 'projectId'>): Promise<Deployment> {
-    if ((await this.getProject(projectId)) === undefined) throw apiErrors.groupNotFound(projectId);
+    const project = await this.getProject(projectId);
+    if (project === undefined) throw apiErrors.groupNotFound(projectId);
     const created: Deployment = { ...deployment, id: newObjectId(this.now()), projectId, name: checkName(deployment.name, 'name') };
     try {
-      await this.write((store) => store.createDeployment(created));
+      await this.transaction(async (writes) => {
+        await writes.organizations.createDeployment(created);
+        await writes.inventoryChanged(project.orgId);
+      });
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateDeployment(deployment.name);
+      if (isUniqueViolation(error)) throw apiErrors.duplicateClusterName(deployment.name);
       throw error;
     }
     return created;
@@ -102,44 +113,58 @@ export class OrganizationService {
   async updateDeployment(id: string, changes: Partial<Omit<NewDeployment, 'projectId'>>): Promise<Deployment> {
     let updated: Deployment | undefined;
     try {
-      updated = await this.write((store) => store.updateDeployment(id, changes));
+      updated = await this.transaction(async (writes) => {
+        const deployment = await writes.organizations.updateDeployment(id, changes);
+        if (deployment !== undefined) await inventoryOfProjectChanged(writes, deployment.projectId);
+        return deployment;
+      });
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateDeployment(changes.name ?? '');
+      if (isUniqueViolation(error)) throw apiErrors.duplicateClusterName(changes.name ?? '');
       throw error;
     }
-    if (updated === undefined) throw new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster with ID ${id} exists.`, [id]);
+    if (updated === undefined) throw apiErrors.clusterNotFound(id);
     return updated;
   }
 
   getDeployment(id: string): Promise<Deployment | undefined> {
-    return this.#store.getDeployment(id);
+    return this.store.getDeployment(id);
   }
 
   listDeployments(projectId: string): Promise<Deployment[]> {
-    return this.#store.listDeployments(projectId);
+    return this.store.listDeployments(projectId);
   }
 
   async addMigrationHost(projectId: string, hostname: string): Promise<void> {
-    if ((await this.getProject(projectId)) === undefined) throw apiErrors.groupNotFound(projectId);
+    const project = await this.getProject(projectId);
+    if (project === undefined) throw apiErrors.groupNotFound(projectId);
     if (!/^[A-Za-z0-9.:-]{1,253}$/.test(hostname)) throw apiErrors.invalidAttribute('hostname');
     try {
-      await this.write((store) => store.addMigrationHost({ id: newObjectId(this.now()), projectId, hostname }));
+      await this.transaction(async (writes) => {
+        await writes.organizations.addMigrationHost({ id: newObjectId(this.now()), projectId, hostname });
+        await writes.inventoryChanged(project.orgId);
+      });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
   }
 
   async removeMigrationHost(projectId: string, hostname: string): Promise<boolean> {
-    return this.write((store) => store.removeMigrationHost(projectId, hostname));
+    return this.transaction(async (writes) => {
+      const removed = await writes.organizations.removeMigrationHost(projectId, hostname);
+      if (removed) await inventoryOfProjectChanged(writes, projectId);
+      return removed;
+    });
   }
 
   inventory(orgId: string): ReturnType<OrganizationStore['inventory']> {
-    return this.#store.inventory(orgId);
+    return this.store.inventory(orgId);
   }
 }
 
-function duplicateDeployment(name: string): ApiError {
-  return new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A deployment named ${name} already exists in this project.`, [name]);
+/** Tells of a change to a project's inventory, in the transaction that made it (a project never changes organization). */
+async function inventoryOfProjectChanged(writes: OrganizationWrites, projectId: string): Promise<void> {
+  const project = await writes.organizations.getProject(projectId);
+  if (project !== undefined) await writes.inventoryChanged(project.orgId);
 }
 
 function checkName(name: string, attribute: string): string {

@@ -3,7 +3,8 @@ import type { Deployment, MigrationHost, NewDeployment, Organization, Project, P
 /**
  * Storage of organizations, projects, deployments and migration hosts. Every change to a project,
  * deployment or migration host bumps the organization's inventory version in the same statement
- * batch, which is how the sync loop (on any node) learns that a linked organization must be pushed again.
+ * batch: a push records the version it sent, and a link whose organization has moved past it is pushed
+ * again. Absent records are `undefined` (or `false` for a change), never an error.
  */
 export interface OrganizationStore {
   createOrganization(organization: Organization): Promise<void>;
@@ -25,4 +26,6 @@ export interface OrganizationStore {
   removeMigrationHost(projectId: string, hostname: string): Promise<boolean>;
 
   inventory(orgId: string): Promise<{ version: number; projects: ProjectInventory[] }>;
+  /** The inventory version alone (undefined for an unknown organization): what a finishing push compares. */
+  inventoryVersion(orgId: string): Promise<number | undefined>;
 }

@@ -1,11 +1,15 @@
-import { ApiError, apiErrors } from '../../http/api-error.js';
-import type { OpenedDatabase } from '../../persistence/database.js';
-import { newObjectId } from '../../persistence/ids.js';
+import { apiErrors } from '../../http/api-error.js';
+import { newObjectId } from '../../shared/ids.js';
+import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import { isUniqueViolation, type OrganizationService } from '../organizations/organization-service.js';
 import { hashPassword, UNKNOWN_USER_HASH, verifyPassword } from './password-hash.js';
 import { canonicalUsername, USER_ROLES, USERNAME_PATTERN, isUserRole, type User } from './user.js';
-import { UserKyselyStore } from './user-kysely-store.js';
 import type { UserStore } from './user-store.js';
+
+/** What the user service uses in a write transaction. */
+export interface UserWrites {
+  users: UserStore;
+}
 
 export interface NewUser {
   orgId: string;
@@ -20,15 +24,12 @@ export const MAX_PASSWORD_LENGTH = 256;
 
 /** Users of the web pages: creation with a scrypt hash, verification of a sign-in, listing. */
 export class UserService {
-  readonly #store: UserStore;
-
   constructor(
-    private readonly database: OpenedDatabase,
-    private readonly organizations: OrganizationService,
+    private readonly store: UserStore,
+    private readonly transaction: WriteTransaction<UserWrites>,
+    private readonly organizations: Pick<OrganizationService, 'getOrganization'>,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.#store = new UserKyselyStore(database.db);
-  }
+  ) {}
 
   async create(request: NewUser): Promise<User> {
     const username = canonicalUsername(request.username);
@@ -41,9 +42,9 @@ export class UserService {
     const user: User = { id: newObjectId(this.now()), orgId: request.orgId, username, role: request.role, createdAt: this.now().toISOString() };
     const passwordHash = await hashPassword(request.password);
     try {
-      await this.database.writeTransaction((tx) => new UserKyselyStore(tx).create(user, passwordHash));
+      await this.transaction(({ users }) => users.create(user, passwordHash));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]);
+      if (isUniqueViolation(error)) throw apiErrors.userAlreadyExists(username);
       throw error;
     }
     return user;
@@ -51,7 +52,7 @@ export class UserService {
 
   /** The user when the password is theirs; undefined otherwise (an unknown username costs the same time). */
   async verify(username: string, password: string): Promise<User | undefined> {
-    const stored = await this.#store.findByUsername(canonicalUsername(username));
+    const stored = await this.store.findByUsername(canonicalUsername(username));
     const candidate = password.length > MAX_PASSWORD_LENGTH ? '' : password;
     const matches = await verifyPassword(candidate, stored?.passwordHash ?? UNKNOWN_USER_HASH);
     return matches && stored !== undefined && candidate === password ? stored.user : undefined;
@@ -60,21 +61,19 @@ export class UserService {
   async setPassword(userId: string, password: string): Promise<void> {
     checkPassword(password);
     const passwordHash = await hashPassword(password);
-    if (!(await this.database.writeTransaction((tx) => new UserKyselyStore(tx).setPasswordHash(userId, passwordHash)))) {
-      throw new ApiError(404, 'USER_NOT_FOUND', `No user with ID ${userId} exists.`, [userId]);
-    }
+    if (!(await this.transaction(({ users }) => users.setPasswordHash(userId, passwordHash)))) throw apiErrors.userNotFound(userId);
   }
 
   get(id: string): Promise<User | undefined> {
-    return this.#store.get(id);
+    return this.store.get(id);
   }
 
   async findByUsername(username: string): Promise<User | undefined> {
-    return (await this.#store.findByUsername(canonicalUsername(username)))?.user;
+    return (await this.store.findByUsername(canonicalUsername(username)))?.user;
   }
 
   list(orgId: string): Promise<User[]> {
-    return this.#store.list(orgId);
+    return this.store.list(orgId);
   }
 }
 
