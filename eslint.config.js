@@ -19,7 +19,7 @@ export const typeCheckedOnSrc = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', 'conformance/.work/', 'bench/.work/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', 'conformance/.work/', 'bench/.work/', '.test-servers/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
