@@ -43,13 +43,21 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
     folder = mkdtempSync(join(tmpdir(), 'livelink-migration-'));
     await Promise.all([emptyDeployment(source.url), emptyDeployment(destination.url)]);
   });
-  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+  // A failed test must not leave its migration writing into the next test's servers.
+  let running: { migration: LiveMigration; controller: AbortController }[] = [];
+  afterEach(async () => {
+    for (const { controller } of running) controller.abort();
+    await Promise.all(running.map(({ migration }) => migration.done.catch(() => undefined)));
+    running = [];
+    rmSync(folder, { recursive: true, force: true });
+  });
 
   const collection = (db: string, name: string) => sourceClient.db(db).collection<KeyedDocument>(name);
   const insertInto = (db: string, name: string) => sourceClient.db(db).collection<AnyDocument>(name);
 
-  function start(onProgress?: (progress: MigrationProgress) => void): LiveMigration {
-    return runMigration({
+  function start(onProgress?: (progress: MigrationProgress) => void, controller = new AbortController()): LiveMigration {
+    const migration = runMigration({
+      signal: controller.signal,
       source: source.url,
       destination: destination.url,
       checkpointStore: new FileCheckpointStore(join(folder, 'checkpoint.json')),
@@ -57,6 +65,8 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
       maxAwaitTimeMS: 200,
       ...(onProgress === undefined ? {} : { onProgress }),
     });
+    running.push({ migration, controller });
+    return migration;
   }
 
   it('applies inserts, updates, replacements and deletes made during the copy and the tail; a document inserted and deleted during the copy ends absent', async () => {
@@ -65,12 +75,20 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
     await insertInto('c', 'renamed_during_copy').insertMany(range(0, 400).map((i) => ({ _id: i, moved: false })));
     await insertInto('d', 'third').insertMany(range(0, 1500).map((i) => ({ _id: i, w: 'x'.repeat(50) })));
 
-    let early: Promise<{ copying: string | undefined; cutoverRefusal: unknown }> | undefined;
-    let late: Promise<{ copying: string | undefined; ghostOnDestination: boolean }> | undefined;
+    let early: Promise<{ cutoverRefusal: unknown; copyingAfterGhost: string | undefined; phaseAfterWrites: string }> | undefined;
+    let late: Promise<{ copyingAfterGhost: string | undefined; ghostOnDestination: boolean }> | undefined;
 
     // Copy order is (database, collection): a.first, b.second, c.renamed_during_copy, d.third.
+    // What each step needs is checked right after it: the ghost inserted before b.second's copy
+    // began, deleted after that copy had copied it, and every other write while the copy still ran.
     const whileCopyingFirst = async () => {
+      const cutoverRefusal = await migration.cutover().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       await insertInto('b', 'second').insertOne({ _id: 'ghost', v: 'inserted during the copy, deleted during the copy' });
+      const copyingAfterGhost = migration.progress().copying;
+      await sourceClient.db('admin').command({ renameCollection: 'c.renamed_during_copy', to: 'c.zz_after_rename' });
       const first = collection('a', 'first');
       await first.updateMany({ _id: { $lt: 50 } }, { $inc: { v: 1 }, $push: { tags: 'copied, then updated' } });
       await first.updateMany({ _id: { $gte: 1400, $lt: 1450 } }, { $set: { v: 'updated before the copy reached it' } });
@@ -79,35 +97,32 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
       await first.deleteMany({ _id: { $gte: 20, $lt: 30 } });
       await first.deleteMany({ _id: { $gte: 1460, $lt: 1470 } });
       await insertInto('a', 'first').insertMany(range(1500, 1550).map((i) => ({ _id: i, v: 'inserted during the copy' })));
-      await sourceClient.db('admin').command({ renameCollection: 'c.renamed_during_copy', to: 'c.zz_after_rename' });
       await collection('c', 'zz_after_rename').updateMany({ _id: { $lt: 100 } }, { $set: { moved: true } });
       await collection('c', 'zz_after_rename').deleteMany({ _id: { $gte: 390 } });
-      const cutoverRefusal = await migration.cutover().then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      return { copying: migration.progress().copying, cutoverRefusal };
+      return { cutoverRefusal, copyingAfterGhost, phaseAfterWrites: migration.progress().phase };
     };
     const whileCopyingThird = async () => {
       const ghostOnDestination = (await destinationClient.db('b').collection<AnyDocument>('second').findOne({ _id: 'ghost' })) !== null;
       await collection('b', 'second').deleteOne({ _id: 'ghost' });
+      const copyingAfterGhost = migration.progress().copying;
       await collection('b', 'second').updateMany({ _id: { $lt: 100 } }, { $set: { v: 'updated after its copy' } });
       await collection('b', 'second').deleteMany({ _id: { $gte: 250 } });
       await collection('d', 'third').updateOne({ _id: 1499 }, { $set: { w: 'last, updated ahead of the cursor' } });
-      return { copying: migration.progress().copying, ghostOnDestination };
+      return { copyingAfterGhost, ghostOnDestination };
     };
 
     // The callbacks above run from this migration's progress, so after it exists.
     const migration = start((progress) => {
       if (progress.phase !== 'COPYING') return;
-      if (early === undefined && progress.copying === 'a.first' && progress.documentsCopied >= 200) early = whileCopyingFirst();
+      if (early === undefined && progress.copying === 'a.first' && progress.documentsCopied >= 100) early = whileCopyingFirst();
       if (late === undefined && progress.copying === 'd.third' && progress.documentsCopied >= 1500 + 300 + 200) late = whileCopyingThird();
     });
     await waitFor(async () => migration.progress().phase === 'TAILING', 'the copy to finish', 30_000);
     const earlyResult = await early;
     const lateResult = await late;
-    assert.equal(earlyResult?.copying, 'a.first', 'the first writes finished while the copy was still at a.first');
-    assert.equal(lateResult?.copying, 'd.third', 'the second writes finished while the copy was at d.third');
+    assert.equal(earlyResult?.copyingAfterGhost, 'a.first', 'the ghost was inserted before the copy of b.second began');
+    assert.equal(earlyResult?.phaseAfterWrites, 'COPYING', 'the first writes finished during the copy');
+    assert.equal(lateResult?.copyingAfterGhost, 'd.third', 'the ghost was deleted during the copy, after b.second was copied');
     assert.equal(lateResult?.ghostOnDestination, true, 'the copy had copied the ghost before it was deleted');
     assert.equal((earlyResult?.cutoverRefusal as { code?: string } | undefined)?.code, 'NOT_READY_FOR_CUTOVER');
 
@@ -201,5 +216,24 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
     await assertIdentical(source.url, destination.url);
     const checkpoint = await new FileCheckpointStore(join(folder, 'checkpoint.json')).load();
     assert.equal(checkpoint?.phase, 'COMPLETE');
+  });
+
+  it('stops at its abort signal, and a new run goes on from the checkpoint', async () => {
+    await insertInto('a', 'first').insertMany(range(0, 300).map((i) => ({ _id: i, n: 0 })));
+    const controller = new AbortController();
+    const stopped = start(undefined, controller);
+    await waitFor(async () => stopped.progress().phase === 'TAILING', 'the copy to finish');
+    await collection('a', 'first').updateMany({}, { $inc: { n: 1 } });
+    controller.abort();
+    assert.equal(await stopped.done, 'STOPPED');
+    await assert.rejects(stopped.cutover(), (error: Error & { code?: string }) => error.code === 'MIGRATION_STOPPED');
+    assert.equal((await new FileCheckpointStore(join(folder, 'checkpoint.json')).load())?.phase, 'TAILING');
+
+    await collection('a', 'first').deleteMany({ _id: { $lt: 10 } });
+    const resumed = start();
+    await waitFor(async () => resumed.progress().phase === 'TAILING', 'the resumed tail');
+    assert.equal(resumed.progress().documentsCopied, 300, 'nothing is copied again');
+    await resumed.cutover();
+    await assertIdentical(source.url, destination.url);
   });
 });

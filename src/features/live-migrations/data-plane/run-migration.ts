@@ -99,6 +99,8 @@ class Migration {
   private saving: Promise<void> = Promise.resolve();
   private copying: string | undefined;
   private cutoverRequested = false;
+  /** Set once run() returned or failed: nothing is recorded after that. */
+  private ended = false;
   private readonly lag = new LagGauge();
   private readonly batchSize: number;
 
@@ -127,6 +129,7 @@ class Migration {
   async requestCutover(): Promise<void> {
     const phase = this.checkpoint?.phase;
     if (phase === 'COMPLETE' || phase === 'CUTTING_OVER') return;
+    if (this.ended) throw new MigrationError('MIGRATION_STOPPED', 'the migration has stopped: start it again to cut over');
     if (phase !== 'TAILING') {
       throw new MigrationError('NOT_READY_FOR_CUTOVER', 'the initial copy has not finished: cutover is possible once the migration applies changes');
     }
@@ -159,6 +162,7 @@ class Migration {
       }
       return 'COMPLETE';
     } finally {
+      this.ended = true;
       await this.saving.catch(() => undefined);
       await Promise.allSettled([source.close(), destination.close()]);
     }
