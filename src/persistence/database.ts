@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
@@ -49,7 +49,14 @@ export function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase
  * loss on storage that honours fsync), a 5 s busy timeout and foreign keys on; then migrates.
  */
 export async function openSqlite(file: string): Promise<OpenedDatabase> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true });
+    // The database holds sealed secrets, digest verifiers and session hashes: readable by its owner only,
+    // like secrets.json. SQLite creates its -wal and -shm files with the mode of the database file, so
+    // creating that one 0600 (before SQLite would create it 0644) covers all three. An existing file
+    // keeps the mode its operator gave it.
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const native = new SqliteDatabase(file, { timeout: 5000 });
   native.pragma('journal_mode = WAL');
   native.pragma('synchronous = FULL');
@@ -70,6 +77,8 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     // VACUUM INTO copies one read snapshot: consistent, and unlike the page-by-page backup API it does
     // not start over each time another connection writes, so it finishes under a steady write load.
     backup: async (target) => {
+      // A copy of the database, so owner-only too; VACUUM INTO accepts an empty file as its target.
+      closeSync(openSync(target, 'a', 0o600));
       await sql`vacuum into ${target}`.execute(db);
     },
     close: () => db.destroy(),
