@@ -2,41 +2,14 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { migrateToLatest, type Dialect } from './migrations.js';
+import { migrateToLatest } from './migrations.js';
+import type { Db, OpenedDatabase, SqliteSettings } from './opened-database.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { SqliteFifoDialect } from './sqlite-driver.js';
 
-export type Db = Kysely<Database>;
-
+export type { Db, OpenedDatabase, SqliteSettings };
 export { openPostgres };
-
-/** What the service reads back at start-up and logs, so a wrong durability setting is visible (R-01). */
-export interface SqliteSettings {
-  journalMode: string;
-  synchronous: number;
-  busyTimeoutMs: number;
-  foreignKeys: number;
-}
-
-export interface OpenedDatabase {
-  db: Db;
-  dialect: Dialect;
-  /** SQLite only: the settings read back after opening. */
-  settings: SqliteSettings | undefined;
-  /**
-   * Runs `fn` in a write transaction. Write transactions never interleave, on one node or many: SQLite
-   * takes its write lock up front (BEGIN IMMEDIATE), PostgreSQL an advisory lock. So a transaction that
-   * reads and then writes (a claim, a counter) needs no retry loop and never loses an update.
-   */
-  writeTransaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
-  /**
-   * SQLite: an online backup to `file` (VACUUM INTO), consistent while writes go on.
-   * PostgreSQL has its own tools (pg_dump, base backups); there this throws.
-   */
-  backup(file: string): Promise<void>;
-  close(): Promise<void>;
-}
 
 export type DatabaseLocation = { sqliteFile: string } | { postgresUrl: string };
 
