@@ -9,7 +9,17 @@ import process from 'node:process';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import { challengeNonce, DigestSession } from './lib/digest.js';
-import { linkPath, orgAt, orgCount, statusPath, type FromWorker, type LoadJob, type LoadResult, type OrgSelector, type ToWorker } from './lib/protocol.js';
+import {
+  linkPath,
+  orgAt,
+  orgCount,
+  statusPath,
+  type FromWorker,
+  type LoadJob,
+  type LoadResult,
+  type OrgSelector,
+  type ToWorker,
+} from './lib/protocol.js';
 import { LatencyRecorder } from './lib/stats.js';
 
 interface Answer {
@@ -32,7 +42,13 @@ const ACCEPT_JSON = { accept: 'application/json' } as const;
  * One request through undici's dispatch API: no Readable body stream, no promise chain per chunk. The
  * generator's core is the scarce thing, and request() costs about half as much again per request.
  */
-function send(client: Client, method: 'GET' | 'POST' | 'DELETE', path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+function send(
+  client: Client,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let answer: Answer = { status: 0, challenge: undefined };
     client.dispatch(
@@ -108,7 +124,9 @@ function operationFor(job: LoadJob, client: Client, index: number): Operation {
     case 'plain':
       return async () => {
         const answer = await send(client, 'GET', job.path, ACCEPT_JSON);
-        return answer.status >= 200 && answer.status < 300 ? { ok: true, requests: 1 } : { ok: false, requests: 1, unexpected: String(answer.status) };
+        return answer.status >= 200 && answer.status < 300
+          ? { ok: true, requests: 1 }
+          : { ok: false, requests: 1, unexpected: String(answer.status) };
       };
     case 'unauthenticated':
       return async () => expect(await send(client, 'GET', job.path, ACCEPT_JSON), 401, 1);
@@ -129,7 +147,8 @@ function operationFor(job: LoadJob, client: Client, index: number): Operation {
       };
     case 'link-cycle': {
       const org = job.orgs[index];
-      if (org === undefined) throw new Error(`link-cycle needs one organization per connection (${job.orgs.length} for ${job.concurrency})`);
+      if (org === undefined)
+        throw new Error(`link-cycle needs one organization per connection (${job.orgs.length} for ${job.concurrency})`);
       const session = new DigestSession(org.key);
       const path = linkPath(org.orgId);
       const body = JSON.stringify({ linkToken: job.linkToken });
@@ -153,7 +172,13 @@ function clientFor(origin: string, slot: number): Client {
   const name = `${origin}#${slot}`;
   let client = clients.get(name);
   if (client === undefined) {
-    client = new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    client = new Client(origin, {
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
     clients.set(name, client);
   }
   return client;

@@ -30,7 +30,9 @@ function parse(header) {
   return fields;
 }
 function challenge(reply) {
-  reply.code(401).header('www-authenticate', `Digest realm="${REALM}", domain="", nonce="${mintNonce()}", algorithm=MD5, qop="auth", stale=false`);
+  reply
+    .code(401)
+    .header('www-authenticate', `Digest realm="${REALM}", domain="", nonce="${mintNonce()}", algorithm=MD5, qop="auth", stale=false`);
   return reply.send({ error: 401, reason: 'Unauthorized' });
 }
 

@@ -20,13 +20,37 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarize } from './lib/cpuprofile.js';
 import { GROWTH_ID_PREFIX, seedGrowth, setSyncLeaseElsewhere } from './lib/growth.js';
-import { build, copyDataDir, digestCall, linkThroughApi, postgresKeys, ROOT, seed, serve, serveCommand, type RunningLivelink, type Seeded, type Store } from './lib/livelink.js';
+import {
+  build,
+  copyDataDir,
+  digestCall,
+  linkThroughApi,
+  postgresKeys,
+  ROOT,
+  seed,
+  serve,
+  serveCommand,
+  type RunningLivelink,
+  type Seeded,
+  type Store,
+} from './lib/livelink.js';
 import { LoadGenerator, type JobSpec } from './lib/loadgen.js';
 import { machineInfo } from './lib/machine.js';
 import { mockoonArgs, preparePeers, prismArgs, type Peers } from './lib/peers.js';
 import { PERF_NODE_ARGS, perfRecord, perfSummary, perfUnavailable, removePerfMap } from './lib/perf.js';
 import { createBenchDatabase, postgresAdminUrl, type BenchDatabase } from './lib/postgres.js';
-import { installExitGuards, LOADGEN_CORE, pinSelf, SERVER_CORE, sleep, start, stopAll, treeRssMb, type Started, type StartOptions } from './lib/processes.js';
+import {
+  installExitGuards,
+  LOADGEN_CORE,
+  pinSelf,
+  SERVER_CORE,
+  sleep,
+  start,
+  stopAll,
+  treeRssMb,
+  type Started,
+  type StartOptions,
+} from './lib/processes.js';
 import { linkPath, statusPath, type LoadResult } from './lib/protocol.js';
 import { checkTargets, figure, formatTable, type BenchReport, type ScenarioFigure, type Unit } from './lib/report.js';
 import { freePort, measureStartup, waitForHttp } from './lib/startup.js';
@@ -91,7 +115,9 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
     return n;
   };
-  const sizes = (values['growth-sizes'] ?? (quick ? '1000,20000' : '1000,100000,1000000')).split(',').map((s) => int(s.trim(), 0, 'growth-sizes'));
+  const sizes = (values['growth-sizes'] ?? (quick ? '1000,20000' : '1000,100000,1000000'))
+    .split(',')
+    .map((s) => int(s.trim(), 0, 'growth-sizes'));
   return {
     json: values.json,
     profile: values.profile,
@@ -116,7 +142,7 @@ function log(line: string): void {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
 }
 
 interface Scenario {
@@ -199,13 +225,28 @@ function livelinkScenarios(suffix: string, database: 'sqlite' | 'postgres', url:
   const key = { publicKey: seeded.source.publicKey, privateKey: seeded.source.privateKey };
   return [
     { name: `status-reuse${suffix}`, database, unit: 'requests/s', job: { kind: 'status-reuse', origin: url, orgs: statusOrg, key } },
-    { name: `status-challenge${suffix}`, database, unit: 'operations/s', job: { kind: 'status-challenge', origin: url, orgs: statusOrg, key } },
-    { name: `unauthenticated${suffix}`, database, unit: 'requests/s', job: { kind: 'unauthenticated', origin: url, path: statusPath(seeded.source.orgId) } },
+    {
+      name: `status-challenge${suffix}`,
+      database,
+      unit: 'operations/s',
+      job: { kind: 'status-challenge', origin: url, orgs: statusOrg, key },
+    },
+    {
+      name: `unauthenticated${suffix}`,
+      database,
+      unit: 'requests/s',
+      job: { kind: 'unauthenticated', origin: url, path: statusPath(seeded.source.orgId) },
+    },
     {
       name: `link-cycle${suffix}`,
       database,
       unit: 'pairs/s',
-      job: { kind: 'link-cycle', origin: url, orgs: seeded.cycleOrgs.map((o) => ({ orgId: o.orgId, key: { publicKey: o.publicKey, privateKey: o.privateKey } })), linkToken },
+      job: {
+        kind: 'link-cycle',
+        origin: url,
+        orgs: seeded.cycleOrgs.map((o) => ({ orgId: o.orgId, key: { publicKey: o.publicKey, privateKey: o.privateKey } })),
+        linkToken,
+      },
     },
   ];
 }
@@ -217,7 +258,12 @@ function referenceScenarios(url: string, seeded: Seeded): Scenario[] {
   return [
     { name: 'reference/status-reuse', database: null, unit: 'requests/s', job: { kind: 'status-reuse', origin: url, orgs, key } },
     { name: 'reference/status-challenge', database: null, unit: 'operations/s', job: { kind: 'status-challenge', origin: url, orgs, key } },
-    { name: 'reference/unauthenticated', database: null, unit: 'requests/s', job: { kind: 'unauthenticated', origin: url, path: statusPath(seeded.source.orgId) } },
+    {
+      name: 'reference/unauthenticated',
+      database: null,
+      unit: 'requests/s',
+      job: { kind: 'unauthenticated', origin: url, path: statusPath(seeded.source.orgId) },
+    },
   ];
 }
 
@@ -265,7 +311,10 @@ async function benchRun(options: Options): Promise<void> {
   let database: BenchDatabase | undefined;
   const adminUrl = postgresAdminUrl();
   if (!options.postgres) notes.push('PostgreSQL skipped (--no-postgres).');
-  else if (adminUrl === undefined) notes.push('PostgreSQL not measured: set LIVELINK_BENCH_POSTGRES_URL (or LIVELINK_TEST_POSTGRES_URL) to a user that may create databases.');
+  else if (adminUrl === undefined)
+    notes.push(
+      'PostgreSQL not measured: set LIVELINK_BENCH_POSTGRES_URL (or LIVELINK_TEST_POSTGRES_URL) to a user that may create databases.',
+    );
 
   const report: BenchReport = {
     machine,
@@ -277,7 +326,13 @@ async function benchRun(options: Options): Promise<void> {
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     },
     scenarios: [],
-    growth: { sizes: options.growth ? options.growthSizes : [], ratio_largest_to_smallest: null, ratio_largest_to_smallest_request_path: null, seed_seconds: {}, database_mb: {} },
+    growth: {
+      sizes: options.growth ? options.growthSizes : [],
+      ratio_largest_to_smallest: null,
+      ratio_largest_to_smallest_request_path: null,
+      seed_seconds: {},
+      database_mb: {},
+    },
     startup_ms: {},
     startup_samples_ms: {},
     rss_mb: {},
@@ -301,7 +356,12 @@ async function benchRun(options: Options): Promise<void> {
     const baselineUrl = (await baseline.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
     // The premise of the throughput targets, measured here rather than assumed: Fastify with only a
     // digest check (one key, no database) on the same clients.
-    const reference = start({ name: 'reference', command: process.execPath, args: [REFERENCE_SERVER, seeded.source.publicKey, seeded.source.privateKey, '0'], core: SERVER_CORE });
+    const reference = start({
+      name: 'reference',
+      command: process.execPath,
+      args: [REFERENCE_SERVER, seeded.source.publicKey, seeded.source.privateKey, '0'],
+      core: SERVER_CORE,
+    });
     const referenceUrl = (await reference.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
     const sqliteDir = join(RUN_DIR, 'sqlite');
     copyDataDir(templateDir, sqliteDir);
@@ -311,7 +371,10 @@ async function benchRun(options: Options): Promise<void> {
       { name: 'livelink', pid: livelink.process.pid },
       { name: 'reference', pid: reference.pid },
     ];
-    const scenarios: Scenario[] = [...livelinkScenarios('', 'sqlite', livelink.url, seeded, linkToken), ...referenceScenarios(referenceUrl, seeded)];
+    const scenarios: Scenario[] = [
+      ...livelinkScenarios('', 'sqlite', livelink.url, seeded, linkToken),
+      ...referenceScenarios(referenceUrl, seeded),
+    ];
     let livelinkPg: RunningLivelink | undefined;
     if (pg !== undefined) {
       livelinkPg = await serve({ name: 'livelink/postgres', store: pg.store });
@@ -335,7 +398,9 @@ async function benchRun(options: Options): Promise<void> {
           notes.push(`${name} not measured: ${message(error)}`);
         }
       }
-      notes.push(`peers: ${'@stoplight/prism-cli'}@${peers.prism.version} (prism mock, static example) and @mockoon/cli@${peers.mockoon.version} (environment imported from the same OpenAPI document), no authentication.`);
+      notes.push(
+        `peers: ${'@stoplight/prism-cli'}@${peers.prism.version} (prism mock, static example) and @mockoon/cli@${peers.mockoon.version} (environment imported from the same OpenAPI document), no authentication.`,
+      );
     }
     // Let start-up garbage settle before reading the resident set "after start".
     await sleep(1000);
@@ -343,7 +408,9 @@ async function benchRun(options: Options): Promise<void> {
 
     loadgen = await LoadGenerator.start();
     const measurer = new Measurer(loadgen, baselineUrl, options);
-    log(`measuring ${scenarios.length} scenarios + baseline: ${options.rounds} rounds of ${options.durationMs} ms at concurrency ${options.concurrency}`);
+    log(
+      `measuring ${scenarios.length} scenarios + baseline: ${options.rounds} rounds of ${options.durationMs} ms at concurrency ${options.concurrency}`,
+    );
     const figures = await measurer.rounds(scenarios, options.rounds);
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
     await Promise.all([livelink.process.stop(), reference.stop(), livelinkPg?.process.stop(), ...peerProcesses.map((p) => p.stop())]);
@@ -357,16 +424,35 @@ async function benchRun(options: Options): Promise<void> {
         const seededGrowth = seedGrowth(templateDir, dir, size);
         report.growth.seed_seconds[String(size)] = Math.round(seededGrowth.seconds * 10) / 10;
         report.growth.database_mb[String(size)] = Math.round(seededGrowth.databaseMb);
-        log(`growth: ${size.toLocaleString('en-US')} seeded in ${seededGrowth.seconds.toFixed(1)} s (${seededGrowth.databaseMb.toFixed(0)} MB)`);
-        const job = { kind: 'status-reuse', origin: '', orgs: { kind: 'range', prefix: GROWTH_ID_PREFIX, count: size }, key: seeded.global } as const;
+        log(
+          `growth: ${size.toLocaleString('en-US')} seeded in ${seededGrowth.seconds.toFixed(1)} s (${seededGrowth.databaseMb.toFixed(0)} MB)`,
+        );
+        const job = {
+          kind: 'status-reuse',
+          origin: '',
+          orgs: { kind: 'range', prefix: GROWTH_ID_PREFIX, count: size },
+          key: seeded.global,
+        } as const;
         try {
           // First the request path alone (the sync lease held by "another node", so no pass runs here)…
           setSyncLeaseElsewhere(dir, true);
-          const isolated = await serve({ name: `livelink growth ${size} (lease elsewhere)`, store: { kind: 'sqlite', dataDir: dir }, syncIntervalSeconds: 86_400 });
+          const isolated = await serve({
+            name: `livelink growth ${size} (lease elsewhere)`,
+            store: { kind: 'sqlite', dataDir: dir },
+            syncIntervalSeconds: 86_400,
+          });
           try {
             isolatedFigures.push(
               ...(await measurer.rounds(
-                [{ name: `growth-request-path/status-reuse/${size}`, database: 'sqlite', unit: 'requests/s', organizations: size, job: { ...job, origin: isolated.url } }],
+                [
+                  {
+                    name: `growth-request-path/status-reuse/${size}`,
+                    database: 'sqlite',
+                    unit: 'requests/s',
+                    organizations: size,
+                    job: { ...job, origin: isolated.url },
+                  },
+                ],
                 options.growthRounds,
               )),
             );
@@ -376,16 +462,31 @@ async function benchRun(options: Options): Promise<void> {
           // …then as one node runs: it holds the lease and its sync loop looks for due organizations every
           // second. A day between pushes: the seeded rows are not due, so no push is made during the run.
           setSyncLeaseElsewhere(dir, false);
-          const server = await serve({ name: `livelink growth ${size}`, store: { kind: 'sqlite', dataDir: dir }, syncIntervalSeconds: 86_400 });
+          const server = await serve({
+            name: `livelink growth ${size}`,
+            store: { kind: 'sqlite', dataDir: dir },
+            syncIntervalSeconds: 86_400,
+          });
           try {
             const afterStart = treeRssMb(server.process.pid);
             growthFigures.push(
               ...(await measurer.rounds(
-                [{ name: `growth/status-reuse/${size}`, database: 'sqlite', unit: 'requests/s', organizations: size, job: { ...job, origin: server.url } }],
+                [
+                  {
+                    name: `growth/status-reuse/${size}`,
+                    database: 'sqlite',
+                    unit: 'requests/s',
+                    organizations: size,
+                    job: { ...job, origin: server.url },
+                  },
+                ],
                 options.growthRounds,
               )),
             );
-            report.rss_mb[`livelink growth ${size.toLocaleString('en-US')}`] = { after_start: afterStart, after_load: treeRssMb(server.process.pid) };
+            report.rss_mb[`livelink growth ${size.toLocaleString('en-US')}`] = {
+              after_start: afterStart,
+              after_load: treeRssMb(server.process.pid),
+            };
           } finally {
             await server.process.stop();
           }
@@ -396,18 +497,28 @@ async function benchRun(options: Options): Promise<void> {
       const ratio = (figures: ScenarioFigure[]): number | null => {
         const smallest = figures[0];
         const largest = figures.at(-1);
-        return smallest === undefined || largest === undefined || figures.length < 2 ? null : Math.round((largest.ratio_to_baseline / smallest.ratio_to_baseline) * 1000) / 1000;
+        return smallest === undefined || largest === undefined || figures.length < 2
+          ? null
+          : Math.round((largest.ratio_to_baseline / smallest.ratio_to_baseline) * 1000) / 1000;
       };
       report.growth.ratio_largest_to_smallest = ratio(growthFigures);
       report.growth.ratio_largest_to_smallest_request_path = ratio(isolatedFigures);
-      notes.push('growth: a GLOBAL_OWNER key asks for the status of a uniformly random seeded organization on every request, so the whole table is in play, not one hot row.');
+      notes.push(
+        'growth: a GLOBAL_OWNER key asks for the status of a uniformly random seeded organization on every request, so the whole table is in play, not one hot row.',
+      );
     } else notes.push('growth skipped (--no-growth).');
 
     await baseline.stop();
     await loadgen.stop();
     loadgen = undefined;
     report.scenarios = [
-      figure('baseline', null, 'requests/s', measurer.baselineResults, measurer.baselineResults.map(() => 1)),
+      figure(
+        'baseline',
+        null,
+        'requests/s',
+        measurer.baselineResults,
+        measurer.baselineResults.map(() => 1),
+      ),
       ...figures,
       ...isolatedFigures,
       ...growthFigures,
@@ -417,14 +528,46 @@ async function benchRun(options: Options): Promise<void> {
     const startupDir = join(RUN_DIR, 'startup');
     copyDataDir(templateDir, startupDir);
     const startups: [string, number, (port: number) => StartOptions, string][] = [
-      ['livelink', options.startupSamples, (port) => serveCommand({ name: 'livelink (start-up)', store: { kind: 'sqlite', dataDir: startupDir }, port }), '/health'],
-      ['baseline', options.startupSamples, (port) => ({ name: 'baseline (start-up)', command: process.execPath, args: [BASELINE_SERVER, String(port)], core: SERVER_CORE }), '/'],
+      [
+        'livelink',
+        options.startupSamples,
+        (port) => serveCommand({ name: 'livelink (start-up)', store: { kind: 'sqlite', dataDir: startupDir }, port }),
+        '/health',
+      ],
+      [
+        'baseline',
+        options.startupSamples,
+        (port) => ({ name: 'baseline (start-up)', command: process.execPath, args: [BASELINE_SERVER, String(port)], core: SERVER_CORE }),
+        '/',
+      ],
     ];
     if (peers !== undefined) {
       const path = statusPath(seeded.source.orgId);
       startups.push(
-        ['peer-prism', options.peerStartupSamples, (port) => ({ name: 'prism (start-up)', command: process.execPath, args: prismArgs(peers, port), core: SERVER_CORE, output: 'stderr' }), path],
-        ['peer-mockoon', options.peerStartupSamples, (port) => ({ name: 'mockoon (start-up)', command: process.execPath, args: mockoonArgs(peers, port), core: SERVER_CORE, output: 'stderr' }), path],
+        [
+          'peer-prism',
+          options.peerStartupSamples,
+          (port) => ({
+            name: 'prism (start-up)',
+            command: process.execPath,
+            args: prismArgs(peers, port),
+            core: SERVER_CORE,
+            output: 'stderr',
+          }),
+          path,
+        ],
+        [
+          'peer-mockoon',
+          options.peerStartupSamples,
+          (port) => ({
+            name: 'mockoon (start-up)',
+            command: process.execPath,
+            args: mockoonArgs(peers, port),
+            core: SERVER_CORE,
+            output: 'stderr',
+          }),
+          path,
+        ],
       );
     }
     for (const [name, samples, launch, path] of startups) {
@@ -464,7 +607,15 @@ async function profileRun(options: Options): Promise<void> {
   build();
   const templateDir = join(RUN_DIR, 'template');
   const { seeded, linkToken } = await prepareTemplate(templateDir, options);
-  const cpuProf = (name: string) => ['--cpu-prof', '--cpu-prof-dir', profiles, '--cpu-prof-name', `${name}.cpuprofile`, '--cpu-prof-interval', '250'];
+  const cpuProf = (name: string) => [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    profiles,
+    '--cpu-prof-name',
+    `${name}.cpuprofile`,
+    '--cpu-prof-interval',
+    '250',
+  ];
   const loadgen = await LoadGenerator.start();
   const summaries: string[] = [];
   const timing = { concurrency: options.concurrency, warmupMs: 1000, durationMs: options.profileSeconds * 1000 };
@@ -472,7 +623,11 @@ async function profileRun(options: Options): Promise<void> {
     const summarizeProfile = (name: string, result: LoadResult) => {
       const rate = Math.round(result.operationsPerSecond);
       const window = { fromUs: result.windowStartUs, toUs: result.windowEndUs };
-      const text = formatSummary(`${name} (${rate}/s under the profiler; the measured window only)`, summarize(join(profiles, `${name}.cpuprofile`), 30, window), 30);
+      const text = formatSummary(
+        `${name} (${rate}/s under the profiler; the measured window only)`,
+        summarize(join(profiles, `${name}.cpuprofile`), 30, window),
+        30,
+      );
       summaries.push(text);
       log(`profiled ${name}: ${rate}/s`);
     };
@@ -481,14 +636,29 @@ async function profileRun(options: Options): Promise<void> {
       // Start-up: from process start to the listening line (module loading, migrations, listen).
       const dir = join(RUN_DIR, 'profile-startup');
       copyDataDir(templateDir, dir);
-      const server = await serve({ name: 'livelink (start-up, profiled)', store: { kind: 'sqlite', dataDir: dir }, nodeArgs: cpuProf('startup') });
+      const server = await serve({
+        name: 'livelink (start-up, profiled)',
+        store: { kind: 'sqlite', dataDir: dir },
+        nodeArgs: cpuProf('startup'),
+      });
       const listenedUs = Number(process.hrtime.bigint() / 1000n);
       await server.process.stop();
-      summaries.push(formatSummary('startup (process start → listening line)', summarize(join(profiles, 'startup.cpuprofile'), 30, { fromUs: 0, toUs: listenedUs }), 30));
+      summaries.push(
+        formatSummary(
+          'startup (process start → listening line)',
+          summarize(join(profiles, 'startup.cpuprofile'), 30, { fromUs: 0, toUs: listenedUs }),
+          30,
+        ),
+      );
       log('profiled start-up');
     }
 
-    const baseline = start({ name: 'baseline (profiled)', command: process.execPath, args: [...cpuProf('baseline'), BASELINE_SERVER, '0'], core: SERVER_CORE });
+    const baseline = start({
+      name: 'baseline (profiled)',
+      command: process.execPath,
+      args: [...cpuProf('baseline'), BASELINE_SERVER, '0'],
+      core: SERVER_CORE,
+    });
     const baselineUrl = (await baseline.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
     const baselineResult = await loadgen.run({ kind: 'plain', origin: baselineUrl, path: statusPath(seeded.source.orgId), ...timing });
     await baseline.stop();
@@ -498,7 +668,11 @@ async function profileRun(options: Options): Promise<void> {
     for (const name of scenarioNames) {
       const dir = join(RUN_DIR, `profile-${name}`);
       copyDataDir(templateDir, dir);
-      const server = await serve({ name: `livelink (${name}, profiled)`, store: { kind: 'sqlite', dataDir: dir }, nodeArgs: cpuProf(name) });
+      const server = await serve({
+        name: `livelink (${name}, profiled)`,
+        store: { kind: 'sqlite', dataDir: dir },
+        nodeArgs: cpuProf(name),
+      });
       const scenario = livelinkScenarios('', 'sqlite', server.url, seeded, linkToken).find((s) => s.name === name);
       if (scenario === undefined) throw new Error(`no scenario ${name}`);
       const result = await loadgen.run({ ...scenario.job, ...timing } as JobSpec);
@@ -540,8 +714,19 @@ async function profileRun(options: Options): Promise<void> {
       log(`seeding ${largest.toLocaleString('en-US')} organizations for the growth profile`);
       seedGrowth(templateDir, dir, largest);
       const name = `growth-${largest}`;
-      const server = await serve({ name: `livelink (${name}, profiled)`, store: { kind: 'sqlite', dataDir: dir }, syncIntervalSeconds: 86_400, nodeArgs: cpuProf(name) });
-      const result = await loadgen.run({ kind: 'status-reuse', origin: server.url, orgs: { kind: 'range', prefix: GROWTH_ID_PREFIX, count: largest }, key: seeded.global, ...timing });
+      const server = await serve({
+        name: `livelink (${name}, profiled)`,
+        store: { kind: 'sqlite', dataDir: dir },
+        syncIntervalSeconds: 86_400,
+        nodeArgs: cpuProf(name),
+      });
+      const result = await loadgen.run({
+        kind: 'status-reuse',
+        origin: server.url,
+        orgs: { kind: 'range', prefix: GROWTH_ID_PREFIX, count: largest },
+        key: seeded.global,
+        ...timing,
+      });
       await server.process.stop();
       rmSync(dir, { recursive: true, force: true });
       summarizeProfile(name, result);
@@ -595,9 +780,17 @@ async function perfRun(options: Options): Promise<void> {
       ['baseline', BASELINE_SERVER, ['0']],
       ['reference', REFERENCE_SERVER, [key.publicKey, key.privateKey, '0']],
     ] as const) {
-      const started = start({ name: `${name} (perf)`, command: process.execPath, args: [...PERF_NODE_ARGS, server, ...args], core: SERVER_CORE });
+      const started = start({
+        name: `${name} (perf)`,
+        command: process.execPath,
+        args: [...PERF_NODE_ARGS, server, ...args],
+        core: SERVER_CORE,
+      });
       const url = (await started.waitForLine(/listening on (\S+)/, 10_000))[1] as string;
-      const job: JobSpecBody = name === 'baseline' ? { kind: 'plain', origin: url, path } : { kind: 'status-reuse', origin: url, orgs: { kind: 'list', ids: [seeded.source.orgId] }, key };
+      const job: JobSpecBody =
+        name === 'baseline'
+          ? { kind: 'plain', origin: url, path }
+          : { kind: 'status-reuse', origin: url, orgs: { kind: 'list', ids: [seeded.source.orgId] }, key };
       await sample(name === 'baseline' ? name : 'reference/status-reuse', started.pid, job);
       await started.stop();
     }

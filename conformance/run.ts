@@ -10,7 +10,17 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFailures, formatTable, parseClientOutput, type Check } from './lib/checks.js';
-import { ATLAS_CLI_OPERATIONS, ATLAS_CLI_PACKAGE, goInstall, MONGOCLI_OPERATIONS, MONGOCLI_PACKAGE, runAtlasCli, runMongocli, skipRows, type Installed } from './lib/clis.js';
+import {
+  ATLAS_CLI_OPERATIONS,
+  ATLAS_CLI_PACKAGE,
+  goInstall,
+  MONGOCLI_OPERATIONS,
+  MONGOCLI_PACKAGE,
+  runAtlasCli,
+  runMongocli,
+  skipRows,
+  type Installed,
+} from './lib/clis.js';
 import { createLinkTokenWithCurl, deleteLinkTokensWithCurl, runCurlFlow } from './lib/curl-flow.js';
 import { runFuzzPass, type FuzzPass, type FuzzSettings } from './lib/fuzz.js';
 import { runCommand, startLivelink, stopAll, type RunningServer } from './lib/processes.js';
@@ -36,7 +46,9 @@ function step(message: string): void {
 async function must(what: string, promise: ReturnType<typeof runCommand>): Promise<void> {
   const result = await promise;
   if (result.exitCode !== 0) {
-    throw new Error(`${what} failed (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}):\n${(result.stdout + result.stderr).trim().split('\n').slice(-20).join('\n')}`);
+    throw new Error(
+      `${what} failed (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}):\n${(result.stdout + result.stderr).trim().split('\n').slice(-20).join('\n')}`,
+    );
   }
 }
 
@@ -57,7 +69,11 @@ async function install(): Promise<{ mongocli: Installed; atlasCli: Installed }> 
     await must('python3 -m venv', runCommand('python3', ['-m', 'venv', join(workDir, 'venv')], { timeoutMs: 120_000 }));
     await must(
       'pip install',
-      runCommand(join(workDir, 'venv', 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], { timeoutMs: 600_000 }),
+      runCommand(
+        join(workDir, 'venv', 'bin', 'python'),
+        ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements],
+        { timeoutMs: 600_000 },
+      ),
     );
     writeFileSync(stamp, wanted);
   }
@@ -65,7 +81,11 @@ async function install(): Promise<{ mongocli: Installed; atlasCli: Installed }> 
   step('go build conformance/go (go.mongodb.org/atlas, github.com/mongodb-forks/digest)');
   await must(
     'go build',
-    runCommand('go', ['build', '-mod=readonly', '-o', goProgram, '.'], { cwd: join(conformanceDir, 'go'), env: goEnv(), timeoutMs: 600_000 }),
+    runCommand('go', ['build', '-mod=readonly', '-o', goProgram, '.'], {
+      cwd: join(conformanceDir, 'go'),
+      env: goEnv(),
+      timeoutMs: 600_000,
+    }),
   );
 
   step(`go install ${MONGOCLI_PACKAGE}`);
@@ -106,7 +126,19 @@ async function startBothRoles(): Promise<Setup> {
   const keys = await seedProbeKeys(seed, seed, source, target);
   const server = await startLivelink(repoRoot, [...serveFlags, '--role', 'both', '--data', data], join(workDir, 'logs', 'both.log'));
   return {
-    fixture: { setup: 'both', sourceUrl: server.url, targetUrl: server.url, source, target, sourceOtherOrg: otherOrg, targetOtherOrg: otherOrg, projectId, projectName, migrationHost, ...keys },
+    fixture: {
+      setup: 'both',
+      sourceUrl: server.url,
+      targetUrl: server.url,
+      source,
+      target,
+      sourceOtherOrg: otherOrg,
+      targetOtherOrg: otherOrg,
+      projectId,
+      projectName,
+      migrationHost,
+      ...keys,
+    },
     servers: [server],
     sourceSchema: join(repoRoot, 'openapi.json'),
     targetSchema: join(repoRoot, 'openapi.json'),
@@ -133,7 +165,11 @@ async function startSplitRoles(): Promise<Setup> {
 
   const servers: RunningServer[] = [];
   try {
-    const targetServer = await startLivelink(repoRoot, [...serveFlags, '--role', 'target', '--data', targetData], join(workDir, 'logs', 'split-target.log'));
+    const targetServer = await startLivelink(
+      repoRoot,
+      [...serveFlags, '--role', 'target', '--data', targetData],
+      join(workDir, 'logs', 'split-target.log'),
+    );
     servers.push(targetServer);
     const sourceServer = await startLivelink(
       repoRoot,
@@ -142,7 +178,19 @@ async function startSplitRoles(): Promise<Setup> {
     );
     servers.push(sourceServer);
     return {
-      fixture: { setup: 'split', sourceUrl: sourceServer.url, targetUrl: targetServer.url, source, target, sourceOtherOrg, targetOtherOrg, projectId, projectName, migrationHost, ...keys },
+      fixture: {
+        setup: 'split',
+        sourceUrl: sourceServer.url,
+        targetUrl: targetServer.url,
+        source,
+        target,
+        sourceOtherOrg,
+        targetOtherOrg,
+        projectId,
+        projectName,
+        migrationHost,
+        ...keys,
+      },
       servers,
       sourceSchema: `${sourceServer.url}/openapi.json`,
       targetSchema: `${targetServer.url}/openapi.json`,
@@ -153,7 +201,13 @@ async function startSplitRoles(): Promise<Setup> {
   }
 }
 
-async function runClientProgram(setup: string, program: string, command: string, args: string[], env: Record<string, string>): Promise<Check[]> {
+async function runClientProgram(
+  setup: string,
+  program: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Check[]> {
   step(`[${setup}] ${program}`);
   const result = await runCommand(command, args, { env: { ...process.env, ...env }, timeoutMs: 240_000 });
   return parseClientOutput(setup, program, result.stdout, result.timedOut ? null : result.exitCode, result.stderr);
@@ -209,7 +263,14 @@ async function fuzz(setup: Setup): Promise<Check[]> {
   const token = await createLinkTokenWithCurl(fixture, []);
   const embedded = decodeLinkToken(token);
   if (embedded === undefined) {
-    rows.push({ setup: fixture.setup, client: 'schemathesis', operation: 'pass inventory: link-token key', expected: 'a link-token to take the key from', got: `no decodable token (${token.slice(0, 60)})`, result: 'fail' });
+    rows.push({
+      setup: fixture.setup,
+      client: 'schemathesis',
+      operation: 'pass inventory: link-token key',
+      expected: 'a link-token to take the key from',
+      got: `no decodable token (${token.slice(0, 60)})`,
+      result: 'fail',
+    });
   } else {
     await run({
       name: 'inventory',
@@ -233,7 +294,10 @@ async function fuzz(setup: Setup): Promise<Check[]> {
     client: 'schemathesis',
     operation: `every operation of ${documents.length === 1 ? 'openapi.json' : 'the served openapi.json documents'} fuzzed`,
     expected: `${all.size} of ${all.size}`,
-    got: untested.length === 0 ? `${all.size} of ${all.size}` : `${all.size - untested.length} of ${all.size}; not fuzzed: ${untested.join(', ')}`,
+    got:
+      untested.length === 0
+        ? `${all.size} of ${all.size}`
+        : `${all.size - untested.length} of ${all.size}; not fuzzed: ${untested.join(', ')}`,
     result: untested.length === 0 ? 'pass' : 'fail',
   });
   return rows;
@@ -242,7 +306,8 @@ async function fuzz(setup: Setup): Promise<Check[]> {
 function decodeLinkToken(token: string): { publicApiKey: string; privateApiKey: string } | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { publicApiKey?: unknown; privateApiKey?: unknown };
-    if (typeof parsed.publicApiKey === 'string' && typeof parsed.privateApiKey === 'string') return { publicApiKey: parsed.publicApiKey, privateApiKey: parsed.privateApiKey };
+    if (typeof parsed.publicApiKey === 'string' && typeof parsed.privateApiKey === 'string')
+      return { publicApiKey: parsed.publicApiKey, privateApiKey: parsed.privateApiKey };
   } catch {
     return undefined;
   }
@@ -255,7 +320,16 @@ async function runSetup(name: string, start: () => Promise<Setup>, tools: { mong
   try {
     setup = await start();
   } catch (error) {
-    return [{ setup: name, client: 'livelink CLI', operation: 'seed and serve', expected: 'servers listening', got: (error as Error).message, result: 'fail' }];
+    return [
+      {
+        setup: name,
+        client: 'livelink CLI',
+        operation: 'seed and serve',
+        expected: 'servers listening',
+        got: (error as Error).message,
+        result: 'fail',
+      },
+    ];
   }
   const { fixture } = setup;
   step(`[${name}] ${setup.servers.map((server) => `${server.role} at ${server.url} (pid ${server.pid})`).join(', ')}`);
@@ -263,7 +337,13 @@ async function runSetup(name: string, start: () => Promise<Setup>, tools: { mong
   try {
     rows.push(...(await runClientProgram(name, 'go program', goProgram, [], clientEnv(fixture, 'go'))));
     rows.push(
-      ...(await runClientProgram(name, 'python program', join(workDir, 'venv', 'bin', 'python'), [join(conformanceDir, 'python', 'python_clients.py')], clientEnv(fixture, 'python'))),
+      ...(await runClientProgram(
+        name,
+        'python program',
+        join(workDir, 'venv', 'bin', 'python'),
+        [join(conformanceDir, 'python', 'python_clients.py')],
+        clientEnv(fixture, 'python'),
+      )),
     );
     step(`[${name}] curl`);
     rows.push(...(await runCurlFlow(fixture)));
@@ -311,7 +391,9 @@ async function main(): Promise<number> {
   console.log(report);
   writeFileSync(join(workDir, 'last-run.txt'), `${report}\n`);
   const seconds = Math.round((Date.now() - started) / 1000);
-  console.log(`\nSchemathesis' full output (a curl line per failing case): conformance/.work/reports/<setup>-<pass>/output.txt; server logs: conformance/.work/logs/; this table: conformance/.work/last-run.txt.`);
+  console.log(
+    `\nSchemathesis' full output (a curl line per failing case): conformance/.work/reports/<setup>-<pass>/output.txt; server logs: conformance/.work/logs/; this table: conformance/.work/last-run.txt.`,
+  );
   console.log(`Took ${seconds} s.`);
   console.log(`conformance: ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped`);
   return failed.length > 0 ? 1 : 0;

@@ -31,7 +31,9 @@ const result = await build({
   external: ['better-sqlite3', 'pg', 'pg-native'],
   // The CommonJS dependencies (fastify, pino…) call require() for Node's built-ins; an ES module has
   // no require, so each output file makes one.
-  banner: { js: "import { createRequire as __livelinkCreateRequire } from 'node:module';\nconst require = __livelinkCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __livelinkCreateRequire } from 'node:module';\nconst require = __livelinkCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   metafile: metafile !== undefined,
 });

@@ -46,14 +46,25 @@ export interface ProfileSummary {
 /** Which package (or part of Node) a frame belongs to. */
 export function packageOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return `node:${url.slice(5).replace(/^internal\//, '').split('/')[0] ?? ''}`;
+  if (url.startsWith('node:'))
+    return `node:${
+      url
+        .slice(5)
+        .replace(/^internal\//, '')
+        .split('/')[0] ?? ''
+    }`;
   const modules = url.lastIndexOf('/node_modules/');
   if (modules !== -1) {
     const rest = url.slice(modules + '/node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') === true ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? url);
   }
   const dist = url.indexOf('/dist/');
-  if (dist !== -1) return `livelink ${url.slice(dist + '/dist/'.length).split('/').slice(0, -1).join('/')}`;
+  if (dist !== -1)
+    return `livelink ${url
+      .slice(dist + '/dist/'.length)
+      .split('/')
+      .slice(0, -1)
+      .join('/')}`;
   return url.replace(/^file:\/\//, '');
 }
 
@@ -62,7 +73,11 @@ function where(frame: CallFrame): string {
   const modules = frame.url.lastIndexOf('/node_modules/');
   const dist = frame.url.indexOf('/dist/');
   const short =
-    modules !== -1 ? frame.url.slice(modules + '/node_modules/'.length) : dist !== -1 ? frame.url.slice(dist + 1) : frame.url.replace(/^file:\/\//, '');
+    modules !== -1
+      ? frame.url.slice(modules + '/node_modules/'.length)
+      : dist !== -1
+        ? frame.url.slice(dist + 1)
+        : frame.url.replace(/^file:\/\//, '');
   // 0-based in the profile; editors count from 1.
   return `${short}:${frame.lineNumber + 1}`;
 }

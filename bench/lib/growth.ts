@@ -27,10 +27,14 @@ export function seedGrowth(templateDir: string, dataDir: string, count: number):
   try {
     // This connection only: the copy is not in use, and a crash while seeding just fails the bench.
     db.pragma('synchronous = OFF');
-    const template = db.prepare("select link_token, token_digest, target_org_id, target_org_name from migration_links where state = 'LINKED' limit 1").get() as LinkTemplate | undefined;
+    const template = db
+      .prepare("select link_token, token_digest, target_org_id, target_org_name from migration_links where state = 'LINKED' limit 1")
+      .get() as LinkTemplate | undefined;
     if (template === undefined) throw new Error('the template data folder has no linked organization to copy');
     const now = new Date().toISOString();
-    const insertOrg = db.prepare('insert into organizations (id, name, require_access_list, inventory_version, created_at) values (?, ?, 0, 0, ?)');
+    const insertOrg = db.prepare(
+      'insert into organizations (id, name, require_access_list, inventory_version, created_at) values (?, ?, 0, 0, ?)',
+    );
     const insertLink = db.prepare(
       `insert into migration_links (org_id, state, link_token, token_digest, target_org_id, target_org_name, status, created_at, claimed_at,
          last_synced_at, last_attempt_at, last_error, synced_inventory_version)
@@ -41,7 +45,17 @@ export function seedGrowth(templateDir: string, dataDir: string, count: number):
         const id = generatedOrgId(GROWTH_ID_PREFIX, i);
         insertOrg.run(id, `bench growth ${i}`, now);
         // last_attempt_at = now and synced_inventory_version = inventory_version: not due for a push.
-        insertLink.run(id, template.link_token, template.token_digest, template.target_org_id, template.target_org_name, now, now, now, now);
+        insertLink.run(
+          id,
+          template.link_token,
+          template.token_digest,
+          template.target_org_id,
+          template.target_org_name,
+          now,
+          now,
+          now,
+          now,
+        );
       }
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -62,7 +76,8 @@ export function setSyncLeaseElsewhere(dataDir: string, elsewhere: boolean): void
   const db = new Database(join(dataDir, 'livelink.sqlite'));
   try {
     db.prepare("delete from leases where name = 'sync'").run();
-    if (elsewhere) db.prepare("insert into leases (name, holder, expires_at_ms) values ('sync', 'bench: another node', ?)").run(Date.now() + 86_400_000);
+    if (elsewhere)
+      db.prepare("insert into leases (name, holder, expires_at_ms) values ('sync', 'bench: another node', ?)").run(Date.now() + 86_400_000);
   } finally {
     db.close();
   }

@@ -71,7 +71,9 @@ function cli(args: readonly string[], store: Store): string {
 export async function seed(store: Store, cycleOrgCount: number): Promise<Seeded> {
   mkdirSync(store.dataDir, { recursive: true });
   const demo = JSON.parse(cli(['init', '--json'], store)) as { source: OrgKey; target: OrgKey };
-  const global = JSON.parse(cli(['apikey', 'create', '--global', '--role', 'GLOBAL_OWNER', '--description', 'bench growth', '--json'], store)) as DigestKey;
+  const global = JSON.parse(
+    cli(['apikey', 'create', '--global', '--role', 'GLOBAL_OWNER', '--description', 'bench growth', '--json'], store),
+  ) as DigestKey;
 
   const config = loadConfig({
     flags: store.kind === 'sqlite' ? { data: store.dataDir } : { 'database-url': store.url, data: store.dataDir },
@@ -82,7 +84,12 @@ export async function seed(store: Store, cycleOrgCount: number): Promise<Seeded>
   try {
     for (let i = 0; i < cycleOrgCount; i += 1) {
       const org = await livelink.services.organizations.createOrganization(`bench link-cycle ${i}`);
-      const { apiKey, privateKey } = await livelink.services.apiKeys.create({ orgId: org.id, description: 'bench link-cycle', roles: ['ORG_OWNER'], accessList: [] });
+      const { apiKey, privateKey } = await livelink.services.apiKeys.create({
+        orgId: org.id,
+        description: 'bench link-cycle',
+        roles: ['ORG_OWNER'],
+        accessList: [],
+      });
       cycleOrgs.push({ orgId: org.id, publicKey: apiKey.publicKey, privateKey });
     }
   } finally {
@@ -135,18 +142,33 @@ export function copyDataDir(from: string, to: string): void {
 }
 
 /** One call the way curl makes it: a challenge, then the answer. For set-up, not for measuring. */
-export async function digestCall(url: string, key: DigestKey, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+export async function digestCall(
+  url: string,
+  key: DigestKey,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
   const client = new Client(url);
   try {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json' }) };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    };
     const first = await client.request({ method, path, headers });
     await first.body.dump();
     const nonce = challengeNonce(first.headers['www-authenticate']);
-    if (first.statusCode !== 401 || nonce === undefined) throw new Error(`${method} ${path}: expected a digest challenge, got ${first.statusCode}`);
+    if (first.statusCode !== 401 || nonce === undefined)
+      throw new Error(`${method} ${path}: expected a digest challenge, got ${first.statusCode}`);
     const session = new DigestSession(key);
     session.useNonce(nonce);
-    const answer = await client.request({ method, path, headers: { ...headers, authorization: session.authorization(method, path) }, body: payload });
+    const answer = await client.request({
+      method,
+      path,
+      headers: { ...headers, authorization: session.authorization(method, path) },
+      body: payload,
+    });
     return { status: answer.statusCode, text: await answer.body.text() };
   } finally {
     await client.close();
@@ -166,6 +188,7 @@ export async function linkThroughApi(url: string, seeded: Seeded): Promise<strin
   const linked = await digestCall(url, seeded.source, 'POST', linkPath(seeded.source.orgId), { linkToken });
   if (linked.status !== 201) throw new Error(`link: ${linked.status} ${linked.text}`);
   const status = await digestCall(url, seeded.source, 'GET', statusPath(seeded.source.orgId));
-  if (status.status !== 200 || (JSON.parse(status.text) as { status?: unknown }).status !== 'SYNCED') throw new Error(`status after link: ${status.status} ${status.text}`);
+  if (status.status !== 200 || (JSON.parse(status.text) as { status?: unknown }).status !== 'SYNCED')
+    throw new Error(`status after link: ${status.status} ${status.text}`);
   return linkToken;
 }

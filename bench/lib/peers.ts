@@ -45,7 +45,17 @@ export function installPeers(prefix: string, log: (line: string) => void): void 
   if (!existsSync(manifest)) writeFileSync(manifest, `${JSON.stringify({ name: 'livelink-bench-peers', private: true }, null, 2)}\n`);
   const result = spawnSync(
     'npm',
-    ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `${PRISM_PACKAGE}@${PRISM_VERSION}`, `${MOCKOON_PACKAGE}@${MOCKOON_VERSION}`],
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--loglevel=error',
+      `${PRISM_PACKAGE}@${PRISM_VERSION}`,
+      `${MOCKOON_PACKAGE}@${MOCKOON_VERSION}`,
+    ],
     // --ignore-scripts and SCARF_ANALYTICS: no install-time telemetry call from a bench machine.
     { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, SCARF_ANALYTICS: 'false' }, timeout: 300_000 },
   );
@@ -79,9 +89,14 @@ export function writePeerDocument(file: string): void {
   const peerOperation = {
     ...rest,
     // Prism reads the media type's example; Mockoon's importer reads the schema's.
-    responses: { '200': { description: 'Success', content: { 'application/json': { schema: { ...(schema as object), example }, example } } } },
+    responses: {
+      '200': { description: 'Success', content: { 'application/json': { schema: { ...(schema as object), example }, example } } },
+    },
   };
-  writeFileSync(file, `${JSON.stringify({ openapi: document.openapi, info: document.info, paths: { [openApiPath]: { get: peerOperation } } }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ openapi: document.openapi, info: document.info, paths: { [openApiPath]: { get: peerOperation } } }, null, 2)}\n`,
+  );
 }
 
 /** Prepares both peers (install, document, Mockoon environment imported from that document). */
@@ -91,7 +106,10 @@ export function preparePeers(prefix: string, log: (line: string) => void): Peers
   writePeerDocument(document);
   const mockoonCli = binOf(prefix, MOCKOON_PACKAGE, 'mockoon-cli');
   const environment = join(prefix, 'mockoon-environment.json');
-  const imported = spawnSync(process.execPath, [mockoonCli, 'import', '--input', document, '--output', environment], { encoding: 'utf8', timeout: 60_000 });
+  const imported = spawnSync(process.execPath, [mockoonCli, 'import', '--input', document, '--output', environment], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (imported.status !== 0) throw new Error(`mockoon-cli import failed: ${imported.stderr}`);
   const body = readFileSync(environment, 'utf8');
   if (!body.includes('SYNCED')) throw new Error('mockoon-cli import did not take the example body');
@@ -107,5 +125,16 @@ export function prismArgs(peers: Peers, port: number): string[] {
 }
 
 export function mockoonArgs(peers: Peers, port: number): string[] {
-  return [peers.mockoon.cli, 'start', '--data', peers.mockoon.environment, '--port', String(port), '--hostname', '127.0.0.1', '--disable-log-to-file', '--disable-admin-api'];
+  return [
+    peers.mockoon.cli,
+    'start',
+    '--data',
+    peers.mockoon.environment,
+    '--port',
+    String(port),
+    '--hostname',
+    '127.0.0.1',
+    '--disable-log-to-file',
+    '--disable-admin-api',
+  ];
 }

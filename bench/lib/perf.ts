@@ -22,11 +22,15 @@ export function perfUnavailable(): string | undefined {
 /** Samples process `pid` (all its threads, with call graphs) for `seconds` into `file`. */
 export function perfRecord(pid: number, seconds: number, file: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('perf', ['record', '-F', '1999', '-g', '-p', String(pid), '-o', file, '--', 'sleep', String(seconds)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('perf', ['record', '-F', '1999', '-g', '-p', String(pid), '-o', file, '--', 'sleep', String(seconds)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`perf record exited ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`perf record exited ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`)),
+    );
   });
 }
 
@@ -37,7 +41,10 @@ export function perfRecord(pid: number, seconds: number, file: string): Promise<
  */
 export function perfSummary(title: string, file: string, top: number): string {
   const report = (args: string[]) => {
-    const result = spawnSync('perf', ['report', '-i', file, '--stdio', '-g', 'none', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync('perf', ['report', '-i', file, '--stdio', '-g', 'none', ...args], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return result.stdout
       .split('\n')
       .filter((line) => line.trim() !== '' && !line.startsWith('#'))

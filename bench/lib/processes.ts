@@ -63,7 +63,8 @@ export function start(options: StartOptions): Started {
   const command = pinned ? 'taskset' : options.command;
   const args = pinned ? ['-c', String(options.core), options.command, ...options.args] : [...options.args];
   const output = options.output ?? 'pipe';
-  const stdio: StdioOptions = output === 'pipe' ? ['ignore', 'pipe', 'pipe'] : output === 'stderr' ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'ignore', 'ignore'];
+  const stdio: StdioOptions =
+    output === 'pipe' ? ['ignore', 'pipe', 'pipe'] : output === 'stderr' ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'ignore', 'ignore'];
   if (options.ipc === true) stdio.push('ipc');
   const spawnedAt = performance.now();
   const child = spawn(command, args, { stdio, env: options.env ?? process.env, cwd: options.cwd });
@@ -94,7 +95,10 @@ export function start(options: StartOptions): Started {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => running.delete(pid), () => undefined);
+  exited.then(
+    () => running.delete(pid),
+    () => undefined,
+  );
 
   const started: Started = {
     name: options.name,
@@ -105,8 +109,12 @@ export function start(options: StartOptions): Started {
     waitForLine(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
         const watcher = { pattern, resolve: (match: RegExpExecArray) => finish(() => resolve(match)) };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${options.name}: no line matching ${pattern} within ${timeoutMs} ms\n${started.tail()}`))), timeoutMs);
-        const onExit = (code: number | null) => finish(() => reject(new Error(`${options.name} exited (${code}) before printing ${pattern}\n${started.tail()}`)));
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`${options.name}: no line matching ${pattern} within ${timeoutMs} ms\n${started.tail()}`))),
+          timeoutMs,
+        );
+        const onExit = (code: number | null) =>
+          finish(() => reject(new Error(`${options.name} exited (${code}) before printing ${pattern}\n${started.tail()}`)));
         function finish(then: () => void) {
           clearTimeout(timer);
           watchers.delete(watcher);

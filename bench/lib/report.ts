@@ -63,7 +63,8 @@ export function figure(
   organizations?: number,
 ): ScenarioFigure {
   const unexpected: Record<string, number> = {};
-  for (const result of results) for (const [label, count] of Object.entries(result.unexpected)) unexpected[label] = (unexpected[label] ?? 0) + count;
+  for (const result of results)
+    for (const [label, count] of Object.entries(result.unexpected)) unexpected[label] = (unexpected[label] ?? 0) + count;
   const operations = results.reduce((sum, r) => sum + r.operations, 0);
   const requests = results.reduce((sum, r) => sum + r.requests, 0);
   return {
@@ -127,7 +128,12 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   });
   for (const [name, rss] of Object.entries(report.rss_mb)) {
     if (!name.startsWith('livelink')) continue;
-    checks.push({ target: `${name} resident memory after the load`, required: '≤ 100 MB', measured: `${rss.after_load.toFixed(1)} MB`, holds: rss.after_load <= 100 });
+    checks.push({
+      target: `${name} resident memory after the load`,
+      required: '≤ 100 MB',
+      measured: `${rss.after_load.toFixed(1)} MB`,
+      holds: rss.after_load <= 100,
+    });
   }
   const growth = report.growth.ratio_largest_to_smallest;
   const sizes = report.growth.sizes;
@@ -156,7 +162,9 @@ export function formatTable(report: BenchReport): string {
   const baseline = report.scenarios.find((s) => s.name === 'baseline');
   if (baseline !== undefined && baseline.rounds_rps.length > 0) {
     // How noisy the machine was: the same server under the same load, window after window.
-    lines.push(`noise: the baseline's ${baseline.rounds_rps.length} windows ranged ${Math.min(...baseline.rounds_rps).toLocaleString('en-US')}–${Math.max(...baseline.rounds_rps).toLocaleString('en-US')} requests/s`);
+    lines.push(
+      `noise: the baseline's ${baseline.rounds_rps.length} windows ranged ${Math.min(...baseline.rounds_rps).toLocaleString('en-US')}–${Math.max(...baseline.rounds_rps).toLocaleString('en-US')} requests/s`,
+    );
   }
   lines.push('');
   const header = ['scenario', 'db', 'rate', 'unit', 'p50 ms', 'p99 ms', '× baseline', 'gen CPU', 'unexpected'];
@@ -188,9 +196,13 @@ export function formatTable(report: BenchReport): string {
     );
   }
   lines.push('start-up, spawn → first answered request (median ms):');
-  for (const [name, ms] of Object.entries(report.startup_ms)) lines.push(`  ${pad(name, 16)} ${ms.toFixed(0).padStart(6)}   (${(report.startup_samples_ms[name] ?? []).map((v) => v.toFixed(0)).join(', ')})`);
+  for (const [name, ms] of Object.entries(report.startup_ms))
+    lines.push(
+      `  ${pad(name, 16)} ${ms.toFixed(0).padStart(6)}   (${(report.startup_samples_ms[name] ?? []).map((v) => v.toFixed(0)).join(', ')})`,
+    );
   lines.push('', 'resident memory (MB): after start → after the load');
-  for (const [name, rss] of Object.entries(report.rss_mb)) lines.push(`  ${pad(name, 20)} ${rss.after_start.toFixed(1).padStart(7)} → ${rss.after_load.toFixed(1).padStart(7)}`);
+  for (const [name, rss] of Object.entries(report.rss_mb))
+    lines.push(`  ${pad(name, 20)} ${rss.after_start.toFixed(1).padStart(7)} → ${rss.after_load.toFixed(1).padStart(7)}`);
   lines.push('', 'targets:');
   for (const t of report.targets) {
     const mark = t.holds === null ? 'n/a ' : t.holds ? 'HOLDS' : 'MISS ';

@@ -22,7 +22,8 @@ export function freePort(): Promise<number> {
 export async function waitForHttp(url: string, process: Started, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (process.child.exitCode !== null || process.child.signalCode !== null) throw new Error(`${process.name} exited while starting\n${process.tail()}`);
+    if (process.child.exitCode !== null || process.child.signalCode !== null)
+      throw new Error(`${process.name} exited while starting\n${process.tail()}`);
     try {
       // reset: a new connection per try, nothing left open towards a process about to be stopped.
       const response = await request(url, { reset: true, headersTimeout: 2000, bodyTimeout: 2000 });

@@ -48,16 +48,37 @@ export function parseClientOutput(setup: string, program: string, stdout: string
       parsed = undefined;
     }
     if (isClientLine(parsed)) {
-      rows.push({ setup, client: parsed.client, operation: parsed.operation, expected: parsed.expected, got: parsed.got, result: parsed.ok ? 'pass' : 'fail' });
+      rows.push({
+        setup,
+        client: parsed.client,
+        operation: parsed.operation,
+        expected: parsed.expected,
+        got: parsed.got,
+        result: parsed.ok ? 'pass' : 'fail',
+      });
     } else {
-      rows.push({ setup, client: program, operation: 'output line', expected: 'a JSON check line', got: line.slice(0, 300), result: 'fail' });
+      rows.push({
+        setup,
+        client: program,
+        operation: 'output line',
+        expected: 'a JSON check line',
+        got: line.slice(0, 300),
+        result: 'fail',
+      });
     }
   }
   const failed = rows.some((row) => row.result === 'fail');
   // Exit 1 with failing rows is the program's way to say "some check failed"; anything else is a crash.
   if (rows.length === 0 || (exitCode !== 0 && !(exitCode === 1 && failed))) {
     const tail = stderr.trim().split('\n').slice(-5).join(' | ');
-    rows.push({ setup, client: program, operation: 'run the program', expected: 'exit 0 (or 1 with failed checks)', got: `exit ${exitCode ?? 'signal'}: ${tail}`, result: 'fail' });
+    rows.push({
+      setup,
+      client: program,
+      operation: 'run the program',
+      expected: 'exit 0 (or 1 with failed checks)',
+      got: `exit ${exitCode ?? 'signal'}: ${tail}`,
+      result: 'fail',
+    });
   }
   return rows;
 }
@@ -77,8 +98,14 @@ export function formatTable(rows: readonly Check[]): string {
     { title: 'got', width: 46, cell: (row) => row.got },
     { title: 'result', width: 6, cell: (row) => row.result.toUpperCase() },
   ];
-  const widths = columns.map((column) => Math.min(column.width, Math.max(column.title.length, ...rows.map((row) => clip(column.cell(row), column.width).length))));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
+  const widths = columns.map((column) =>
+    Math.min(column.width, Math.max(column.title.length, ...rows.map((row) => clip(column.cell(row), column.width).length))),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join(' | ')
+      .trimEnd();
   return [
     line(columns.map((column) => column.title)),
     widths.map((width) => '-'.repeat(width)).join('-+-'),
@@ -90,6 +117,8 @@ export function formatTable(rows: readonly Check[]): string {
 export function formatFailures(rows: readonly Check[]): string {
   return rows
     .filter((row) => row.result === 'fail')
-    .map((row, i) => [`${i + 1}. [${row.setup}] ${row.client} — ${row.operation}`, `   expected: ${row.expected}`, `   got:      ${row.got}`].join('\n'))
+    .map((row, i) =>
+      [`${i + 1}. [${row.setup}] ${row.client} — ${row.operation}`, `   expected: ${row.expected}`, `   got:      ${row.got}`].join('\n'),
+    )
     .join('\n');
 }

@@ -12,7 +12,8 @@ import type { Fixture } from './seed.js';
 /** mongocli v1.22.0 (Feb 2022, in the history of the repository now named mongodb-atlas-cli): has `ops-manager liveMigrations link`. */
 export const MONGOCLI_PACKAGE = process.env['LIVELINK_MONGOCLI_PACKAGE'] ?? 'github.com/mongodb/mongocli/cmd/mongocli@v1.22.0';
 /** The Atlas CLI's current module. */
-export const ATLAS_CLI_PACKAGE = process.env['LIVELINK_ATLAS_CLI_PACKAGE'] ?? 'github.com/mongodb/mongodb-atlas-cli/atlascli/cmd/atlas@latest';
+export const ATLAS_CLI_PACKAGE =
+  process.env['LIVELINK_ATLAS_CLI_PACKAGE'] ?? 'github.com/mongodb/mongodb-atlas-cli/atlascli/cmd/atlas@latest';
 
 export interface Installed {
   name: string;
@@ -28,15 +29,31 @@ export async function goInstall(name: string, pkg: string, binDir: string, binar
   mkdirSync(binDir, { recursive: true });
   const result = await runCommand('go', ['install', pkg], { env: { ...env, GOBIN: binDir }, timeoutMs: 300_000 });
   if (result.exitCode === 0 && existsSync(binary)) return { name, binary };
-  const said = (result.stderr || result.stdout).trim().split('\n').filter((line) => !line.startsWith('go: downloading')).slice(-2).join(' ');
+  const said = (result.stderr || result.stdout)
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith('go: downloading'))
+    .slice(-2)
+    .join(' ');
   return { name, reason: `go install ${pkg}: ${result.timedOut ? 'timed out' : said}` };
 }
 
 export function skipRows(setup: string, installed: Installed, operations: readonly string[]): Check[] {
-  return operations.map((operation) => ({ setup, client: installed.name, operation, expected: 'runs', got: `not installed: ${installed.reason ?? '?'}`, result: 'skip' as const }));
+  return operations.map((operation) => ({
+    setup,
+    client: installed.name,
+    operation,
+    expected: 'runs',
+    got: `not installed: ${installed.reason ?? '?'}`,
+    result: 'skip' as const,
+  }));
 }
 
-export const MONGOCLI_OPERATIONS = ['ops-manager liveMigrations link create --linkToken', 'ops-manager liveMigrations link describe', 'ops-manager liveMigrations link delete --force'];
+export const MONGOCLI_OPERATIONS = [
+  'ops-manager liveMigrations link create --linkToken',
+  'ops-manager liveMigrations link describe',
+  'ops-manager liveMigrations link delete --force',
+];
 export const ATLAS_CLI_OPERATIONS = ['liveMigrations link create --accessListIp', 'liveMigrations link delete --force'];
 
 /**
@@ -64,11 +81,27 @@ export async function runMongocli(fixture: Fixture, installed: Installed, linkTo
   let result = await run(['ops-manager', 'liveMigrations', 'link', 'create', '--linkToken', linkToken]);
   rows.push(row(fixture, client, MONGOCLI_OPERATIONS[0] ?? '', 'exit 0', result.exitCode === 0 ? 'exit 0' : summary(result)));
   result = await run(['ops-manager', 'liveMigrations', 'link', 'describe']);
-  rows.push(row(fixture, client, MONGOCLI_OPERATIONS[1] ?? '', 'exit 0, SYNCED', result.exitCode === 0 && /\bSYNCED\b/.test(result.stdout) && !/NOT_SYNCED/.test(result.stdout) ? 'exit 0, SYNCED' : summary(result)));
+  rows.push(
+    row(
+      fixture,
+      client,
+      MONGOCLI_OPERATIONS[1] ?? '',
+      'exit 0, SYNCED',
+      result.exitCode === 0 && /\bSYNCED\b/.test(result.stdout) && !/NOT_SYNCED/.test(result.stdout) ? 'exit 0, SYNCED' : summary(result),
+    ),
+  );
   result = await run(['ops-manager', 'liveMigrations', 'link', 'delete', '--force']);
   rows.push(row(fixture, client, MONGOCLI_OPERATIONS[2] ?? '', 'exit 0', result.exitCode === 0 ? 'exit 0' : summary(result)));
   result = await run(['ops-manager', 'liveMigrations', 'link', 'describe', '-o', 'json']);
-  rows.push(row(fixture, client, 'ops-manager liveMigrations link describe -o json (after delete)', 'exit 0, NOT_SYNCED', result.exitCode === 0 && /NOT_SYNCED/.test(result.stdout) ? 'exit 0, NOT_SYNCED' : summary(result)));
+  rows.push(
+    row(
+      fixture,
+      client,
+      'ops-manager liveMigrations link describe -o json (after delete)',
+      'exit 0, NOT_SYNCED',
+      result.exitCode === 0 && /NOT_SYNCED/.test(result.stdout) ? 'exit 0, NOT_SYNCED' : summary(result),
+    ),
+  );
   return rows;
 }
 
@@ -95,7 +128,15 @@ export async function runAtlasCli(fixture: Fixture, installed: Installed, workDi
     `exit ${result.exitCode}: ${(result.stdout + result.stderr).trim().replace(/\s+/g, ' ').slice(0, 160)}`;
   const rows: Check[] = [];
   let result = await run(['liveMigrations', 'link', 'create', '--accessListIp', '127.0.0.1']);
-  rows.push(row(fixture, client, ATLAS_CLI_OPERATIONS[0] ?? '', 'exit 0, link-token printed', result.exitCode === 0 && /Link-token/i.test(result.stdout) ? 'exit 0, link-token printed' : summary(result)));
+  rows.push(
+    row(
+      fixture,
+      client,
+      ATLAS_CLI_OPERATIONS[0] ?? '',
+      'exit 0, link-token printed',
+      result.exitCode === 0 && /Link-token/i.test(result.stdout) ? 'exit 0, link-token printed' : summary(result),
+    ),
+  );
   result = await run(['liveMigrations', 'link', 'delete', '--force']);
   rows.push(row(fixture, client, ATLAS_CLI_OPERATIONS[1] ?? '', 'exit 0', result.exitCode === 0 ? 'exit 0' : summary(result)));
   return rows;

@@ -55,14 +55,25 @@ export async function runCurlFlow(fixture: Fixture): Promise<Check[]> {
   const tokens = `${fixture.targetUrl}/api/atlas/v2/orgs/${fixture.target.orgId}/liveMigrations/linkTokens`;
   const json = ['-H', 'Content-Type: application/json', '-H', 'Accept: application/json'];
 
-  const created = await curl([...target, '-H', `Content-Type: ${V2}`, '-H', `Accept: ${V2}`, '-X', 'POST', '--data', '{"accessListIps":["127.0.0.1"]}', tokens]);
+  const created = await curl([
+    ...target,
+    '-H',
+    `Content-Type: ${V2}`,
+    '-H',
+    `Accept: ${V2}`,
+    '-X',
+    'POST',
+    '--data',
+    '{"accessListIps":["127.0.0.1"]}',
+    tokens,
+  ]);
   let token = '';
   try {
     token = (JSON.parse(created.body) as { linkToken?: string }).linkToken ?? '';
   } catch {
     token = '';
   }
-  check('POST v2 linkTokens', '201 linkToken', `${created.status} ${token ? 'linkToken' : created.error ?? created.body.slice(0, 120)}`);
+  check('POST v2 linkTokens', '201 linkToken', `${created.status} ${token ? 'linkToken' : (created.error ?? created.body.slice(0, 120))}`);
 
   // Error paths first, while nothing is linked.
   let r = await curl([...source, ...json, '-X', 'POST', '--data', '{}', link]);
@@ -83,16 +94,28 @@ export async function runCurlFlow(fixture: Fixture): Promise<Check[]> {
 
   // The reference's example for the POST, verbatim (its /api/atlas/v1.0 alias, --include, pretty=true).
   r = await curl([
-    '--user', `${fixture.source.publicKey}:${fixture.source.privateKey}`, '--digest',
-    '--header', 'Accept: application/json', '--header', 'Content-Type: application/json',
-    '--request', 'POST',
+    '--user',
+    `${fixture.source.publicKey}:${fixture.source.privateKey}`,
+    '--digest',
+    '--header',
+    'Accept: application/json',
+    '--header',
+    'Content-Type: application/json',
+    '--request',
+    'POST',
     `${fixture.sourceUrl}/api/atlas/v1.0/orgs/${fixture.source.orgId}/liveExport/migrationLink?pretty=true`,
-    '--data', JSON.stringify({ linkToken: token }),
+    '--data',
+    JSON.stringify({ linkToken: token }),
   ]);
   check("POST migrationLink (the reference's example)", '201 {\\n  "status" : "SYNCED"\\n}', `${r.status} ${r.body.replace(/\n/g, '\\n')}`);
   r = await curl([...source, `${link}/status`]);
   check('GET status', '200 {"status":"SYNCED"}', `${r.status} ${r.body}`);
-  r = await curl([...target, '-H', `Accept: ${V2}`, `${fixture.targetUrl}/api/atlas/v2/orgs/${fixture.target.orgId}/liveMigrations/availableProjects`]);
+  r = await curl([
+    ...target,
+    '-H',
+    `Accept: ${V2}`,
+    `${fixture.targetUrl}/api/atlas/v2/orgs/${fixture.target.orgId}/liveMigrations/availableProjects`,
+  ]);
   check('GET v2 availableProjects', `200 lists ${fixture.projectName}`, `${r.status} ${listsProject(r.body, fixture)}`);
   r = await curl([...source, '-X', 'DELETE', link]);
   check('DELETE migrationLink', "204 ''", `${r.status} '${r.body}'`);
@@ -118,9 +141,17 @@ function listsProject(body: string, fixture: Fixture): string {
 /** A link-token from the target, through curl (for the legs that need one but do not create it themselves). */
 export async function createLinkTokenWithCurl(fixture: Fixture, accessListIps: string[]): Promise<string> {
   const response = await curl([
-    '--digest', '--user', `${fixture.target.publicKey}:${fixture.target.privateKey}`,
-    '-H', `Content-Type: ${V2}`, '-H', `Accept: ${V2}`,
-    '-X', 'POST', '--data', JSON.stringify({ accessListIps }),
+    '--digest',
+    '--user',
+    `${fixture.target.publicKey}:${fixture.target.privateKey}`,
+    '-H',
+    `Content-Type: ${V2}`,
+    '-H',
+    `Accept: ${V2}`,
+    '-X',
+    'POST',
+    '--data',
+    JSON.stringify({ accessListIps }),
     `${fixture.targetUrl}/api/atlas/v2/orgs/${fixture.target.orgId}/liveMigrations/linkTokens`,
   ]);
   try {
@@ -133,7 +164,11 @@ export async function createLinkTokenWithCurl(fixture: Fixture, accessListIps: s
 /** Removes the target organization's links and their keys (clean-up between legs). */
 export async function deleteLinkTokensWithCurl(fixture: Fixture): Promise<void> {
   await curl([
-    '--digest', '--user', `${fixture.target.publicKey}:${fixture.target.privateKey}`, '-X', 'DELETE',
+    '--digest',
+    '--user',
+    `${fixture.target.publicKey}:${fixture.target.privateKey}`,
+    '-X',
+    'DELETE',
     `${fixture.targetUrl}/api/atlas/v2/orgs/${fixture.target.orgId}/liveMigrations/linkTokens`,
   ]);
 }

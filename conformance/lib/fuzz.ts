@@ -37,7 +37,8 @@ interface FuzzOutcome {
   tested: string[];
 }
 
-const INFORMATIVE = /^(Invalid component:|Unsupported method|Undocumented|Received|Response|API rejected|Schema|Value|The |Missing|Required|Expected status|Actual)/;
+const INFORMATIVE =
+  /^(Invalid component:|Unsupported method|Undocumented|Received|Response|API rejected|Schema|Value|The |Missing|Required|Expected status|Actual)/;
 
 export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzSettings): Promise<FuzzOutcome> {
   const version = await schemathesisVersion(settings.workDir);
@@ -58,17 +59,30 @@ export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzS
     COLUMNS: '120',
   };
   const args = [
-    '--config-file', join(settings.conformanceDir, 'schemathesis', 'schemathesis.toml'),
-    'run', pass.schema,
-    '--url', pass.baseUrl,
-    '--include-path-regex', pass.includePathRegex,
-    '--max-examples', String(settings.examples),
-    '--seed', settings.seed,
-    '--request-timeout', '20',
-    '--report', 'junit,json',
-    '--report-dir', reportDir,
+    '--config-file',
+    join(settings.conformanceDir, 'schemathesis', 'schemathesis.toml'),
+    'run',
+    pass.schema,
+    '--url',
+    pass.baseUrl,
+    '--include-path-regex',
+    pass.includePathRegex,
+    '--max-examples',
+    String(settings.examples),
+    '--seed',
+    settings.seed,
+    '--request-timeout',
+    '20',
+    '--report',
+    'junit,json',
+    '--report-dir',
+    reportDir,
   ];
-  const result = await runCommand(join(settings.workDir, 'venv', 'bin', 'schemathesis'), args, { env, cwd: settings.workDir, timeoutMs: 240_000 });
+  const result = await runCommand(join(settings.workDir, 'venv', 'bin', 'schemathesis'), args, {
+    env,
+    cwd: settings.workDir,
+    timeoutMs: 240_000,
+  });
   writeFileSync(join(reportDir, 'output.txt'), `$ schemathesis ${args.join(' ')}\n\n${result.stdout}\n${result.stderr}`);
   const outputNote = `full output: ${join(reportDir, 'output.txt')}`;
 
@@ -76,7 +90,16 @@ export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzS
   if (junit === undefined) {
     const tail = (result.stdout + result.stderr).trim().split('\n').slice(-6).join(' | ');
     return {
-      rows: [{ setup, client, operation: `pass ${pass.name}: run`, expected: 'a report', got: `${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}: ${tail} (${outputNote})`, result: 'fail' }],
+      rows: [
+        {
+          setup,
+          client,
+          operation: `pass ${pass.name}: run`,
+          expected: 'a report',
+          got: `${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}: ${tail} (${outputNote})`,
+          result: 'fail',
+        },
+      ],
       tested: [],
     };
   }
@@ -89,21 +112,45 @@ export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzS
     rows.push({ setup, client, operation, expected: 'no check failed', got, result: testcase.failures.length === 0 ? 'pass' : 'fail' });
   }
   if (tested.length === 0) {
-    rows.push({ setup, client, operation: `pass ${pass.name}: operations`, expected: 'at least one operation selected', got: `none matched ${pass.includePathRegex}`, result: 'skip' });
+    rows.push({
+      setup,
+      client,
+      operation: `pass ${pass.name}: operations`,
+      expected: 'at least one operation selected',
+      got: `none matched ${pass.includePathRegex}`,
+      result: 'skip',
+    });
   }
   // A pass whose key never got in, or was throttled, tested nothing: that must show.
   const report = readReport(reportDir, 'json-', '.json');
   for (const operation of warned(report, 'missing_auth')) {
-    rows.push({ setup, client, operation, expected: 'responses other than 401/403 (the key of the pass gets in)', got: 'only 401/403 responses', result: 'fail' });
+    rows.push({
+      setup,
+      client,
+      operation,
+      expected: 'responses other than 401/403 (the key of the pass gets in)',
+      got: 'only 401/403 responses',
+      result: 'fail',
+    });
   }
   for (const operation of warned(report, 'rate_limited')) {
-    rows.push({ setup, client, operation, expected: 'no 429 (nothing throttles the key of the pass)', got: 'answered 429 (rate limited): the pass did not reach the operation', result: 'fail' });
+    rows.push({
+      setup,
+      client,
+      operation,
+      expected: 'no 429 (nothing throttles the key of the pass)',
+      got: 'answered 429 (rate limited): the pass did not reach the operation',
+      result: 'fail',
+    });
   }
   return { rows, tested };
 }
 
 async function schemathesisVersion(workDir: string): Promise<string> {
-  const result = await runCommand(join(workDir, 'venv', 'bin', 'python'), ['-c', 'from importlib.metadata import version; print(version("schemathesis"))']);
+  const result = await runCommand(join(workDir, 'venv', 'bin', 'python'), [
+    '-c',
+    'from importlib.metadata import version; print(version("schemathesis"))',
+  ]);
   return result.stdout.trim() || '?';
 }
 

@@ -28,7 +28,12 @@ const running = new Set<ChildProcess>();
 export function runCommand(command: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     running.add(child);
     let stdout = '';
     let stderr = '';
@@ -88,9 +93,19 @@ export interface RunningServer {
  * Starts `node bin/livelink.js serve ...` and resolves once it printed
  * `livelink listening on <url> (role <role>)`. Its output goes to `logFile`.
  */
-export function startLivelink(repoRoot: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export function startLivelink(
+  repoRoot: string,
+  args: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/livelink.js', 'serve', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, ['bin/livelink.js', 'serve', ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     running.add(child);
     const log = createWriteStream(logFile);
     let seen = '';
@@ -125,7 +140,9 @@ export function startLivelink(repoRoot: string, args: readonly string[], logFile
     child.stdout.on('data', watch);
     child.stderr.on('data', watch);
     child.on('error', (error) => fail(error));
-    child.on('close', (code) => fail(new Error(`livelink exited (${code}) before listening: ${seen.trim().split('\n').slice(-3).join(' | ')}`)));
+    child.on('close', (code) =>
+      fail(new Error(`livelink exited (${code}) before listening: ${seen.trim().split('\n').slice(-3).join(' | ')}`)),
+    );
   });
 }
 

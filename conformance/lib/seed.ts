@@ -69,7 +69,10 @@ export class Seeder {
   }
 
   async createOwnerKey(orgId: string): Promise<OrgKey> {
-    const key = field(await this.json(['apikey', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--description', 'conformance run']), 'apikey create');
+    const key = field(
+      await this.json(['apikey', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--description', 'conformance run']),
+      'apikey create',
+    );
     return { orgId, publicKey: text(key['publicKey'], 'publicKey'), privateKey: text(key['privateKey'], 'privateKey') };
   }
 
@@ -85,7 +88,20 @@ export class Seeder {
   }
 
   async createDeployment(projectId: string, name: string): Promise<void> {
-    await this.json(['deployment', 'create', '--project', projectId, '--name', name, '--mongodb-version', '6.0.14', '--fcv', '6.0', '--agent-version', '12.0.33.7866-1']);
+    await this.json([
+      'deployment',
+      'create',
+      '--project',
+      projectId,
+      '--name',
+      name,
+      '--mongodb-version',
+      '6.0.14',
+      '--fcv',
+      '6.0',
+      '--agent-version',
+      '12.0.33.7866-1',
+    ]);
   }
 
   async addMigrationHost(projectId: string, hostname: string): Promise<void> {
@@ -112,7 +128,11 @@ function text(value: unknown, what: string): string {
 
 function orgKey(value: unknown, what: string): OrgKey {
   const record = field(value, what);
-  return { orgId: text(record['orgId'], `${what} orgId`), publicKey: text(record['publicKey'], `${what} publicKey`), privateKey: text(record['privateKey'], `${what} privateKey`) };
+  return {
+    orgId: text(record['orgId'], `${what} orgId`),
+    publicKey: text(record['publicKey'], `${what} publicKey`),
+    privateKey: text(record['privateKey'], `${what} privateKey`),
+  };
 }
 
 /** Seeds the probe keys and the throttle key of a fixture (see Fixture.probes). */
@@ -124,7 +144,10 @@ export async function seedProbeKeys(
 ): Promise<{ probes: Fixture['probes']; sourceThrottle: OrgKey }> {
   const probes = {} as Fixture['probes'];
   for (const leg of PROBE_LEGS) {
-    probes[leg] = { source: (await sourceSeed.createOwnerKey(source.orgId)).publicKey, target: (await targetSeed.createOwnerKey(target.orgId)).publicKey };
+    probes[leg] = {
+      source: (await sourceSeed.createOwnerKey(source.orgId)).publicKey,
+      target: (await targetSeed.createOwnerKey(target.orgId)).publicKey,
+    };
   }
   return { probes, sourceThrottle: await sourceSeed.createOwnerKey(source.orgId) };
 }

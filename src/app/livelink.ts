@@ -147,7 +147,10 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   );
   const nodeId = randomUUID();
 
-  const tls = config.tls === undefined ? undefined : { key: readConfigFile(config.tls.keyFile, '--tls-key'), cert: readConfigFile(config.tls.certFile, '--tls-cert') };
+  const tls =
+    config.tls === undefined
+      ? undefined
+      : { key: readConfigFile(config.tls.keyFile, '--tls-key'), cert: readConfigFile(config.tls.certFile, '--tls-cert') };
   const targetCa = config.targetCaFile === undefined ? undefined : readConfigFile(config.targetCaFile, '--target-ca');
   const scheme = tls === undefined ? 'http' : 'https';
   let baseUrl = `${scheme}://${config.host}:${config.port}`;
@@ -223,7 +226,10 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     async listen() {
       // The HTTP server (Fastify and its schema compilers) and the web pages are loaded here, not with
       // this module: every CLI command builds a Livelink too, and only serve and start ever listen.
-      const [{ createHttpServer }, { registerWebPages }] = await Promise.all([import('../http/server.js'), import('../features/web/web-routes.js')]);
+      const [{ createHttpServer }, { registerWebPages }] = await Promise.all([
+        import('../http/server.js'),
+        import('../features/web/web-routes.js'),
+      ]);
       // Replay records and failure counters: in memory on SQLite, in the database on PostgreSQL.
       const shared = crossNodeState(database, () => now().getTime());
       server = await createHttpServer({

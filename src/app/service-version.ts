@@ -8,7 +8,7 @@ import type { ServiceVersion } from '../http/server.js';
  * because this code runs from src/app (tsx), dist/app (tsc) and dist/livelink.mjs (the bundle).
  */
 function findPackageRoot(from: string): string {
-  for (let dir = from; ; ) {
+  for (let dir = from; ;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) return from;
@@ -37,7 +37,10 @@ function gitHead(): string | undefined {
       return readFileSync(join(packageRoot, '.git', ref), 'utf8').trim();
     } catch {
       const packed = readFileSync(join(packageRoot, '.git', 'packed-refs'), 'utf8');
-      return packed.split('\n').find((line) => line.endsWith(` ${ref}`))?.split(' ')[0];
+      return packed
+        .split('\n')
+        .find((line) => line.endsWith(` ${ref}`))
+        ?.split(' ')[0];
     }
   } catch {
     return undefined;

@@ -67,9 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 function findCommand(argv: readonly string[]): Command | undefined {
-  return [...commands]
-    .sort((a, b) => b.path.length - a.path.length)
-    .find((command) => command.path.every((word, i) => argv[i] === word));
+  return [...commands].sort((a, b) => b.path.length - a.path.length).find((command) => command.path.every((word, i) => argv[i] === word));
 }
 
 /** A group word without a known subcommand gets the group's list; anything else, the root usage. */
@@ -143,5 +141,13 @@ function rootUsage(): string {
 }
 
 function groupUsage(group: string, members: readonly Command[]): string {
-  return [`Usage: livelink ${group} <subcommand> [options]`, '', 'Subcommands:', commandList(members), '', `Run \`livelink ${group} <subcommand> --help\` for its options.`, ''].join('\n');
+  return [
+    `Usage: livelink ${group} <subcommand> [options]`,
+    '',
+    'Subcommands:',
+    commandList(members),
+    '',
+    `Run \`livelink ${group} <subcommand> --help\` for its options.`,
+    '',
+  ].join('\n');
 }

@@ -72,7 +72,8 @@ export function wholeNumberFlag(values: OptionValues, flag: string, min: number)
   const value = optionalString(values, flag);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} must be a whole number (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new UsageError(`--${flag} must be a whole number (got ${JSON.stringify(value)})`);
   if (n < min) throw new UsageError(`--${flag} must be at least ${min} (got ${n})`);
   return n;
 }

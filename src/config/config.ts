@@ -87,7 +87,8 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     throw new ConfigError(`--role must be both, source or target (got ${JSON.stringify(role)})`);
   }
   const host = text('host', 'LIVELINK_HOST') ?? '127.0.0.1';
-  if (isIP(host) === 0 && !/^[a-zA-Z0-9.-]+$/.test(host)) throw new ConfigError(`--host is not an address or host name: ${JSON.stringify(host)}`);
+  if (isIP(host) === 0 && !/^[a-zA-Z0-9.-]+$/.test(host))
+    throw new ConfigError(`--host is not an address or host name: ${JSON.stringify(host)}`);
 
   const targetUrl = text('target-url', 'LIVELINK_TARGET_URL');
   if (targetUrl !== undefined) {
@@ -97,7 +98,8 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     } catch {
       throw new ConfigError(`--target-url is not a URL: ${JSON.stringify(targetUrl)}`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`--target-url must be http or https: ${JSON.stringify(targetUrl)}`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new ConfigError(`--target-url must be http or https: ${JSON.stringify(targetUrl)}`);
     if (parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '') {
       throw new ConfigError(`--target-url must be a base URL like https://atlas.example.com (got ${JSON.stringify(targetUrl)})`);
     }
@@ -112,11 +114,19 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
   }
 
   const logLevel = text('log-level', 'LIVELINK_LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
 
   const proxies = [
-    ...(Array.isArray(flags['trusted-proxy']) ? flags['trusted-proxy'] : typeof flags['trusted-proxy'] === 'string' ? [flags['trusted-proxy']] : []),
-    ...(env['LIVELINK_TRUSTED_PROXIES'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    ...(Array.isArray(flags['trusted-proxy'])
+      ? flags['trusted-proxy']
+      : typeof flags['trusted-proxy'] === 'string'
+        ? [flags['trusted-proxy']]
+        : []),
+    ...(env['LIVELINK_TRUSTED_PROXIES'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
   ].map((entry) => {
     const canonical = canonicalAccessListEntry(entry);
     if (canonical === undefined) throw new ConfigError(`--trusted-proxy is not an IP address or CIDR block: ${JSON.stringify(entry)}`);
@@ -125,7 +135,8 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
 
   const certFile = text('tls-cert', 'LIVELINK_TLS_CERT');
   const keyFile = text('tls-key', 'LIVELINK_TLS_KEY');
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
   const insecureFlag = flags['insecure-http'];
   const insecureHttp = insecureFlag === true || insecureFlag === 'true' || env['LIVELINK_INSECURE_HTTP'] === 'true';
   if (certFile === undefined && !insecureHttp && !isLoopback(host)) {
@@ -145,7 +156,10 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     syncIntervalSeconds: integer(text('sync-interval', 'LIVELINK_SYNC_INTERVAL'), '--sync-interval', 60, 1, 86_400),
     encryptionKey: env['LIVELINK_ENCRYPTION_KEY'] || undefined,
     nonceKey: env['LIVELINK_NONCE_KEY'] || undefined,
-    previousEncryptionKeys: (env['LIVELINK_PREVIOUS_ENCRYPTION_KEYS'] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
+    previousEncryptionKeys: (env['LIVELINK_PREVIOUS_ENCRYPTION_KEYS'] ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
     trustedProxies: proxies,
     logLevel,
     logRequests: logRequestsFlag === true || logRequestsFlag === 'true' || env['LIVELINK_LOG_REQUESTS'] === 'true',

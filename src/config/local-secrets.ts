@@ -39,7 +39,9 @@ export function loadSecrets(config: Config): Secrets {
   if (config.databaseUrl !== undefined) {
     // Keys generated into one machine's data folder would leave every other node unable to read the
     // shared database or to verify the first node's nonces.
-    throw new ConfigError('with --database-url, set LIVELINK_ENCRYPTION_KEY and LIVELINK_NONCE_KEY: every node sharing the database needs the same keys');
+    throw new ConfigError(
+      'with --database-url, set LIVELINK_ENCRYPTION_KEY and LIVELINK_NONCE_KEY: every node sharing the database needs the same keys',
+    );
   }
   const file = join(config.dataDir, 'secrets.json');
   if (!existsSync(file)) {

@@ -34,7 +34,13 @@ export class DatabaseAuthFailureThrottle implements AuthFailureThrottle {
     const failures = sql<number>`case when ${windowOver} then 1 else auth_failures.failures + 1 end`;
     await this.db
       .insertInto('auth_failures')
-      .values({ public_key: publicKey.slice(0, 64), address, window_start_ms: now, failures: 1, blocked_until_ms: maxFailures <= 1 ? now + blockMs : 0 })
+      .values({
+        public_key: publicKey.slice(0, 64),
+        address,
+        window_start_ms: now,
+        failures: 1,
+        blocked_until_ms: maxFailures <= 1 ? now + blockMs : 0,
+      })
       .onConflict((oc) =>
         oc.columns(['public_key', 'address']).doUpdateSet({
           window_start_ms: sql`case when ${windowOver} then ${now} else auth_failures.window_start_ms end`,

@@ -107,7 +107,8 @@ export const apiErrors = {
   /** livelink: a URL the router cannot decode (a broken percent-encoding). */
   invalidUrl: () => new ApiError(400, 'INVALID_URL', 'The request URL is not valid.'),
   /** livelink */
-  requestHeadersTooLarge: () => new ApiError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers are larger than the server accepts.'),
+  requestHeadersTooLarge: () =>
+    new ApiError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers are larger than the server accepts.'),
   /** livelink: the client did not send its whole request within the server's request timeout. */
   requestTimeout: () => new ApiError(408, 'REQUEST_TIMEOUT', 'The request was not received in time.'),
   /** livelink, the web pages: a state-changing form from elsewhere, or from a session that has ended. */
@@ -138,7 +139,9 @@ export const apiErrors = {
     new ApiError(404, 'ORG_LINK_NOT_FOUND', `Organization ${orgId} is not connected to an Atlas organization.`, [orgId]),
   /** livelink: another POST for the organization holds the claim. */
   orgLinkInProgress: (orgId: string) =>
-    new ApiError(409, 'ORG_LINK_IN_PROGRESS', `Organization ${orgId} is being connected by another request; try again in a moment.`, [orgId]),
+    new ApiError(409, 'ORG_LINK_IN_PROGRESS', `Organization ${orgId} is being connected by another request; try again in a moment.`, [
+      orgId,
+    ]),
   /** livelink: the target answered 401/403/404 to the token's key; its own code and words, when it gave them, follow. */
   linkTokenRejected: (status: number, targetErrorCode: string | undefined, targetDetail: string | undefined) =>
     new ApiError(
@@ -162,7 +165,8 @@ export const apiErrors = {
     new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A deployment named ${name} already exists in this project.`, [name]),
   clusterNotFound: (id: string) => new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster with ID ${id} exists.`, [id]),
   /** livelink: the pages and the CLI only. */
-  userAlreadyExists: (username: string) => new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),
+  userAlreadyExists: (username: string) =>
+    new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),
   /** livelink: the pages and the CLI only. */
   userNotFound: (id: string) => new ApiError(404, 'USER_NOT_FOUND', `No user with ID ${id} exists.`, [id]),
 } as const;

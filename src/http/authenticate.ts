@@ -20,7 +20,12 @@ export function authenticationStep<T extends EdgeTypes>(options: AuthenticationO
   return async function authenticate(request) {
     const state = stateOf<T>(request);
     const ip = state.clientIp;
-    const outcome = await authenticator.authenticate({ method: request.method, target: request.url, authorization: request.headers.authorization, address: ip });
+    const outcome = await authenticator.authenticate({
+      method: request.method,
+      target: request.url,
+      authorization: request.headers.authorization,
+      address: ip,
+    });
     if (outcome.kind === 'throttled') {
       request.log.warn({ event: 'authentication-throttled', publicKey: outcome.publicKey, ip }, 'failed answers throttled');
       throw apiErrors.tooManyFailedAttempts(outcome.retryAfterSeconds);
@@ -28,7 +33,8 @@ export function authenticationStep<T extends EdgeTypes>(options: AuthenticationO
     // The answer is for another request target: a malformed request rather than bad credentials (D-09).
     if (outcome.kind === 'challenge' && outcome.reason === 'wrong-uri') throw apiErrors.digestUriMismatch();
     if (outcome.kind !== 'authenticated') {
-      if (outcome.reason !== 'missing') request.log.info({ event: 'authentication-failed', reason: outcome.reason, ip }, 'digest authentication failed');
+      if (outcome.reason !== 'missing')
+        request.log.info({ event: 'authentication-failed', reason: outcome.reason, ip }, 'digest authentication failed');
       throw apiErrors.notAuthenticated(authenticator.challenge(outcome.stale));
     }
     const key = outcome.apiKey;

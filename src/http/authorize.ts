@@ -16,7 +16,9 @@ export interface AuthorizationOptions<T extends EdgeTypes> {
  * get the same 401, so a key cannot probe which organizations exist. Only a global key the route
  * admits, which may see every organization, is told ORG_NOT_FOUND.
  */
-export function authorizationStep<T extends EdgeTypes>(options: AuthorizationOptions<T>): (request: FastifyRequest, access: RouteAccess<T['role']>) => Promise<void> {
+export function authorizationStep<T extends EdgeTypes>(
+  options: AuthorizationOptions<T>,
+): (request: FastifyRequest, access: RouteAccess<T['role']>) => Promise<void> {
   const { directory, keyMeetsRequirement } = options;
 
   async function checkAccess(request: FastifyRequest, state: RequestState<T>, access: RouteAccess<T['role']>): Promise<void> {
@@ -64,7 +66,13 @@ export function authorizationStep<T extends EdgeTypes>(options: AuthorizationOpt
       if (error instanceof ApiError && error.status === 401) {
         const params = request.params as Record<string, string | undefined>;
         request.log.info(
-          { event: 'authorization-denied', publicKey: state.apiKey?.publicKey, orgId: params['orgId'], groupId: params['groupId'], ip: state.clientIp },
+          {
+            event: 'authorization-denied',
+            publicKey: state.apiKey?.publicKey,
+            orgId: params['orgId'],
+            groupId: params['groupId'],
+            ip: state.clientIp,
+          },
           'the key may not call this route',
         );
       }
@@ -85,7 +93,11 @@ export function grantedAccess<T extends EdgeTypes>(state: RequestState<T>, kind:
     case 'global':
       return { apiKey: established(state.apiKey, 'key'), organization: undefined, project: undefined };
     case 'organization':
-      return { apiKey: established(state.apiKey, 'key'), organization: established(state.organization, 'organization'), project: undefined };
+      return {
+        apiKey: established(state.apiKey, 'key'),
+        organization: established(state.organization, 'organization'),
+        project: undefined,
+      };
     case 'project':
       return {
         apiKey: established(state.apiKey, 'key'),

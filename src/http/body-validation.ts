@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
-import type { ApiError} from './api-error.js';
+import type { ApiError } from './api-error.js';
 import { apiErrors } from './api-error.js';
 
 /**

@@ -5,7 +5,11 @@ import { accessListAllows, displayAddress } from '../shared/access-list.js';
  * right-most X-Forwarded-For hop that is not itself a trusted proxy. A client can prepend anything to
  * the header, so only hops added by trusted proxies count.
  */
-export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: readonly string[]): string {
+export function clientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustedProxies: readonly string[],
+): string {
   const socket = displayed(socketAddress ?? '');
   if (trustedProxies.length === 0 || forwardedFor === undefined || !accessListAllows(trustedProxies, socket)) return socket;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)

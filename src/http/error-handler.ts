@@ -43,7 +43,10 @@ export function fromFrameworkError(error: unknown, bodyLimitBytes: number): ApiE
 export function logAnsweredError(log: FastifyBaseLogger, error: unknown, answered: ApiError): void {
   if (answered.status < 500) return;
   if (error instanceof ApiError && error.errorCode !== 'UNEXPECTED_ERROR') {
-    log.warn({ event: 'upstream-failure', errorCode: error.errorCode, status: error.status, detail: error.detail }, 'a service livelink calls failed');
+    log.warn(
+      { event: 'upstream-failure', errorCode: error.errorCode, status: error.status, detail: error.detail },
+      'a service livelink calls failed',
+    );
     return;
   }
   log.error({ err: error }, 'unexpected error');
@@ -121,7 +124,11 @@ export function clientErrorWriter(serviceVersionHeader: string): (error: Error &
   return function writeClientError(error, socket) {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const apiError =
-      error.code === 'HPE_HEADER_OVERFLOW' ? apiErrors.requestHeadersTooLarge() : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? apiErrors.requestTimeout() : apiErrors.invalidHttp();
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? apiErrors.requestHeadersTooLarge()
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? apiErrors.requestTimeout()
+          : apiErrors.invalidHttp();
     const body = serializeBody(errorBody(apiError), false);
     if (socket.writable) {
       socket.write(

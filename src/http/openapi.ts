@@ -63,8 +63,20 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
     schema: { type: 'string', pattern: ID_PATTERN },
   }));
   const wireParameters = [
-    { name: 'pretty', in: 'query', required: false, schema: { type: 'boolean', default: false }, description: 'Pretty-print the response body.' },
-    { name: 'envelope', in: 'query', required: false, schema: { type: 'boolean', default: false }, description: 'Wrap the response body as {"content", "status"}.' },
+    {
+      name: 'pretty',
+      in: 'query',
+      required: false,
+      schema: { type: 'boolean', default: false },
+      description: 'Pretty-print the response body.',
+    },
+    {
+      name: 'envelope',
+      in: 'query',
+      required: false,
+      schema: { type: 'boolean', default: false },
+      description: 'Wrap the response body as {"content", "status"}.',
+    },
   ];
   const responses: Record<string, unknown> = {};
   const success = successStatus(route);
@@ -74,14 +86,21 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
     responses['200'] = { description: 'No Content, enveloped', content: { [JSON_MEDIA_TYPE]: { schema: enveloped({ type: 'null' }) } } };
   } else {
     const schema = route.response === undefined ? {} : plain(route.response);
-    responses[String(success)] = { description: 'Success', content: { [successMediaType]: { schema: { oneOf: [schema, enveloped(schema)] } } } };
+    responses[String(success)] = {
+      description: 'Success',
+      content: { [successMediaType]: { schema: { oneOf: [schema, enveloped(schema)] } } },
+    };
   }
   if (!isPublic) {
     const statuses = new Set<number>([...COMMON_ERRORS, ...(route.body === undefined ? [] : BODY_ERRORS), ...(route.errors ?? [])]);
     for (const status of [...statuses].sort((a, b) => a - b)) {
       responses[String(status)] = {
         description: `Error ${status}`,
-        content: { [JSON_MEDIA_TYPE]: { schema: { oneOf: [{ $ref: '#/components/schemas/ApiError' }, enveloped({ $ref: '#/components/schemas/ApiError' })] } } },
+        content: {
+          [JSON_MEDIA_TYPE]: {
+            schema: { oneOf: [{ $ref: '#/components/schemas/ApiError' }, enveloped({ $ref: '#/components/schemas/ApiError' })] },
+          },
+        },
       };
     }
   }

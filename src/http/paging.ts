@@ -9,7 +9,11 @@ export interface Link {
  * An Ops Manager list: `{links, results, totalCount}`, paged by `pageNum` (from 1) and `itemsPerPage`
  * (1 to 500, default 100), with `next`/`previous` links where there are more.
  */
-export function pagedList<T>(all: readonly T[], query: Readonly<Record<string, string | undefined>>, selfUrl: string): {
+export function pagedList<T>(
+  all: readonly T[],
+  query: Readonly<Record<string, string | undefined>>,
+  selfUrl: string,
+): {
   links: Link[];
   results: T[];
   totalCount: number;

@@ -1,7 +1,16 @@
 import { ServerResponse, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from './api-error.js';
-import { challengeContentType, contentTypeFor, envelop, errorBody, JSON_MEDIA_TYPE, serializeBody, type ResponseMediaType, type WireFlags } from './wire-format.js';
+import {
+  challengeContentType,
+  contentTypeFor,
+  envelop,
+  errorBody,
+  JSON_MEDIA_TYPE,
+  serializeBody,
+  type ResponseMediaType,
+  type WireFlags,
+} from './wire-format.js';
 
 /**
  * The last step: writing the answer. Every response of the Public API, success or error, is written
@@ -26,11 +35,13 @@ export function setAnswerHeaders(reply: FastifyReply, serviceVersionHeader: stri
 export function send(reply: FastifyReply, status: number, body: unknown, mediaType: ResponseMediaType, flags: WireFlags): FastifyReply {
   if (status === 204 && !flags.envelope) return reply.code(204).send();
   const payload = flags.envelope ? envelop(status === 204 ? null : body, status) : body;
-  return reply
-    .code(status === 204 ? 200 : status)
-    .header('content-type', status >= 400 ? JSON_MEDIA_TYPE : contentTypeFor(mediaType))
-    // A Buffer, so that Fastify sends the Content-Type as set (it appends a charset to strings).
-    .send(Buffer.from(serializeBody(payload, flags.pretty), 'utf8'));
+  return (
+    reply
+      .code(status === 204 ? 200 : status)
+      .header('content-type', status >= 400 ? JSON_MEDIA_TYPE : contentTypeFor(mediaType))
+      // A Buffer, so that Fastify sends the Content-Type as set (it appends a charset to strings).
+      .send(Buffer.from(serializeBody(payload, flags.pretty), 'utf8'))
+  );
 }
 
 /** Writes a catalogue error answered on `path`: its own headers, its Content-Type, its body. */
@@ -97,7 +108,11 @@ const WIRE_CASE = new Map<string, string>(
  * flat array of names and values, as the early challenge writes, goes out as it is, at no extra cost.
  */
 export class WireCasedResponse extends ServerResponse {
-  override writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+  override writeHead(
+    statusCode: number,
+    reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
+    headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
+  ): this {
     if (typeof reason === 'string') return super.writeHead(statusCode, reason, wireCased(headers));
     return super.writeHead(statusCode, wireCased(reason));
   }

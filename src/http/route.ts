@@ -44,7 +44,8 @@ export interface RequestFacts<Body> {
   log: FastifyBaseLogger;
 }
 
-export type RouteContext<T extends EdgeTypes, Kind extends AccessKind = AccessKind, Body = unknown> = RequestFacts<Body> & GrantedAccess<T>[Kind];
+export type RouteContext<T extends EdgeTypes, Kind extends AccessKind = AccessKind, Body = unknown> = RequestFacts<Body> &
+  GrantedAccess<T>[Kind];
 
 /** The type a body schema validates to; undefined for a route without one. */
 export type BodyOf<Schema extends TSchema | undefined> = Schema extends TSchema ? Static<Schema> : undefined;
@@ -60,7 +61,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * One operation of the route table. `Kind` and `Schema` are what the route declares (its access and its
  * body schema), and they type its handler's context; the table holds routes of every kind.
  */
-export interface RouteDefinition<T extends EdgeTypes = EdgeTypes, Kind extends AccessKind = AccessKind, Schema extends TSchema | undefined = TSchema | undefined> {
+export interface RouteDefinition<
+  T extends EdgeTypes = EdgeTypes,
+  Kind extends AccessKind = AccessKind,
+  Schema extends TSchema | undefined = TSchema | undefined,
+> {
   /** Unique, like an OpenAPI operationId. */
   name: string;
   summary: string;

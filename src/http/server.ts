@@ -99,7 +99,9 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
 
   app.addHook('onRequest', async (request, reply) => {
     setAnswerHeaders(reply, serviceVersionHeader);
-    request.livelink = newRequestState(clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies));
+    request.livelink = newRequestState(
+      clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies),
+    );
     if (!request.url.startsWith(API_PREFIX)) return;
     try {
       await authenticate(request);
@@ -108,7 +110,8 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
     } catch (error) {
       // Answered here rather than thrown: the digest challenge is the first answer of nearly every
       // client call, and Fastify's error path costs far more than sending the bytes.
-      if (error instanceof ApiError) return replyWithError(reply, error, readWireFlags(request.query as Record<string, unknown> | undefined), request.url);
+      if (error instanceof ApiError)
+        return replyWithError(reply, error, readWireFlags(request.query as Record<string, unknown> | undefined), request.url);
       throw error;
     }
   });
@@ -158,7 +161,10 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
  * on servers it makes itself, and responses that write header names in their wire case. `early` may
  * answer a request before Fastify does; it returns whether it did.
  */
-function serverFactory(tls: { key: Buffer; cert: Buffer } | undefined, early: (request: IncomingMessage, response: ServerResponse) => boolean) {
+function serverFactory(
+  tls: { key: Buffer; cert: Buffer } | undefined,
+  early: (request: IncomingMessage, response: ServerResponse) => boolean,
+) {
   return (handler: (request: IncomingMessage, response: ServerResponse) => void): Server => {
     const listener = (request: IncomingMessage, response: ServerResponse) => {
       if (!early(request, response)) handler(request, response);

@@ -11,183 +11,191 @@ export type Dialect = 'sqlite' | 'postgres';
  */
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
-  '0001-platform-and-links': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('organizations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('require_access_list', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('inventory_version', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('projects')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addUniqueConstraint('projects_org_name', ['org_id', 'name'])
-        .execute();
-      await db.schema
-        .createTable('deployments')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('mongodb_version', 'text', (c) => c.notNull())
-        .addColumn('feature_compatibility_version', 'text', (c) => c.notNull())
-        .addColumn('managed', 'integer', (c) => c.notNull())
-        .addColumn('sharded', 'integer', (c) => c.notNull())
-        .addColumn('shards_size', 'integer')
-        .addColumn('tls_enabled', 'integer', (c) => c.notNull())
-        .addColumn('agent_version', 'text')
-        .addColumn('db_size_bytes', 'bigint')
-        .addColumn('oplog_size_mb', 'integer')
-        .addUniqueConstraint('deployments_project_name', ['project_id', 'name'])
-        .execute();
-      await db.schema
-        .createTable('migration_hosts')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
-        .addColumn('hostname', 'text', (c) => c.notNull())
-        .addUniqueConstraint('migration_hosts_project_hostname', ['project_id', 'hostname'])
-        .execute();
-      await db.schema
-        .createTable('api_keys')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('public_key', 'text', (c) => c.notNull().unique())
-        .addColumn('org_id', 'text', (c) => c.references('organizations.id').onDelete('cascade'))
-        .addColumn('description', 'text', (c) => c.notNull())
-        .addColumn('roles', 'text', (c) => c.notNull())
-        .addColumn('digest_secret', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('api_key_access_list')
-        .addColumn('api_key_id', 'text', (c) => c.notNull().references('api_keys.id').onDelete('cascade'))
-        .addColumn('cidr', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('api_key_access_list_pk', ['api_key_id', 'cidr'])
-        .execute();
-      await db.schema
-        .createTable('migration_links')
-        .addColumn('org_id', 'text', (c) => c.primaryKey().references('organizations.id').onDelete('cascade'))
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('link_token', 'text', (c) => c.notNull())
-        .addColumn('token_digest', 'text', (c) => c.notNull())
-        .addColumn('target_org_id', 'text', (c) => c.notNull())
-        .addColumn('target_org_name', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('claimed_at', 'text', (c) => c.notNull())
-        .addColumn('last_synced_at', 'text')
-        .addColumn('last_attempt_at', 'text')
-        .addColumn('last_error', 'text')
-        .addColumn('synced_inventory_version', 'integer', (c) => c.notNull().defaultTo(-1))
-        .execute();
-      await db.schema
-        .createTable('link_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-        .addColumn('api_key_id', 'text', (c) => c.notNull().references('api_keys.id').onDelete('cascade'))
-        .addColumn('access_list', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('link_tokens_org').on('link_tokens').column('org_id').execute();
-      await db.schema
-        .createTable('linked_sources')
-        .addColumn('target_org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-        .addColumn('source_org_id', 'text', (c) => c.notNull())
-        .addColumn('link_token_id', 'text', (c) => c.notNull().references('link_tokens.id').onDelete('cascade'))
-        .addColumn('source_org_name', 'text', (c) => c.notNull())
-        .addColumn('projects', 'text', (c) => c.notNull())
-        .addColumn('pushed_at', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('linked_sources_pk', ['target_org_id', 'source_org_id'])
-        .execute();
-      await db.schema
-        .createTable('audit_events')
-        .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-        .addColumn('org_id', 'text', (c) => c.notNull())
-        .addColumn('event_type', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('details', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('audit_events_org').on('audit_events').columns(['org_id', 'id']).execute();
+    '0001-platform-and-links': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('organizations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('require_access_list', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('inventory_version', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('projects')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('projects_org_name', ['org_id', 'name'])
+          .execute();
+        await db.schema
+          .createTable('deployments')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('mongodb_version', 'text', (c) => c.notNull())
+          .addColumn('feature_compatibility_version', 'text', (c) => c.notNull())
+          .addColumn('managed', 'integer', (c) => c.notNull())
+          .addColumn('sharded', 'integer', (c) => c.notNull())
+          .addColumn('shards_size', 'integer')
+          .addColumn('tls_enabled', 'integer', (c) => c.notNull())
+          .addColumn('agent_version', 'text')
+          .addColumn('db_size_bytes', 'bigint')
+          .addColumn('oplog_size_mb', 'integer')
+          .addUniqueConstraint('deployments_project_name', ['project_id', 'name'])
+          .execute();
+        await db.schema
+          .createTable('migration_hosts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addUniqueConstraint('migration_hosts_project_hostname', ['project_id', 'hostname'])
+          .execute();
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('public_key', 'text', (c) => c.notNull().unique())
+          .addColumn('org_id', 'text', (c) => c.references('organizations.id').onDelete('cascade'))
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('roles', 'text', (c) => c.notNull())
+          .addColumn('digest_secret', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('api_key_access_list')
+          .addColumn('api_key_id', 'text', (c) => c.notNull().references('api_keys.id').onDelete('cascade'))
+          .addColumn('cidr', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('api_key_access_list_pk', ['api_key_id', 'cidr'])
+          .execute();
+        await db.schema
+          .createTable('migration_links')
+          .addColumn('org_id', 'text', (c) => c.primaryKey().references('organizations.id').onDelete('cascade'))
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('link_token', 'text', (c) => c.notNull())
+          .addColumn('token_digest', 'text', (c) => c.notNull())
+          .addColumn('target_org_id', 'text', (c) => c.notNull())
+          .addColumn('target_org_name', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('claimed_at', 'text', (c) => c.notNull())
+          .addColumn('last_synced_at', 'text')
+          .addColumn('last_attempt_at', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('synced_inventory_version', 'integer', (c) => c.notNull().defaultTo(-1))
+          .execute();
+        await db.schema
+          .createTable('link_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('api_key_id', 'text', (c) => c.notNull().references('api_keys.id').onDelete('cascade'))
+          .addColumn('access_list', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('link_tokens_org').on('link_tokens').column('org_id').execute();
+        await db.schema
+          .createTable('linked_sources')
+          .addColumn('target_org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('source_org_id', 'text', (c) => c.notNull())
+          .addColumn('link_token_id', 'text', (c) => c.notNull().references('link_tokens.id').onDelete('cascade'))
+          .addColumn('source_org_name', 'text', (c) => c.notNull())
+          .addColumn('projects', 'text', (c) => c.notNull())
+          .addColumn('pushed_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('linked_sources_pk', ['target_org_id', 'source_org_id'])
+          .execute();
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('org_id', 'text', (c) => c.notNull())
+          .addColumn('event_type', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('details', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_events_org').on('audit_events').columns(['org_id', 'id']).execute();
+      },
     },
-  },
-  '0002-cross-node-state': {
-    async up(db: Kysely<unknown>) {
-      // Each (nonce, nc) a digest client used, until its nonce expires: refuses a replay on any node.
-      await db.schema
-        .createTable('digest_replays')
-        .addColumn('nonce', 'text', (c) => c.notNull())
-        .addColumn('nc', 'text', (c) => c.notNull())
-        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('digest_replays_pk', ['nonce', 'nc'])
-        .execute();
-      await db.schema.createIndex('digest_replays_expiry').on('digest_replays').column('expires_at_ms').execute();
-      // Failed digest answers per (public key, client address), for the throttle every node shares.
-      await db.schema
-        .createTable('auth_failures')
-        .addColumn('public_key', 'text', (c) => c.notNull())
-        .addColumn('address', 'text', (c) => c.notNull())
-        .addColumn('window_start_ms', 'bigint', (c) => c.notNull())
-        .addColumn('failures', 'integer', (c) => c.notNull())
-        .addColumn('blocked_until_ms', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('auth_failures_pk', ['public_key', 'address'])
-        .execute();
-      // Named leases: work that must run on one node at a time (the sync loop).
-      await db.schema
-        .createTable('leases')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('holder', 'text', (c) => c.notNull())
-        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-        .execute();
+    '0002-cross-node-state': {
+      async up(db: Kysely<unknown>) {
+        // Each (nonce, nc) a digest client used, until its nonce expires: refuses a replay on any node.
+        await db.schema
+          .createTable('digest_replays')
+          .addColumn('nonce', 'text', (c) => c.notNull())
+          .addColumn('nc', 'text', (c) => c.notNull())
+          .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('digest_replays_pk', ['nonce', 'nc'])
+          .execute();
+        await db.schema.createIndex('digest_replays_expiry').on('digest_replays').column('expires_at_ms').execute();
+        // Failed digest answers per (public key, client address), for the throttle every node shares.
+        await db.schema
+          .createTable('auth_failures')
+          .addColumn('public_key', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('window_start_ms', 'bigint', (c) => c.notNull())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('blocked_until_ms', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('auth_failures_pk', ['public_key', 'address'])
+          .execute();
+        // Named leases: work that must run on one node at a time (the sync loop).
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+          .execute();
+      },
     },
-  },
-  '0003-users-and-sessions': {
-    async up(db: Kysely<unknown>) {
-      // People who sign in to the web pages: one organization and one organization role each.
-      await db.schema
-        .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
-        .addColumn('username', 'text', (c) => c.notNull().unique())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('users_org').on('users').column('org_id').execute();
-      // Web sessions, in the database so any node serves them; only a SHA-256 of the session id is kept.
-      await db.schema
-        .createTable('web_sessions')
-        .addColumn('id_hash', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('csrf_token', 'text', (c) => c.notNull())
-        .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('web_sessions_expiry').on('web_sessions').column('expires_at_ms').execute();
+    '0003-users-and-sessions': {
+      async up(db: Kysely<unknown>) {
+        // People who sign in to the web pages: one organization and one organization role each.
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('users_org').on('users').column('org_id').execute();
+        // Web sessions, in the database so any node serves them; only a SHA-256 of the session id is kept.
+        await db.schema
+          .createTable('web_sessions')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('csrf_token', 'text', (c) => c.notNull())
+          .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('web_sessions_expiry').on('web_sessions').column('expires_at_ms').execute();
+      },
     },
-  },
-  '0004-sync-due': {
-    async up(db: Kysely<unknown>) {
-      // A sync pass must read only the links that are due, not join every link with its organization:
-      // sync_due is set in the transaction that bumps the organization's inventory_version, and
-      // cleared by a push that sent the current version.
-      await db.schema
-        .alterTable('migration_links')
-        .addColumn('sync_due', 'integer', (c) => c.notNull().defaultTo(0))
-        .execute();
-      // The links that were due when this ran (their inventory changed since the last push, or they
-      // were never attempted) stay due.
-      await sql`update migration_links set sync_due = 1
+    '0004-sync-due': {
+      async up(db: Kysely<unknown>) {
+        // A sync pass must read only the links that are due, not join every link with its organization:
+        // sync_due is set in the transaction that bumps the organization's inventory_version, and
+        // cleared by a push that sent the current version.
+        await db.schema
+          .alterTable('migration_links')
+          .addColumn('sync_due', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // The links that were due when this ran (their inventory changed since the last push, or they
+        // were never attempted) stay due.
+        await sql`update migration_links set sync_due = 1
         where last_attempt_at is null
-           or synced_inventory_version <> (select inventory_version from organizations where organizations.id = migration_links.org_id)`.execute(db);
-      // state leads both, so they also serve the PENDING claims reconcileStaleClaims looks for.
-      await db.schema.createIndex('migration_links_state_sync_due').on('migration_links').columns(['state', 'sync_due']).execute();
-      await db.schema.createIndex('migration_links_state_last_attempt').on('migration_links').columns(['state', 'last_attempt_at']).execute();
+           or synced_inventory_version <> (select inventory_version from organizations where organizations.id = migration_links.org_id)`.execute(
+          db,
+        );
+        // state leads both, so they also serve the PENDING claims reconcileStaleClaims looks for.
+        await db.schema.createIndex('migration_links_state_sync_due').on('migration_links').columns(['state', 'sync_due']).execute();
+        await db.schema
+          .createIndex('migration_links_state_last_attempt')
+          .on('migration_links')
+          .columns(['state', 'last_attempt_at'])
+          .execute();
+      },
     },
-  },
   };
 }
 

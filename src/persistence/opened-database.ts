@@ -34,4 +34,3 @@ export interface OpenedDatabase {
   backup(file: string): Promise<void>;
   close(): Promise<void>;
 }
-

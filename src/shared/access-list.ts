@@ -9,7 +9,8 @@ export function canonicalAccessListEntry(entry: string): string | undefined {
   if (text.length === 0 || text.length > 64) return undefined;
   const addressPart = text.split('/')[0] ?? '';
   // ipaddr.js also takes legacy forms such as "1.2.3" or octal parts; an access list takes only the usual ones.
-  if (!ipaddr.IPv4.isValidFourPartDecimal(addressPart) && !(addressPart.includes(':') && ipaddr.IPv6.isValid(addressPart))) return undefined;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(addressPart) && !(addressPart.includes(':') && ipaddr.IPv6.isValid(addressPart)))
+    return undefined;
   try {
     if (text.includes('/')) {
       if (!/^\d{1,3}$/.test(text.split('/')[1] ?? '')) return undefined;

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 /** A 24-hex-digit id shaped like a MongoDB ObjectId (seconds, then random bytes), as Ops Manager ids are. */
 export function newObjectId(now: Date = new Date()): string {
-  const seconds = Math.floor(now.getTime() / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(now.getTime() / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return seconds + randomBytes(8).toString('hex');
 }
 

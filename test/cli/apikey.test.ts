@@ -23,8 +23,24 @@ describe('livelink apikey', () => {
 
   it('creates an organization key, shows the private key once, and lists the key without it', async () => {
     const created = await cliJson<CreatedKeyJson>([
-      'apikey', 'create', '--org', org.id, '--role', 'ORG_OWNER', '--role', 'ORG_READ_ONLY', '--role', 'ORG_OWNER',
-      '--access-list', '203.0.113.10', '--access-list', '198.51.100.0/24, 2001:DB8::/32', '--description', 'CI pipeline', '--data', data,
+      'apikey',
+      'create',
+      '--org',
+      org.id,
+      '--role',
+      'ORG_OWNER',
+      '--role',
+      'ORG_READ_ONLY',
+      '--role',
+      'ORG_OWNER',
+      '--access-list',
+      '203.0.113.10',
+      '--access-list',
+      '198.51.100.0/24, 2001:DB8::/32',
+      '--description',
+      'CI pipeline',
+      '--data',
+      data,
     ]);
     assert.deepEqual(Object.keys(created), ['id', 'publicKey', 'privateKey', 'orgId', 'roles', 'accessList']);
     assert.match(created.id, OBJECT_ID);
@@ -67,11 +83,34 @@ describe('livelink apikey', () => {
   });
 
   it('replaces and clears an access list', async () => {
-    const created = await cliJson<CreatedKeyJson>(['apikey', 'create', '--org', org.id, '--role', 'ORG_MEMBER', '--access-list', '10.0.0.1', '--data', data]);
-    const replaced = await cliJson<ApiKey>(['apikey', 'set-access-list', '--id', created.id, '--access-list', '192.0.2.0/24,::ffff:192.0.2.7', '--data', data]);
+    const created = await cliJson<CreatedKeyJson>([
+      'apikey',
+      'create',
+      '--org',
+      org.id,
+      '--role',
+      'ORG_MEMBER',
+      '--access-list',
+      '10.0.0.1',
+      '--data',
+      data,
+    ]);
+    const replaced = await cliJson<ApiKey>([
+      'apikey',
+      'set-access-list',
+      '--id',
+      created.id,
+      '--access-list',
+      '192.0.2.0/24,::ffff:192.0.2.7',
+      '--data',
+      data,
+    ]);
     assert.equal(replaced.id, created.id);
     assert.deepEqual(replaced.accessList, ['192.0.2.0/24', '192.0.2.7']);
-    assert.deepEqual((await cliJson<ApiKey[]>(['apikey', 'list', '--org', org.id, '--data', data]))[0]?.accessList, ['192.0.2.0/24', '192.0.2.7']);
+    assert.deepEqual((await cliJson<ApiKey[]>(['apikey', 'list', '--org', org.id, '--data', data]))[0]?.accessList, [
+      '192.0.2.0/24',
+      '192.0.2.7',
+    ]);
 
     const cleared = await cli(['apikey', 'set-access-list', '--id', created.id, '--data', data]);
     assert.deepEqual(cleared, { code: 0, stdout: `API key ${created.publicKey} (${created.id}) access list: (any address)\n`, stderr: '' });

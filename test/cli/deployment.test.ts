@@ -36,8 +36,23 @@ describe('livelink deployment', () => {
 
   it('creates a deployment with every flag and lists it (--json round trip)', async () => {
     const cluster = await create(
-      '--name', 'cluster0', '--mongodb-version', '7.0.12-ent', '--fcv', '7.0', '--sharded', '--shards', '3', '--tls', '--unmanaged',
-      '--agent-version', '107.0.12.8669-1', '--db-size-bytes', '5368709120', '--oplog-size-mb', '4096',
+      '--name',
+      'cluster0',
+      '--mongodb-version',
+      '7.0.12-ent',
+      '--fcv',
+      '7.0',
+      '--sharded',
+      '--shards',
+      '3',
+      '--tls',
+      '--unmanaged',
+      '--agent-version',
+      '107.0.12.8669-1',
+      '--db-size-bytes',
+      '5368709120',
+      '--oplog-size-mb',
+      '4096',
     );
     assert.deepEqual(cluster, {
       id: cluster.id,
@@ -61,9 +76,23 @@ describe('livelink deployment', () => {
 
   it('updates only the fields given', async () => {
     const rs0 = await create('--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--db-size-bytes', '100');
-    const update = (...flags: string[]): Promise<Deployment> => cliJson<Deployment>(['deployment', 'update', '--id', rs0.id, ...flags, '--data', data]);
+    const update = (...flags: string[]): Promise<Deployment> =>
+      cliJson<Deployment>(['deployment', 'update', '--id', rs0.id, ...flags, '--data', data]);
 
-    const upgraded = await update('--mongodb-version', '7.0.12', '--fcv', '7.0', '--tls', '--unmanaged', '--shards', '4', '--agent-version', '107.0.1', '--oplog-size-mb', '2048');
+    const upgraded = await update(
+      '--mongodb-version',
+      '7.0.12',
+      '--fcv',
+      '7.0',
+      '--tls',
+      '--unmanaged',
+      '--shards',
+      '4',
+      '--agent-version',
+      '107.0.1',
+      '--oplog-size-mb',
+      '2048',
+    );
     const expected: Deployment = {
       ...rs0,
       mongoDBVersion: '7.0.12',
@@ -79,7 +108,15 @@ describe('livelink deployment', () => {
     assert.deepEqual(await cliJson<Deployment[]>(['deployment', 'list', '--project', project.id, '--data', data]), [expected]);
 
     const back = await update('--name', 'rs-main', '--no-tls', '--managed', '--not-sharded', '--db-size-bytes', '0');
-    assert.deepEqual(back, { ...expected, name: 'rs-main', tlsEnabled: false, managed: true, sharded: false, shardsSize: null, dbSizeBytes: 0 });
+    assert.deepEqual(back, {
+      ...expected,
+      name: 'rs-main',
+      tlsEnabled: false,
+      managed: true,
+      sharded: false,
+      shardsSize: null,
+      dbSizeBytes: 0,
+    });
     assert.deepEqual(await cliJson<Deployment[]>(['deployment', 'list', '--project', project.id, '--data', data]), [back]);
   });
 
@@ -90,11 +127,27 @@ describe('livelink deployment', () => {
       stdout: '',
       stderr: `livelink deployment update: No cluster with ID ${missing} exists.\n`,
     });
-    assert.deepEqual(await cli(['deployment', 'create', '--project', missing, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--data', data]), {
-      code: 1,
-      stdout: '',
-      stderr: `livelink deployment create: No group with ID ${missing} exists.\n`,
-    });
+    assert.deepEqual(
+      await cli([
+        'deployment',
+        'create',
+        '--project',
+        missing,
+        '--name',
+        'rs0',
+        '--mongodb-version',
+        '6.0.14',
+        '--fcv',
+        '6.0',
+        '--data',
+        data,
+      ]),
+      {
+        code: 1,
+        stdout: '',
+        stderr: `livelink deployment create: No group with ID ${missing} exists.\n`,
+      },
+    );
     assert.deepEqual(await cli(['deployment', 'list', '--project', missing, '--data', data]), {
       code: 1,
       stdout: '',
@@ -102,11 +155,27 @@ describe('livelink deployment', () => {
     });
     await create('--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0');
     const rs1 = await create('--name', 'rs1', '--mongodb-version', '6.0.14', '--fcv', '6.0');
-    assert.deepEqual(await cli(['deployment', 'create', '--project', project.id, '--name', 'rs1', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--data', data]), {
-      code: 1,
-      stdout: '',
-      stderr: 'livelink deployment create: A deployment named rs1 already exists in this project.\n',
-    });
+    assert.deepEqual(
+      await cli([
+        'deployment',
+        'create',
+        '--project',
+        project.id,
+        '--name',
+        'rs1',
+        '--mongodb-version',
+        '6.0.14',
+        '--fcv',
+        '6.0',
+        '--data',
+        data,
+      ]),
+      {
+        code: 1,
+        stdout: '',
+        stderr: 'livelink deployment create: A deployment named rs1 already exists in this project.\n',
+      },
+    );
     assert.deepEqual(await cli(['deployment', 'update', '--id', rs1.id, '--name', 'rs0', '--data', data]), {
       code: 1,
       stdout: '',

@@ -28,7 +28,11 @@ describe('livelink command dispatch', () => {
     for (const command of commands) {
       assert.ok(command.usage.startsWith(`Usage: livelink ${command.path.join(' ')}`), command.usage);
       assert.match(command.usage, /\n {2}--data DIR +data folder/);
-      for (const argv of [[...command.path, '--help'], ['help', ...command.path], [...command.path, '--bogus', '-h']]) {
+      for (const argv of [
+        [...command.path, '--help'],
+        ['help', ...command.path],
+        [...command.path, '--bogus', '-h'],
+      ]) {
         const result = await cli(argv);
         assert.deepEqual(result, { code: 0, stdout: command.usage, stderr: '' }, argv.join(' '));
       }
@@ -39,17 +43,28 @@ describe('livelink command dispatch', () => {
     const result = await cli(['apikey', '--help']);
     assert.equal(result.code, 0);
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /^Usage: livelink apikey <subcommand> \[options\]\n\nSubcommands:\n {2}apikey create +.+\n {2}apikey list +.+\n {2}apikey set-access-list +.+\n\n/);
+    assert.match(
+      result.stdout,
+      /^Usage: livelink apikey <subcommand> \[options\]\n\nSubcommands:\n {2}apikey create +.+\n {2}apikey list +.+\n {2}apikey set-access-list +.+\n\n/,
+    );
   });
 
   it('exits 2 naming an unknown command', async () => {
-    assert.deepEqual(await cli(['frobnicate']), { code: 2, stdout: '', stderr: 'livelink: unknown command "frobnicate" (see livelink --help)\n' });
+    assert.deepEqual(await cli(['frobnicate']), {
+      code: 2,
+      stdout: '',
+      stderr: 'livelink: unknown command "frobnicate" (see livelink --help)\n',
+    });
     assert.deepEqual(await cli(['org', 'delete', '--org', 'x']), {
       code: 2,
       stdout: '',
       stderr: 'livelink: unknown command "org delete" (see livelink --help)\n',
     });
-    assert.deepEqual(await cli(['--json']), { code: 2, stdout: '', stderr: 'livelink: expected a command before --json (see livelink --help)\n' });
+    assert.deepEqual(await cli(['--json']), {
+      code: 2,
+      stdout: '',
+      stderr: 'livelink: expected a command before --json (see livelink --help)\n',
+    });
   });
 
   it('exits 2 when a group has no subcommand', async () => {
@@ -68,7 +83,10 @@ describe('livelink command dispatch', () => {
       [['org', 'create', '--name', '--json'], 'livelink org create: --name needs a value (see livelink org create --help)\n'],
       [['org', 'list', '--json=yes'], 'livelink org list: --json takes no value (see livelink org list --help)\n'],
       [['org', 'list', 'extra'], 'livelink org list: unexpected argument "extra" (see livelink org list --help)\n'],
-      [['org', 'set-require-access-list', '--org', 'abc', '--on'], 'livelink org set-require-access-list: --org must be an id of 24 hex digits (got "abc") (see livelink org set-require-access-list --help)\n'],
+      [
+        ['org', 'set-require-access-list', '--org', 'abc', '--on'],
+        'livelink org set-require-access-list: --org must be an id of 24 hex digits (got "abc") (see livelink org set-require-access-list --help)\n',
+      ],
     ];
     for (const [argv, stderr] of cases) {
       assert.deepEqual(await cli(argv), { code: 2, stdout: '', stderr }, argv.join(' '));

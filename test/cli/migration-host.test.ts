@@ -36,11 +36,14 @@ describe('livelink migration-host', () => {
   });
 
   it('exits 1 when removing a host the project does not have', async () => {
-    assert.deepEqual(await cli(['migration-host', 'remove', '--project', project.id, '--hostname', 'ghost.example.internal', '--data', data]), {
-      code: 1,
-      stdout: '',
-      stderr: `livelink migration-host remove: project ${project.id} has no migration host ghost.example.internal.\n`,
-    });
+    assert.deepEqual(
+      await cli(['migration-host', 'remove', '--project', project.id, '--hostname', 'ghost.example.internal', '--data', data]),
+      {
+        code: 1,
+        stdout: '',
+        stderr: `livelink migration-host remove: project ${project.id} has no migration host ghost.example.internal.\n`,
+      },
+    );
   });
 
   it('exits 1 with the detail for an unknown project', async () => {

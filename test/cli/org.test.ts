@@ -20,7 +20,10 @@ describe('livelink org', () => {
     assert.equal(strict.name, 'Strict');
 
     const listed = await cliJson<Organization[]>(['org', 'list', '--data', data]);
-    assert.deepEqual(listed, [acme, strict].sort((a, b) => a.id.localeCompare(b.id)));
+    assert.deepEqual(
+      listed,
+      [acme, strict].sort((a, b) => a.id.localeCompare(b.id)),
+    );
   });
 
   it('turns the access-list requirement on and off', async () => {
@@ -30,7 +33,11 @@ describe('livelink org', () => {
     assert.deepEqual(await cliJson<Organization[]>(['org', 'list', '--data', data]), [{ ...org, requireAccessList: true }]);
 
     const off = await cli(['org', 'set-require-access-list', '--org', org.id, '--off', '--data', data]);
-    assert.deepEqual(off, { code: 0, stdout: `Organization ${org.id} no longer requires an IP access list on its API keys.\n`, stderr: '' });
+    assert.deepEqual(off, {
+      code: 0,
+      stdout: `Organization ${org.id} no longer requires an IP access list on its API keys.\n`,
+      stderr: '',
+    });
     assert.deepEqual(await cliJson<Organization[]>(['org', 'list', '--data', data]), [org]);
   });
 
@@ -45,7 +52,10 @@ describe('livelink org', () => {
     const id = /^Created organization ([0-9a-f]{24})\n/.exec(created.stdout)?.[1] ?? '';
     assert.match(created.stdout, /\n {2}name +Acme\n {2}access list required +no\n {2}created +\d{4}-/);
     const listed = await cli(['org', 'list', '--data', data]);
-    assert.match(listed.stdout, new RegExp(`^ID +NAME +ACCESS LIST REQUIRED +CREATED\\n${id}  Acme  no {20}\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$`));
+    assert.match(
+      listed.stdout,
+      new RegExp(`^ID +NAME +ACCESS LIST REQUIRED +CREATED\\n${id}  Acme  no {20}\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$`),
+    );
   });
 
   it('exits 1 with the detail for an unknown organization', async () => {

@@ -19,7 +19,10 @@ describe('livelink project', () => {
     const search = await cliJson<Project>(['project', 'create', '--org', org.id.toUpperCase(), '--name', 'Search', '--data', data]);
     assert.equal(search.orgId, org.id);
 
-    assert.deepEqual(await cliJson<Project[]>(['project', 'list', '--org', org.id, '--data', data]), [payments, search].sort((a, b) => a.id.localeCompare(b.id)));
+    assert.deepEqual(
+      await cliJson<Project[]>(['project', 'list', '--org', org.id, '--data', data]),
+      [payments, search].sort((a, b) => a.id.localeCompare(b.id)),
+    );
     const other = await cliJson<Organization>(['org', 'create', '--name', 'Other', '--data', data]);
     assert.deepEqual(await cliJson<Project[]>(['project', 'list', '--org', other.id, '--data', data]), []);
   });
@@ -48,9 +51,16 @@ describe('livelink project', () => {
   });
 
   it('prints text without --json', async () => {
-    assert.deepEqual(await cli(['project', 'list', '--org', org.id, '--data', data]), { code: 0, stdout: `No projects in organization ${org.id}.\n`, stderr: '' });
+    assert.deepEqual(await cli(['project', 'list', '--org', org.id, '--data', data]), {
+      code: 0,
+      stdout: `No projects in organization ${org.id}.\n`,
+      stderr: '',
+    });
     const created = await cli(['project', 'create', '--org', org.id, '--name', 'Payments', '--data', data]);
     assert.equal(created.code, 0);
-    assert.match(created.stdout, new RegExp(`^Created project [0-9a-f]{24}\\n  name +Payments\\n  organization +${org.id}\\n  created +\\d{4}-.+Z\\n$`));
+    assert.match(
+      created.stdout,
+      new RegExp(`^Created project [0-9a-f]{24}\\n  name +Payments\\n  organization +${org.id}\\n  created +\\d{4}-.+Z\\n$`),
+    );
   });
 });

@@ -34,7 +34,10 @@ describe('livelink user', () => {
 
   it('creates a user with the password from standard input, and lists it without the password', async () => {
     const io = { ...testIo(), stdin: Readable.from(['s3cret pass\n']) };
-    const code = await runCli(['user', 'create', '--org', orgId, '--username', 'Ana', '--role', 'ORG_OWNER', '--password-stdin', '--json', '--data', data], io);
+    const code = await runCli(
+      ['user', 'create', '--org', orgId, '--username', 'Ana', '--role', 'ORG_OWNER', '--password-stdin', '--json', '--data', data],
+      io,
+    );
     assert.equal(io.stderr.text, '');
     assert.equal(code, 0);
     const user = JSON.parse(io.stdout.text) as UserJson;
@@ -45,11 +48,27 @@ describe('livelink user', () => {
     assert.equal(await signsIn('ana', 's3cret pass'), true, 'the newline is not part of the password');
     assert.deepEqual(await cliJson<UserJson[]>(['user', 'list', '--org', orgId, '--data', data]), [user]);
     const text = await cli(['user', 'list', '--org', orgId, '--data', data]);
-    assert.equal(text.stdout, `ID                        USERNAME  ROLE       CREATED\n${user.id}  ana       ORG_OWNER  ${user.createdAt}\n`);
+    assert.equal(
+      text.stdout,
+      `ID                        USERNAME  ROLE       CREATED\n${user.id}  ana       ORG_OWNER  ${user.createdAt}\n`,
+    );
   });
 
   it('creates a user with --password, in text', async () => {
-    const result = await cli(['user', 'create', '--org', orgId, '--username', 'viewer', '--role', 'ORG_READ_ONLY', '--password', 'viewer pass', '--data', data]);
+    const result = await cli([
+      'user',
+      'create',
+      '--org',
+      orgId,
+      '--username',
+      'viewer',
+      '--role',
+      'ORG_READ_ONLY',
+      '--password',
+      'viewer pass',
+      '--data',
+      data,
+    ]);
     assert.deepEqual(result, { code: 0, stdout: `Created user viewer (Organization Read Only) in organization ${orgId}\n`, stderr: '' });
     assert.equal(await signsIn('viewer', 'viewer pass'), true);
   });
@@ -59,7 +78,8 @@ describe('livelink user', () => {
     assert.deepEqual(await cli([...base, '--role', 'ORG_LIVE_MIGRATION_LINK', '--password', 'password1']), {
       code: 2,
       stdout: '',
-      stderr: 'livelink user create: --role must be one of ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY (got "ORG_LIVE_MIGRATION_LINK") (see livelink user create --help)\n',
+      stderr:
+        'livelink user create: --role must be one of ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY (got "ORG_LIVE_MIGRATION_LINK") (see livelink user create --help)\n',
     });
     assert.equal((await cli([...base, '--role', 'ORG_OWNER'])).code, 2);
     assert.equal((await cli([...base, '--role', 'ORG_OWNER', '--password', 'x', '--password-stdin'])).code, 2);

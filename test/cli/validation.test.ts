@@ -26,13 +26,34 @@ describe('flag validation', () => {
     [['project', 'create', '--org', 'not-an-id', '--name', 'P'], '--org must be an id of 24 hex digits (got "not-an-id")'],
     [['project', 'list', '--org', `${ID}0`], `--org must be an id of 24 hex digits (got "${ID}0")`],
     [['deployment', 'create', '--project', ID, '--name', 'rs0', '--fcv', '6.0'], '--mongodb-version is required'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', 'banana', '--fcv', '6.0'], '--mongodb-version must look like 6.0.14 (got "banana")'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6'], '--fcv must look like 6.0 (got "6")'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--shards', 'two'], '--shards must be a whole number (got "two")'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--shards', '0'], '--shards must be at least 1 (got 0)'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--db-size-bytes=-5'], '--db-size-bytes must be a whole number (got "-5")'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--oplog-size-mb', '1.5'], '--oplog-size-mb must be a whole number (got "1.5")'],
-    [['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--agent-version', 'a b'], '--agent-version is not a version: "a b"'],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', 'banana', '--fcv', '6.0'],
+      '--mongodb-version must look like 6.0.14 (got "banana")',
+    ],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6'],
+      '--fcv must look like 6.0 (got "6")',
+    ],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--shards', 'two'],
+      '--shards must be a whole number (got "two")',
+    ],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--shards', '0'],
+      '--shards must be at least 1 (got 0)',
+    ],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--db-size-bytes=-5'],
+      '--db-size-bytes must be a whole number (got "-5")',
+    ],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--oplog-size-mb', '1.5'],
+      '--oplog-size-mb must be a whole number (got "1.5")',
+    ],
+    [
+      ['deployment', 'create', '--project', ID, '--name', 'rs0', '--mongodb-version', '6.0.14', '--fcv', '6.0', '--agent-version', 'a b'],
+      '--agent-version is not a version: "a b"',
+    ],
     [['deployment', 'update', '--id', ID], 'nothing to change: give at least one flag besides --id'],
     [['deployment', 'update', '--id', ID, '--tls', '--no-tls'], '--tls and --no-tls cannot be used together'],
     [['deployment', 'update', '--id', ID, '--managed', '--unmanaged'], '--managed and --unmanaged cannot be used together'],
@@ -44,13 +65,31 @@ describe('flag validation', () => {
     [['apikey', 'create', '--role', 'ORG_OWNER'], 'give --org ID or --global'],
     [['apikey', 'create', '--org', ID, '--global', '--role', 'ORG_OWNER'], '--org and --global cannot be used together'],
     [['apikey', 'create', '--org', ID], '--role is required'],
-    [['apikey', 'create', '--org', ID, '--role', 'GLOBAL_OWNER'], '--role must be one of ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY, ORG_LIVE_MIGRATION_LINK with --org (got "GLOBAL_OWNER")'],
-    [['apikey', 'create', '--global', '--role', 'ORG_OWNER'], '--role must be one of GLOBAL_OWNER, GLOBAL_READ_ONLY with --global (got "ORG_OWNER")'],
-    [['apikey', 'create', '--org', ID, '--role', 'ORG_OWNER', '--role', 'owner'], '--role must be one of ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY, ORG_LIVE_MIGRATION_LINK with --org (got "owner")'],
-    [['apikey', 'create', '--org', ID, '--role', 'ORG_OWNER', '--access-list', '10.0.0.1,300.1.1.1'], '--access-list is not an IP address or CIDR block: "300.1.1.1"'],
-    [['apikey', 'create', '--org', ID, '--role', 'ORG_OWNER', '--description', 'd'.repeat(251)], '--description has more than 250 characters'],
+    [
+      ['apikey', 'create', '--org', ID, '--role', 'GLOBAL_OWNER'],
+      '--role must be one of ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY, ORG_LIVE_MIGRATION_LINK with --org (got "GLOBAL_OWNER")',
+    ],
+    [
+      ['apikey', 'create', '--global', '--role', 'ORG_OWNER'],
+      '--role must be one of GLOBAL_OWNER, GLOBAL_READ_ONLY with --global (got "ORG_OWNER")',
+    ],
+    [
+      ['apikey', 'create', '--org', ID, '--role', 'ORG_OWNER', '--role', 'owner'],
+      '--role must be one of ORG_OWNER, ORG_MEMBER, ORG_READ_ONLY, ORG_LIVE_MIGRATION_LINK with --org (got "owner")',
+    ],
+    [
+      ['apikey', 'create', '--org', ID, '--role', 'ORG_OWNER', '--access-list', '10.0.0.1,300.1.1.1'],
+      '--access-list is not an IP address or CIDR block: "300.1.1.1"',
+    ],
+    [
+      ['apikey', 'create', '--org', ID, '--role', 'ORG_OWNER', '--description', 'd'.repeat(251)],
+      '--description has more than 250 characters',
+    ],
     [['apikey', 'list'], 'give --org ID or --global'],
-    [['apikey', 'set-access-list', '--id', ID, '--access-list', '10.0.0.0/33'], '--access-list is not an IP address or CIDR block: "10.0.0.0/33"'],
+    [
+      ['apikey', 'set-access-list', '--id', ID, '--access-list', '10.0.0.0/33'],
+      '--access-list is not an IP address or CIDR block: "10.0.0.0/33"',
+    ],
     [['start', '--role', 'source'], '--role must be both with start (use `livelink serve --role ...` for one role)'],
   ];
 

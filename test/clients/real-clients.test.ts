@@ -46,11 +46,19 @@ describe('real clients against a started livelink', () => {
   });
   after(() => server.close());
 
-  it("runs the reference's example verbatim with curl --digest: 201 Created and {\"status\":\"SYNCED\"}", async () => {
+  it('runs the reference\'s example verbatim with curl --digest: 201 Created and {"status":"SYNCED"}', async () => {
     const created = await curl([
-      '--digest', '--user', `${target.publicKey}:${target.privateKey}`,
-      '-H', 'Content-Type: application/json', '-H', 'Accept: application/json',
-      '-X', 'POST', '--data', '{"accessListIps":[]}',
+      '--digest',
+      '--user',
+      `${target.publicKey}:${target.privateKey}`,
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      'Accept: application/json',
+      '-X',
+      'POST',
+      '--data',
+      '{"accessListIps":[]}',
       `${server.url}/api/atlas/v2/orgs/${target.orgId}/liveMigrations/linkTokens`,
     ]);
     assert.equal(created.status, 201);
@@ -58,13 +66,19 @@ describe('real clients against a started livelink', () => {
 
     // The reference's curl example for the POST, placeholders filled.
     const linked = await curl([
-      '--user', `${source.publicKey}:${source.privateKey}`, '--digest',
-      '--header', 'Accept: application/json',
-      '--header', 'Content-Type: application/json',
+      '--user',
+      `${source.publicKey}:${source.privateKey}`,
+      '--digest',
+      '--header',
+      'Accept: application/json',
+      '--header',
+      'Content-Type: application/json',
       '--include',
-      '--request', 'POST',
+      '--request',
+      'POST',
       `${server.url}/api/atlas/v1.0/orgs/${source.orgId}/liveExport/migrationLink?pretty=true`,
-      '--data', JSON.stringify({ linkToken: token }),
+      '--data',
+      JSON.stringify({ linkToken: token }),
     ]);
     assert.equal(linked.status, 201);
     assert.match(linked.headers, /^HTTP\/1\.1 201 Created\r\n/);
@@ -75,22 +89,49 @@ describe('real clients against a started livelink', () => {
     assert.match(linked.headers, /\r\nX-MongoDB-Service-Version: gitHash=[^;]+; versionString=[^\r]+\r\n/);
     assert.equal(linked.body, '{\n  "status" : "SYNCED"\n}');
 
-    const status = await curl(['--digest', '--user', `${source.publicKey}:${source.privateKey}`, `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`]);
+    const status = await curl([
+      '--digest',
+      '--user',
+      `${source.publicKey}:${source.privateKey}`,
+      `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`,
+    ]);
     assert.equal(status.status, 200);
     assert.equal(status.body, '{"status":"SYNCED"}');
 
-    const deleted = await curl(['--digest', '--user', `${source.publicKey}:${source.privateKey}`, '-X', 'DELETE', `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`]);
+    const deleted = await curl([
+      '--digest',
+      '--user',
+      `${source.publicKey}:${source.privateKey}`,
+      '-X',
+      'DELETE',
+      `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`,
+    ]);
     assert.equal(deleted.status, 204);
     assert.equal(deleted.body, '');
 
-    const revoked = await curl(['--digest', '--user', `${target.publicKey}:${target.privateKey}`, '-X', 'DELETE', `${server.url}/api/atlas/v2/orgs/${target.orgId}/liveMigrations/linkTokens`]);
+    const revoked = await curl([
+      '--digest',
+      '--user',
+      `${target.publicKey}:${target.privateKey}`,
+      '-X',
+      'DELETE',
+      `${server.url}/api/atlas/v2/orgs/${target.orgId}/liveMigrations/linkTokens`,
+    ]);
     assert.equal(revoked.status, 204);
   });
 
   it('gives curl a wrong password exactly the 401 shape', async () => {
-    const denied = await curl(['--digest', '--user', `${source.publicKey}:nope`, `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`]);
+    const denied = await curl([
+      '--digest',
+      '--user',
+      `${source.publicKey}:nope`,
+      `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`,
+    ]);
     assert.equal(denied.status, 401);
-    assert.match(denied.headers, /\r\nWWW-Authenticate: Digest realm="MMS Public API", domain="", nonce="[A-Za-z0-9]+", algorithm=MD5, qop="auth", stale=false\r\n/);
+    assert.match(
+      denied.headers,
+      /\r\nWWW-Authenticate: Digest realm="MMS Public API", domain="", nonce="[A-Za-z0-9]+", algorithm=MD5, qop="auth", stale=false\r\n/,
+    );
     assert.match(denied.headers, /\r\nContent-Type: application\/json;charset=ISO-8859-1\r\n/);
     assert.equal(
       denied.body,
@@ -101,9 +142,16 @@ describe('real clients against a started livelink', () => {
   it('lets a script grep the output of curl -i for the headers by their Ops Manager names', async () => {
     // Exactly what such a script does: a case-sensitive grep of the header lines.
     const script = `curl -si "$0" | grep -E '^(Content-Type|Strict-Transport-Security|Vary|WWW-Authenticate|X-MongoDB-Service-Version): '`;
-    const { stdout } = await run('sh', ['-c', script, `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`]);
+    const { stdout } = await run('sh', [
+      '-c',
+      script,
+      `${server.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`,
+    ]);
     assert.deepEqual(
-      stdout.trim().split('\r\n').map((line) => line.slice(0, line.indexOf(':'))),
+      stdout
+        .trim()
+        .split('\r\n')
+        .map((line) => line.slice(0, line.indexOf(':'))),
       ['Strict-Transport-Security', 'X-MongoDB-Service-Version', 'Vary', 'WWW-Authenticate', 'Content-Type'],
     );
   });
@@ -111,13 +159,22 @@ describe('real clients against a started livelink', () => {
   it('drives the whole flow with Python requests in one Session', async () => {
     const { stdout } = await run('python3', [
       join(here, 'requests_flow.py'),
-      server.url, source.orgId, source.publicKey, source.privateKey, target.orgId, target.publicKey, target.privateKey,
+      server.url,
+      source.orgId,
+      source.publicKey,
+      source.privateKey,
+      target.orgId,
+      target.publicKey,
+      target.privateKey,
     ]);
     const calls = Object.fromEntries(
-      stdout.trim().split('\n').map((line) => {
-        const call = JSON.parse(line) as { call: string; status: number; body: string; contentType: string | null };
-        return [call.call, call];
-      }),
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const call = JSON.parse(line) as { call: string; status: number; body: string; contentType: string | null };
+          return [call.call, call];
+        }),
     );
     assert.equal(calls['createLinkToken']?.status, 201);
     assert.equal(calls['createLinkToken']?.contentType, 'application/vnd.atlas.2023-01-01+json;charset=utf-8');

@@ -57,7 +57,8 @@ describe('parseDigestAuthorization: real client shapes', () => {
 
 describe('parseDigestAuthorization: leniency', () => {
   it('accepts a lower-case or upper-case scheme and upper-case parameter names', () => {
-    const header = 'digest USERNAME="u", Realm="MMS Public API", NONCE="n", Uri="/x", RESPONSE="0123456789abcdef0123456789abcdef", QOP=auth, NC=00000001, CNonce="c"';
+    const header =
+      'digest USERNAME="u", Realm="MMS Public API", NONCE="n", Uri="/x", RESPONSE="0123456789abcdef0123456789abcdef", QOP=auth, NC=00000001, CNonce="c"';
     assert.deepEqual(parseDigestAuthorization(header), {
       username: 'u',
       realm: 'MMS Public API',
@@ -99,7 +100,9 @@ describe('parseDigestAuthorization: leniency', () => {
   });
 
   it('allows commas inside quoted values, tabs, extra spaces and empty list elements', () => {
-    const c = parseDigestAuthorization(`\tDigest\t username = "a, b" ,, realm="MMS Public API",nonce=n,uri="/x?a=1,b=2",response=0123456789abcdef0123456789abcdef,qop=auth,nc=00000001,cnonce=c , `);
+    const c = parseDigestAuthorization(
+      `\tDigest\t username = "a, b" ,, realm="MMS Public API",nonce=n,uri="/x?a=1,b=2",response=0123456789abcdef0123456789abcdef,qop=auth,nc=00000001,cnonce=c , `,
+    );
     assert.equal(c?.username, 'a, b');
     assert.equal(c?.uri, '/x?a=1,b=2');
     assert.equal(c?.nonce, 'n');
@@ -168,7 +171,10 @@ describe('parseDigestAuthorization: rejections', () => {
     ['response not hex', GOOD.replace('0123456789abcdef0123456789abcdef', 'z123456789abcdef0123456789abcdef')],
     ['userhash=true', `${GOOD}, userhash=true`],
     ['userhash="TRUE"', `${GOOD}, userhash="TRUE"`],
-    ['-sess without qop', 'Digest username="u", realm="r", nonce="n", uri="/x", response="0123456789abcdef0123456789abcdef", algorithm=MD5-sess'],
+    [
+      '-sess without qop',
+      'Digest username="u", realm="r", nonce="n", uri="/x", response="0123456789abcdef0123456789abcdef", algorithm=MD5-sess',
+    ],
     ['Basic scheme', 'Basic dTpw'],
     ['Bearer scheme with digest-like params', GOOD.replace('Digest', 'Bearer')],
     ['scheme only', 'Digest'],
@@ -206,7 +212,31 @@ describe('parseDigestAuthorization: properties', () => {
   });
 
   it('never throws on header-like noise', () => {
-    const piece = fc.constantFrom('Digest ', 'digest ', 'username', 'realm', 'nonce', 'uri', 'response', 'qop', 'nc', 'cnonce', 'algorithm', '=', '"', '\\', ',', ', ', ' ', '\t', 'auth', '00000001', 'MD5', 'a', '0123456789abcdef0123456789abcdef');
+    const piece = fc.constantFrom(
+      'Digest ',
+      'digest ',
+      'username',
+      'realm',
+      'nonce',
+      'uri',
+      'response',
+      'qop',
+      'nc',
+      'cnonce',
+      'algorithm',
+      '=',
+      '"',
+      '\\',
+      ',',
+      ', ',
+      ' ',
+      '\t',
+      'auth',
+      '00000001',
+      'MD5',
+      'a',
+      '0123456789abcdef0123456789abcdef',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => {
         const r = parseDigestAuthorization(pieces.join(''));

@@ -45,10 +45,14 @@ describe('digestChallenge', () => {
 
   it('passes the Go client strict parser', () => {
     const parsed = goClientAccepts(digestChallenge('n0nce', false));
-    assert.deepEqual(
-      parsed && Object.fromEntries(parsed),
-      { realm: 'MMS Public API', domain: '', nonce: 'n0nce', algorithm: 'MD5', qop: 'auth', stale: 'false' },
-    );
+    assert.deepEqual(parsed && Object.fromEntries(parsed), {
+      realm: 'MMS Public API',
+      domain: '',
+      nonce: 'n0nce',
+      algorithm: 'MD5',
+      qop: 'auth',
+      stale: 'false',
+    });
   });
 
   it('refuses a nonce that is empty or not alphanumeric', () => {

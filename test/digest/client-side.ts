@@ -45,12 +45,7 @@ export function storedHa1(algorithm: 'MD5' | 'SHA-256', username: string, realm:
 
 /** A curl-like header for an answer (algorithm, qop and nc unquoted). */
 export function curlLikeHeader(a: ClientAnswer, response = clientResponse(a)): string {
-  const parts = [
-    `username="${a.username}"`,
-    `realm="${a.realm}"`,
-    `nonce="${a.nonce}"`,
-    `uri="${a.uri}"`,
-  ];
+  const parts = [`username="${a.username}"`, `realm="${a.realm}"`, `nonce="${a.nonce}"`, `uri="${a.uri}"`];
   if (a.qop === 'auth') parts.push(`cnonce="${a.cnonce}"`, `nc=${a.nc}`, 'qop=auth');
   parts.push(`response="${response}"`, `algorithm=${a.algorithm}`);
   return `Digest ${parts.join(', ')}`;

@@ -69,7 +69,10 @@ describe('DigestAuthenticator', () => {
   it('round trip: challenge, then a client-computed answer authenticates', async () => {
     const { authenticator, send } = setup();
     const wwwAuthenticate = authenticator.challenge(false);
-    assert.match(wwwAuthenticate, /^Digest realm="MMS Public API", domain="", nonce="[0-9a-f]{60}", algorithm=MD5, qop="auth", stale=false$/);
+    assert.match(
+      wwwAuthenticate,
+      /^Digest realm="MMS Public API", domain="", nonce="[0-9a-f]{60}", algorithm=MD5, qop="auth", stale=false$/,
+    );
     const a: ClientAnswer = {
       username: PUBLIC_KEY,
       password: PRIVATE_KEY,
@@ -96,7 +99,15 @@ describe('DigestAuthenticator', () => {
     it(`authenticates the ${client} header shape`, async () => {
       const { answer, send } = setup();
       const a = answer({ nc: '00000002', qop: shape.qop ? 'auth' : undefined, uri: shape.uriWithoutQuery ? pathOnly(TARGET) : TARGET });
-      const header = shape.build({ username: a.username, realm: a.realm, nonce: a.nonce, uri: TARGET, response: clientResponse(a), nc: a.nc, cnonce: a.cnonce });
+      const header = shape.build({
+        username: a.username,
+        realm: a.realm,
+        nonce: a.nonce,
+        uri: TARGET,
+        response: clientResponse(a),
+        nc: a.nc,
+        cnonce: a.cnonce,
+      });
       assert.deepEqual(await send(header), AUTHENTICATED);
       assert.deepEqual(await send(header), challenge('replay'));
     });
@@ -257,8 +268,16 @@ describe('DigestAuthenticator', () => {
       lookupKey: () => Promise.reject(new Error('database down')),
     });
     const a: ClientAnswer = {
-      username: PUBLIC_KEY, password: PRIVATE_KEY, realm: DIGEST_REALM, method: 'GET', uri: TARGET,
-      nonce: nonces.mint(), algorithm: 'MD5', qop: 'auth', nc: '00000001', cnonce: 'c',
+      username: PUBLIC_KEY,
+      password: PRIVATE_KEY,
+      realm: DIGEST_REALM,
+      method: 'GET',
+      uri: TARGET,
+      nonce: nonces.mint(),
+      algorithm: 'MD5',
+      qop: 'auth',
+      nc: '00000001',
+      cnonce: 'c',
     };
     await assert.rejects(authenticator.authenticate({ method: 'GET', target: TARGET, authorization: curlLikeHeader(a) }), /database down/);
   });
@@ -266,11 +285,15 @@ describe('DigestAuthenticator', () => {
   it('property: a random wrong password never authenticates', async () => {
     const { send, answer } = setup();
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 64 }), fc.constantFrom<Algorithm>('MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'), async (password, algorithm) => {
-        fc.pre(password !== PRIVATE_KEY);
-        const outcome = await send(curlLikeHeader(answer({ password, algorithm })));
-        assert.deepEqual(outcome, challenge('bad-response'));
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 64 }),
+        fc.constantFrom<Algorithm>('MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'),
+        async (password, algorithm) => {
+          fc.pre(password !== PRIVATE_KEY);
+          const outcome = await send(curlLikeHeader(answer({ password, algorithm })));
+          assert.deepEqual(outcome, challenge('bad-response'));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -292,7 +315,10 @@ describe('DigestAuthenticator', () => {
         fc.record({
           method: fc.constantFrom('GET', 'POST', 'DELETE'),
           path: fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
-          query: fc.option(fc.string({ unit: 'binary', maxLength: 20 }).map((q) => encodeURI(q)), { nil: undefined }),
+          query: fc.option(
+            fc.string({ unit: 'binary', maxLength: 20 }).map((q) => encodeURI(q)),
+            { nil: undefined },
+          ),
           nc: hex8,
           cnonce: text,
           algorithm: fc.constantFrom<Algorithm>('MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'),
@@ -307,14 +333,30 @@ describe('DigestAuthenticator', () => {
           let method = r.method;
           let target = uri;
           switch (r.mutate) {
-            case 'username': header = curlLikeHeader({ ...a, username: `${a.username}x` }, response); break;
-            case 'method': method = r.method === 'GET' ? 'POST' : 'GET'; break;
-            case 'uri': header = curlLikeHeader({ ...a, uri: `${uri}x` }, response); break;
-            case 'target': target = `${uri}x`; break;
-            case 'nc': header = curlLikeHeader({ ...a, nc: flipped(a.nc) }, response); break;
-            case 'cnonce': header = curlLikeHeader({ ...a, cnonce: `${a.cnonce}x` }, response); break;
-            case 'nonce': header = curlLikeHeader({ ...a, nonce: flipped(a.nonce) }, response); break;
-            case 'response': header = curlLikeHeader(a, flipped(response)); break;
+            case 'username':
+              header = curlLikeHeader({ ...a, username: `${a.username}x` }, response);
+              break;
+            case 'method':
+              method = r.method === 'GET' ? 'POST' : 'GET';
+              break;
+            case 'uri':
+              header = curlLikeHeader({ ...a, uri: `${uri}x` }, response);
+              break;
+            case 'target':
+              target = `${uri}x`;
+              break;
+            case 'nc':
+              header = curlLikeHeader({ ...a, nc: flipped(a.nc) }, response);
+              break;
+            case 'cnonce':
+              header = curlLikeHeader({ ...a, cnonce: `${a.cnonce}x` }, response);
+              break;
+            case 'nonce':
+              header = curlLikeHeader({ ...a, nonce: flipped(a.nonce) }, response);
+              break;
+            case 'response':
+              header = curlLikeHeader(a, flipped(response));
+              break;
           }
           const outcome = await setupState.send(header, method, target);
           assert.equal(outcome.kind, r.mutate === 'none' ? 'authenticated' : 'challenge', r.mutate);

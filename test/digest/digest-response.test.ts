@@ -51,12 +51,8 @@ describe('uriMatchesRequest', () => {
 });
 
 describe('expectedResponse', () => {
-
   it('maps -sess algorithms to their base hash', () => {
-    assert.deepEqual(
-      (['MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'] as const).map(baseAlgorithm),
-      ['MD5', 'MD5', 'SHA-256', 'SHA-256'],
-    );
+    assert.deepEqual((['MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'] as const).map(baseAlgorithm), ['MD5', 'MD5', 'SHA-256', 'SHA-256']);
   });
 
   it('gives known values for MD5-sess and SHA-256-sess', () => {
@@ -66,7 +62,18 @@ describe('expectedResponse', () => {
       const ha1 = ha1Hex(baseAlgorithm(algorithm), 'pub', 'MMS Public API', 'priv');
       assert.equal(
         expectedResponse(c, 'GET', ha1),
-        clientResponse({ username: 'pub', password: 'priv', realm: 'MMS Public API', method: 'GET', uri: '/x?y=1', nonce: 'abc123', algorithm, qop: 'auth', nc: '00000001', cnonce: 'cn' }),
+        clientResponse({
+          username: 'pub',
+          password: 'priv',
+          realm: 'MMS Public API',
+          method: 'GET',
+          uri: '/x?y=1',
+          nonce: 'abc123',
+          algorithm,
+          qop: 'auth',
+          nc: '00000001',
+          cnonce: 'cn',
+        }),
       );
     }
   });
@@ -93,7 +100,17 @@ describe('expectedResponse', () => {
           cnonce: text,
         }),
         (a) => {
-          const c: DigestCredentials = { ...base, username: a.username, realm: a.realm, uri: a.uri, nonce: a.nonce, algorithm: a.algorithm, qop: a.qop, nc: a.nc, cnonce: a.cnonce };
+          const c: DigestCredentials = {
+            ...base,
+            username: a.username,
+            realm: a.realm,
+            uri: a.uri,
+            nonce: a.nonce,
+            algorithm: a.algorithm,
+            qop: a.qop,
+            nc: a.nc,
+            cnonce: a.cnonce,
+          };
           const ha1 = ha1Hex(baseAlgorithm(a.algorithm), a.username, a.realm, a.password);
           assert.equal(expectedResponse(c, a.method, ha1), clientResponse(a));
         },
@@ -148,7 +165,18 @@ describe('responseMatches', () => {
     for (let round = 0; round < 2; round += 1) {
       for (let i = 0; i < 1500; i += 1) {
         const c = { ...base, uri: `/api/public/v1.0/orgs/${i}` };
-        const response = clientResponse({ username: 'pub', password: 'priv', realm: 'MMS Public API', method: 'GET', uri: c.uri, nonce: c.nonce, algorithm: 'MD5', qop: 'auth', nc: '00000001', cnonce: 'cn' });
+        const response = clientResponse({
+          username: 'pub',
+          password: 'priv',
+          realm: 'MMS Public API',
+          method: 'GET',
+          uri: c.uri,
+          nonce: c.nonce,
+          algorithm: 'MD5',
+          qop: 'auth',
+          nc: '00000001',
+          cnonce: 'cn',
+        });
         assert.equal(responseMatches({ ...c, response }, 'GET', ha1('MD5')), true);
         assert.equal(responseMatches({ ...c, response }, 'POST', ha1('MD5')), false);
       }

@@ -154,10 +154,13 @@ describe('NonceMinter', () => {
   it('calls arbitrary strings invalid, without throwing', () => {
     const m = new NonceMinter({ key: KEY, lifetimeMs: LIFETIME, now: () => T0 });
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 60, maxLength: 60 })), (s) => {
-        assert.equal(m.check(s), 'invalid');
-        assert.equal(m.expiresAt(s), undefined);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 60, maxLength: 60 })),
+        (s) => {
+          assert.equal(m.check(s), 'invalid');
+          assert.equal(m.expiresAt(s), undefined);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

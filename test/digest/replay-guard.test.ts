@@ -29,7 +29,13 @@ describe('MemoryReplayGuard', () => {
   it('accepts other nc values on the same nonce in any order, and the same nc on other nonces', async () => {
     const { guard } = setup();
     const results = [];
-    for (const [nonce, count] of [['n', '00000005'], ['n', '00000002'], ['n', '00000009'], ['m', '00000005'], ['n', '00000002']] as const) {
+    for (const [nonce, count] of [
+      ['n', '00000005'],
+      ['n', '00000002'],
+      ['n', '00000009'],
+      ['m', '00000005'],
+      ['n', '00000002'],
+    ] as const) {
       results.push(await guard.firstUse(nonce, count, T0 + 1000));
     }
     assert.deepEqual(results, [true, true, true, true, false]);
@@ -55,7 +61,19 @@ describe('MemoryReplayGuard', () => {
 
   it('refuses (never throws on) an nc it cannot track: above MAX_NONCE_COUNT, not 8 hex digits', async () => {
     const { guard } = setup();
-    for (const bad of [nc(MAX_NONCE_COUNT + 1), 'ffffffff', '1', '0000001', '000000001', '0000000g', ' 0000001', '-0000001', '0x000001', '+0000001', '\u0661'.repeat(8)]) {
+    for (const bad of [
+      nc(MAX_NONCE_COUNT + 1),
+      'ffffffff',
+      '1',
+      '0000001',
+      '000000001',
+      '0000000g',
+      ' 0000001',
+      '-0000001',
+      '0x000001',
+      '+0000001',
+      '\u0661'.repeat(8),
+    ]) {
       assert.equal(await guard.firstUse('n', bad, T0 + 1000), false, JSON.stringify(bad));
     }
     assert.equal(guard.size, 0);
@@ -224,7 +242,10 @@ describe('MemoryReplayGuard', () => {
             model.set(nonce, entry);
           }
           assert.equal(await guard.firstUse(nonce, count === 0 ? '' : nc(count), expiresAt), expected, `${nonce} ${count} at ${now - T0}`);
-          assert.equal(guard.pairCount, [...model.values()].reduce((sum, e) => sum + e.counts.size, 0));
+          assert.equal(
+            guard.pairCount,
+            [...model.values()].reduce((sum, e) => sum + e.counts.size, 0),
+          );
           assert.equal(guard.size, model.size);
         }
       }),

@@ -43,9 +43,6 @@ describe('RFC 2617 §3.5 "Mufasa" example', () => {
     const ha1 = '939e7578ed9e3c518a452acee763bce9';
     // HA2 = MD5("GET:/dir/index.html") = 39aff3a2bab6126f332b942af96d3366
     // MD5("939e…bce9:dcd98b7102dd2f0e8b11d0f600bfb0c093:39aff3a2bab6126f332b942af96d3366"):
-    assert.equal(
-      expectedResponse({ ...credentials, qop: undefined }, 'GET', ha1),
-      '670fd8c2df070c60b045671b8b24ff02',
-    );
+    assert.equal(expectedResponse({ ...credentials, qop: undefined }, 'GET', ha1), '670fd8c2df070c60b045671b8b24ff02');
   });
 });

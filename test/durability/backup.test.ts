@@ -48,10 +48,17 @@ describe('online backup', () => {
     try {
       assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
       const ids = new Set((copy.prepare('select id from organizations').all() as { id: string }[]).map((row) => row.id));
-      assert.deepEqual(acknowledged.filter((id) => !ids.has(id)), []);
+      assert.deepEqual(
+        acknowledged.filter((id) => !ids.has(id)),
+        [],
+      );
     } finally {
       copy.close();
     }
-    assert.equal(await runCli(['backup', '--to', file, '--data', server.dataDir], { stdout: sink(), stderr: sink(), env: {} }), 2, 'refuses to overwrite');
+    assert.equal(
+      await runCli(['backup', '--to', file, '--data', server.dataDir], { stdout: sink(), stderr: sink(), env: {} }),
+      2,
+      'refuses to overwrite',
+    );
   });
 });

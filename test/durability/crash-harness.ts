@@ -30,7 +30,6 @@ import { STALE_CLAIM_MS } from '../../src/features/migration-link/migration-link
 import { DigestTestClient } from '../support/digest-client.js';
 import { startLivelinkProcess, type RunningProcess } from '../support/processes.js';
 
-
 export interface HarnessOptions {
   cycles: number;
   orgs: number;
@@ -114,7 +113,9 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
           const linking = ledger.lastAcknowledged === 'unlinked';
           ledger.inFlight = true;
           try {
-            const response = linking ? await client.request('POST', path, { linkToken: seeded.linkToken }) : await client.request('DELETE', path);
+            const response = linking
+              ? await client.request('POST', path, { linkToken: seeded.linkToken })
+              : await client.request('DELETE', path);
             ledger.inFlight = false;
             if (response.status === 201) {
               ledger.lastAcknowledged = 'linked';
@@ -143,7 +144,8 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       for (const i of victims) nodes[i]?.process.kill('SIGKILL');
       stop = true;
       await Promise.allSettled(workers);
-      if (acknowledged < killAfterAcknowledged) anomalies.push(`only ${acknowledged} of ${killAfterAcknowledged} writes acknowledged in ${requestLimit} requests`);
+      if (acknowledged < killAfterAcknowledged)
+        anomalies.push(`only ${acknowledged} of ${killAfterAcknowledged} writes acknowledged in ${requestLimit} requests`);
       const startedAt = Date.now();
       for (const i of victims) nodes[i] = await startLivelinkProcess(sourceFlags, env);
       const readyMs = Date.now() - startedAt;
@@ -153,7 +155,9 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
         violations.push(`not ready within ${options.readyBudgetMs} ms a node: ${readyMs} ms for ${victims.length}`);
       }
       reports.push({ cycle, acknowledged, killAfterAcknowledged, killedNodes: victims.length, readyMs, violations });
-      log(`cycle ${cycle}: ${acknowledged} acknowledged, killed ${victims.length} node(s) after ${killAfterAcknowledged}, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`);
+      log(
+        `cycle ${cycle}: ${acknowledged} acknowledged, killed ${victims.length} node(s) after ${killAfterAcknowledged}, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`,
+      );
       // A request in flight at the kill is known after the restart: read its outcome as the new truth.
       await settleInFlight(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url);
       // A kill strands a PENDING claim for every link it interrupted, reconciled once STALE_CLAIM_MS old
@@ -189,7 +193,12 @@ async function seed(work: string, sourceData: string, postgresUrl: string | unde
   const source = await openLivelink(sourceData, postgresUrl, postgresUrl === undefined ? {} : keys);
   const orgIds: string[] = [];
   for (let i = 0; i < orgCount; i += 1) orgIds.push((await source.services.organizations.createOrganization(`Crash Org ${i}`)).id);
-  const { apiKey, privateKey } = await source.services.apiKeys.create({ orgId: null, description: 'crash harness', roles: ['GLOBAL_OWNER'], accessList: [] });
+  const { apiKey, privateKey } = await source.services.apiKeys.create({
+    orgId: null,
+    description: 'crash harness',
+    roles: ['GLOBAL_OWNER'],
+    accessList: [],
+  });
   await source.close();
   return { orgIds, linkToken, key: { publicKey: apiKey.publicKey, privateKey } };
 }
@@ -216,7 +225,9 @@ async function readState(sourceData: string, postgresUrl: string | undefined): P
     try {
       integrity = String(db.pragma('integrity_check', { simple: true }));
       linkRows = db.prepare('select org_id, state from migration_links').all() as typeof linkRows;
-      eventRows = db.prepare("select org_id, event_type from audit_events where event_type in ('ORG_LINK_CREATED', 'ORG_LINK_DELETED')").all() as typeof eventRows;
+      eventRows = db
+        .prepare("select org_id, event_type from audit_events where event_type in ('ORG_LINK_CREATED', 'ORG_LINK_DELETED')")
+        .all() as typeof eventRows;
     } finally {
       db.close();
     }
@@ -226,7 +237,9 @@ async function readState(sourceData: string, postgresUrl: string | undefined): P
     try {
       linkRows = (await client.query<{ org_id: string; state: string }>('select org_id, state from migration_links')).rows;
       eventRows = (
-        await client.query<{ org_id: string; event_type: string }>("select org_id, event_type from audit_events where event_type in ('ORG_LINK_CREATED', 'ORG_LINK_DELETED')")
+        await client.query<{ org_id: string; event_type: string }>(
+          "select org_id, event_type from audit_events where event_type in ('ORG_LINK_CREATED', 'ORG_LINK_DELETED')",
+        )
       ).rows;
     } finally {
       await client.end();
@@ -247,7 +260,12 @@ async function readState(sourceData: string, postgresUrl: string | undefined): P
   return { links, events, integrity };
 }
 
-async function verify(orgIds: readonly string[], ledgers: Map<string, OrgLedger>, sourceData: string, postgresUrl: string | undefined): Promise<string[]> {
+async function verify(
+  orgIds: readonly string[],
+  ledgers: Map<string, OrgLedger>,
+  sourceData: string,
+  postgresUrl: string | undefined,
+): Promise<string[]> {
   const state = await readState(sourceData, postgresUrl);
   const violations: string[] = [];
   if (state.integrity !== 'ok') violations.push(`integrity_check: ${state.integrity}`);
@@ -262,13 +280,20 @@ async function verify(orgIds: readonly string[], ledgers: Map<string, OrgLedger>
     }
     const events = state.events.get(orgId) ?? { created: 0, deleted: 0 };
     if (events.created - events.deleted !== (linked ? 1 : 0)) {
-      violations.push(`${orgId}: ${events.created} created and ${events.deleted} deleted events for a ${linked ? 'linked' : 'unlinked'} organization`);
+      violations.push(
+        `${orgId}: ${events.created} created and ${events.deleted} deleted events for a ${linked ? 'linked' : 'unlinked'} organization`,
+      );
     }
   }
   return violations;
 }
 
-async function settleInFlight(orgIds: readonly string[], ledgers: Map<string, OrgLedger>, sourceData: string, postgresUrl: string | undefined): Promise<void> {
+async function settleInFlight(
+  orgIds: readonly string[],
+  ledgers: Map<string, OrgLedger>,
+  sourceData: string,
+  postgresUrl: string | undefined,
+): Promise<void> {
   const state = await readState(sourceData, postgresUrl);
   for (const orgId of orgIds) {
     const ledger = ledgers.get(orgId) as OrgLedger;

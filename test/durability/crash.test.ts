@@ -20,7 +20,8 @@ function assertEveryCycleHeld(reports: readonly CycleReport[]): void {
     reports.map((r) => r.killAfterAcknowledged),
     KILL_AFTER,
   );
-  for (const report of reports) assert.ok(report.acknowledged >= report.killAfterAcknowledged, `cycle ${report.cycle}: ${report.acknowledged} acknowledged`);
+  for (const report of reports)
+    assert.ok(report.acknowledged >= report.killAfterAcknowledged, `cycle ${report.cycle}: ${report.acknowledged} acknowledged`);
   assert.deepEqual(
     reports.flatMap((r) => r.violations),
     [],
@@ -33,17 +34,33 @@ describe('kill -9 while links are made and removed', () => {
     assertEveryCycleHeld(reports);
   });
 
-  it('loses no acknowledged write with two nodes on PostgreSQL, killing both, then each alone (R-03)', { skip: POSTGRES_SKIP_REASON }, async () => {
-    const reports = await runCrashHarness({ cycles: KILL_AFTER.length, orgs: ORGS, killAfterAcknowledged, postgresAdminUrl: POSTGRES_URL, log: () => undefined });
-    assertEveryCycleHeld(reports);
-    assert.deepEqual(
-      reports.map((r) => r.killedNodes),
-      [2, 1, 1],
-    );
-  });
+  it(
+    'loses no acknowledged write with two nodes on PostgreSQL, killing both, then each alone (R-03)',
+    { skip: POSTGRES_SKIP_REASON },
+    async () => {
+      const reports = await runCrashHarness({
+        cycles: KILL_AFTER.length,
+        orgs: ORGS,
+        killAfterAcknowledged,
+        postgresAdminUrl: POSTGRES_URL,
+        log: () => undefined,
+      });
+      assertEveryCycleHeld(reports);
+      assert.deepEqual(
+        reports.map((r) => r.killedNodes),
+        [2, 1, 1],
+      );
+    },
+  );
 
   it('takes turns between killing every node and killing each alone', () => {
-    assert.deepEqual([1, 2, 3, 4].map((cycle) => victimsOf(cycle, 1)), [[0], [0], [0], [0]]);
-    assert.deepEqual([1, 2, 3, 4].map((cycle) => victimsOf(cycle, 2)), [[0, 1], [0], [1], [0, 1]]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((cycle) => victimsOf(cycle, 1)),
+      [[0], [0], [0], [0]],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4].map((cycle) => victimsOf(cycle, 2)),
+      [[0, 1], [0], [1], [0, 1]],
+    );
   });
 });

@@ -55,8 +55,16 @@ describe('fuzzing every route', () => {
     const ncHex = nc.toString(16).padStart(8, '0');
     const cnonce = randomBytes(8).toString('hex');
     const response = clientResponse({
-      username: key.publicKey, password: key.privateKey, realm: 'MMS Public API', method, uri: url, nonce,
-      algorithm: 'MD5', qop: 'auth', nc: ncHex, cnonce,
+      username: key.publicKey,
+      password: key.privateKey,
+      realm: 'MMS Public API',
+      method,
+      uri: url,
+      nonce,
+      algorithm: 'MD5',
+      qop: 'auth',
+      nc: ncHex,
+      cnonce,
     });
     return `Digest username="${key.publicKey}", realm="MMS Public API", nonce="${nonce}", uri="${url}", response="${response}", qop=auth, nc=${ncHex}, cnonce="${cnonce}"`;
   }
@@ -71,47 +79,142 @@ describe('fuzzing every route', () => {
     { weight: 1, arbitrary: fc.base64String().map((b) => JSON.stringify({ linkToken: b })) },
   );
   const queryValue = fc.oneof(fc.constantFrom('true', 'false', 'TRUE', '', '1'), fc.string({ maxLength: 20 }));
-  const query = fc.dictionary(fc.constantFrom('pretty', 'envelope', 'pageNum', 'itemsPerPage', 'name', 'x', 'pretty[]'), queryValue, { maxKeys: 4 });
+  const query = fc.dictionary(fc.constantFrom('pretty', 'envelope', 'pageNum', 'itemsPerPage', 'name', 'x', 'pretty[]'), queryValue, {
+    maxKeys: 4,
+  });
   const contentType = fc.option(
-    fc.constantFrom('application/json', 'application/vnd.atlas.2023-01-01+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''),
+    fc.constantFrom(
+      'application/json',
+      'application/vnd.atlas.2023-01-01+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      '',
+    ),
     { nil: undefined },
   );
-  const pathId = (valid: string) => fc.oneof({ weight: 4, arbitrary: fc.constant(valid) }, fc.stringMatching(/^[a-f0-9]{24}$/), fc.string({ maxLength: 30 }).map(encodeURIComponent));
+  const pathId = (valid: string) =>
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(valid) },
+      fc.stringMatching(/^[a-f0-9]{24}$/),
+      fc.string({ maxLength: 30 }).map(encodeURIComponent),
+    );
 
-  const routes: { name: string; method: string; path: (source: string, target: string, project: string) => fc.Arbitrary<string>; key: () => OrgWithKey; body: boolean }[] = [
-    { name: 'POST migrationLink', method: 'POST', path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/liveExport/migrationLink`), key: () => source, body: true },
-    { name: 'DELETE migrationLink', method: 'DELETE', path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/liveExport/migrationLink`), key: () => source, body: true },
-    { name: 'GET migrationLink status', method: 'GET', path: (s) => pathId(s).map((id) => `/api/atlas/v1.0/orgs/${id}/liveExport/migrationLink/status`), key: () => source, body: false },
-    { name: 'POST linkTokens', method: 'POST', path: (_s, t) => pathId(t).map((id) => `/api/atlas/v2/orgs/${id}/liveMigrations/linkTokens`), key: () => target, body: true },
-    { name: 'DELETE linkTokens', method: 'DELETE', path: (_s, t) => pathId(t).map((id) => `/api/atlas/v1.0/orgs/${id}/liveMigrations/linkTokens`), key: () => target, body: true },
-    { name: 'GET availableProjects', method: 'GET', path: (_s, t) => pathId(t).map((id) => `/api/atlas/v2/orgs/${id}/liveMigrations/availableProjects`), key: () => target, body: false },
-    { name: 'PUT source inventory', method: 'PUT', path: (s, t) => fc.tuple(pathId(t), pathId(s)).map(([a, b]) => `/api/atlas/v1.0/orgs/${a}/liveMigrations/sourceOrganizations/${b}`), key: () => target, body: true },
+  const routes: {
+    name: string;
+    method: string;
+    path: (source: string, target: string, project: string) => fc.Arbitrary<string>;
+    key: () => OrgWithKey;
+    body: boolean;
+  }[] = [
+    {
+      name: 'POST migrationLink',
+      method: 'POST',
+      path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/liveExport/migrationLink`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'DELETE migrationLink',
+      method: 'DELETE',
+      path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/liveExport/migrationLink`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'GET migrationLink status',
+      method: 'GET',
+      path: (s) => pathId(s).map((id) => `/api/atlas/v1.0/orgs/${id}/liveExport/migrationLink/status`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'POST linkTokens',
+      method: 'POST',
+      path: (_s, t) => pathId(t).map((id) => `/api/atlas/v2/orgs/${id}/liveMigrations/linkTokens`),
+      key: () => target,
+      body: true,
+    },
+    {
+      name: 'DELETE linkTokens',
+      method: 'DELETE',
+      path: (_s, t) => pathId(t).map((id) => `/api/atlas/v1.0/orgs/${id}/liveMigrations/linkTokens`),
+      key: () => target,
+      body: true,
+    },
+    {
+      name: 'GET availableProjects',
+      method: 'GET',
+      path: (_s, t) => pathId(t).map((id) => `/api/atlas/v2/orgs/${id}/liveMigrations/availableProjects`),
+      key: () => target,
+      body: false,
+    },
+    {
+      name: 'PUT source inventory',
+      method: 'PUT',
+      path: (s, t) => fc.tuple(pathId(t), pathId(s)).map(([a, b]) => `/api/atlas/v1.0/orgs/${a}/liveMigrations/sourceOrganizations/${b}`),
+      key: () => target,
+      body: true,
+    },
     { name: 'GET orgs', method: 'GET', path: () => fc.constant('/api/public/v1.0/orgs'), key: () => source, body: false },
     { name: 'GET org', method: 'GET', path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}`), key: () => source, body: false },
-    { name: 'GET org groups', method: 'GET', path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/groups`), key: () => source, body: false },
-    { name: 'GET group', method: 'GET', path: (_s, _t, p) => pathId(p).map((id) => `/api/public/v1.0/groups/${id}`), key: () => source, body: false },
-    { name: 'GET org events', method: 'GET', path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/events`), key: () => source, body: false },
-    { name: 'unknown paths and methods', method: 'PATCH', path: () => fc.webPath().map((p) => `/api/${p.replace(/^\//, '')}`), key: () => source, body: true },
+    {
+      name: 'GET org groups',
+      method: 'GET',
+      path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/groups`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'GET group',
+      method: 'GET',
+      path: (_s, _t, p) => pathId(p).map((id) => `/api/public/v1.0/groups/${id}`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'GET org events',
+      method: 'GET',
+      path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/events`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'unknown paths and methods',
+      method: 'PATCH',
+      path: () => fc.webPath().map((p) => `/api/${p.replace(/^\//, '')}`),
+      key: () => source,
+      body: true,
+    },
   ];
 
   for (const route of routes) {
     it(`${route.name}: ${RUNS} cases, no 5xx, always the error format`, async () => {
       const projectId = (await server.livelink.services.organizations.listProjects(source.orgId))[0]?.id ?? '';
       await fc.assert(
-        fc.asyncProperty(route.path(source.orgId, target.orgId, projectId), query, jsonish, contentType, async (path, params, body, type) => {
-          const search = new URLSearchParams(params).toString();
-          const url = search === '' ? path : `${path}?${search}`;
-          const headers: Record<string, string> = { authorization: authorization(route.key(), route.method, url) };
-          if (type !== undefined) headers['content-type'] = type;
-          const response = await server.livelink.http().inject({ method: route.method as 'GET', url, headers, ...(route.body ? { payload: body } : {}) });
-          assert.ok(response.statusCode < 500, `${route.method} ${url} ${body} → ${response.statusCode} ${response.body}`);
-          if (response.statusCode >= 400) {
-            const parsed = JSON.parse(response.body) as Record<string, unknown>;
-            const error = 'content' in parsed && 'status' in parsed ? (parsed['content'] as Record<string, unknown>) : parsed;
-            assert.deepEqual(Object.keys(error).sort(), ['detail', 'error', 'errorCode', 'parameters', 'reason'], response.body);
-            assert.equal(error['error'], response.statusCode);
-          }
-        }),
+        fc.asyncProperty(
+          route.path(source.orgId, target.orgId, projectId),
+          query,
+          jsonish,
+          contentType,
+          async (path, params, body, type) => {
+            const search = new URLSearchParams(params).toString();
+            const url = search === '' ? path : `${path}?${search}`;
+            const headers: Record<string, string> = { authorization: authorization(route.key(), route.method, url) };
+            if (type !== undefined) headers['content-type'] = type;
+            const response = await server.livelink
+              .http()
+              .inject({ method: route.method as 'GET', url, headers, ...(route.body ? { payload: body } : {}) });
+            assert.ok(response.statusCode < 500, `${route.method} ${url} ${body} → ${response.statusCode} ${response.body}`);
+            if (response.statusCode >= 400) {
+              const parsed = JSON.parse(response.body) as Record<string, unknown>;
+              const error = 'content' in parsed && 'status' in parsed ? (parsed['content'] as Record<string, unknown>) : parsed;
+              assert.deepEqual(Object.keys(error).sort(), ['detail', 'error', 'errorCode', 'parameters', 'reason'], response.body);
+              assert.equal(error['error'], response.statusCode);
+            }
+          },
+        ),
         { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
       );
       assert.equal((await fetch(`${server.url}/health`)).status, 200);

@@ -18,7 +18,9 @@ function section(title: string): string {
 }
 
 /** The codes written as `CODE` in the sections that list error codes. */
-const documented = new Set([...`${section('The wire format')}${section('Web pages')}`.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1]));
+const documented = new Set(
+  [...`${section('The wire format')}${section('Web pages')}`.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1]),
+);
 
 /** Each builder of the catalogue with the code it builds; the arguments only fill in the detail. */
 const built = Object.entries(apiErrors).map(([name, build]) => {
@@ -34,7 +36,10 @@ describe('the error catalogue and the README', () => {
 
   for (const { name, code } of built) {
     it(`lists ${code} (apiErrors.${name})`, () => {
-      assert.ok(documented.has(code), `${code}, built by apiErrors.${name}, is missing from the README's lists of error codes ("The wire format", "Web pages")`);
+      assert.ok(
+        documented.has(code),
+        `${code}, built by apiErrors.${name}, is missing from the README's lists of error codes ("The wire format", "Web pages")`,
+      );
     });
   }
 });

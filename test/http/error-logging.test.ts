@@ -38,7 +38,12 @@ describe('logging of answered errors', () => {
   after(() => server.close());
 
   it('logs TARGET_UNREACHABLE as a warning with its code, not as an unexpected error', async () => {
-    const linkToken = encodeLinkToken({ orgId: 'a'.repeat(24), orgName: 'Atlas Org', privateApiKey: '00000000-0000-4000-8000-000000000000', publicApiKey: 'abcdefgh' });
+    const linkToken = encodeLinkToken({
+      orgId: 'a'.repeat(24),
+      orgName: 'Atlas Org',
+      privateApiKey: '00000000-0000-4000-8000-000000000000',
+      publicApiKey: 'abcdefgh',
+    });
     lines.length = 0;
     const response = await org.client.request('POST', linkPath(), { linkToken });
     assert.equal(response.status, 503);

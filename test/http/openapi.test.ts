@@ -18,7 +18,10 @@ describe('the OpenAPI document', () => {
   it('is served without authentication at /openapi.json', async () => {
     const response = await fetch(`${server.url}/openapi.json`);
     assert.equal(response.status, 200);
-    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string; security?: unknown }>> };
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; security?: unknown }>>;
+    };
     assert.equal(document.openapi, '3.1.0');
     const link = document.paths['/api/public/v1.0/orgs/{orgId}/liveExport/migrationLink'];
     assert.deepEqual(Object.keys(link ?? {}).sort(), ['delete', 'post']);
@@ -33,7 +36,21 @@ describe('the OpenAPI document', () => {
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
     };
     const post = document.paths['/api/public/v1.0/orgs/{orgId}/liveExport/migrationLink']?.['post'];
-    assert.deepEqual(Object.keys(post?.responses ?? {}).sort(), ['201', '400', '401', '403', '404', '409', '413', '415', '429', '500', '502', '503', '504']);
+    assert.deepEqual(Object.keys(post?.responses ?? {}).sort(), [
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '415',
+      '429',
+      '500',
+      '502',
+      '503',
+      '504',
+    ]);
     const create = document.paths['/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens']?.['post'];
     assert.deepEqual(Object.keys(create?.responses['201']?.content ?? {}), ['application/vnd.atlas.2023-01-01+json']);
     assert.deepEqual(Object.keys(create?.responses['401']?.content ?? {}), ['application/json']);

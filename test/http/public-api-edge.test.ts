@@ -73,7 +73,12 @@ describe('the Public API edge', () => {
               for (let i = 0; i < res.rawHeaders.length; i += 2) {
                 const name = res.rawHeaders[i] ?? '';
                 // The nonce is fresh and the date moves on: everything else must be the same.
-                const value = name === 'WWW-Authenticate' ? (res.rawHeaders[i + 1] ?? '').replace(/nonce="[A-Za-z0-9]+"/, 'nonce="N"') : name === 'Date' ? 'D' : res.rawHeaders[i + 1];
+                const value =
+                  name === 'WWW-Authenticate'
+                    ? (res.rawHeaders[i + 1] ?? '').replace(/nonce="[A-Za-z0-9]+"/, 'nonce="N"')
+                    : name === 'Date'
+                      ? 'D'
+                      : res.rawHeaders[i + 1];
                 lines.push(`${name}: ${value}`);
               }
               resolve({ status: res.statusCode ?? 0, headers: lines, body: Buffer.concat(chunks).toString('utf8') });
@@ -112,7 +117,10 @@ describe('the Public API edge', () => {
       const atlasPath = `/api/atlas/v2/orgs/${owner.orgId}/liveMigrations/linkTokens`;
       const atlasEarly = await raw(atlasPath, {});
       assert.deepEqual(await raw(atlasPath, { authorization: '' }), atlasEarly);
-      assert.deepEqual(atlasEarly.headers, early.headers.map((line) => (line.startsWith('Content-Type:') ? 'Content-Type: application/json' : line)));
+      assert.deepEqual(
+        atlasEarly.headers,
+        early.headers.map((line) => (line.startsWith('Content-Type:') ? 'Content-Type: application/json' : line)),
+      );
     });
 
     it('writes header names in the wire case on the framework path too (a script greps curl -i for them)', async () => {
@@ -128,8 +136,27 @@ describe('the Public API edge', () => {
       const ok = await owner.client.request('GET', statusPath(owner.orgId));
       assert.equal(ok.status, 200);
       // The digest client reads parsed headers; the raw names come from a plain request of the same kind.
-      assert.deepEqual(await lines('/health'), ['Strict-Transport-Security', 'X-MongoDB-Service-Version', 'Vary', 'Content-Type', 'Content-Length', 'Date', 'Connection', 'Keep-Alive']);
-      assert.deepEqual(await lines('/health', 'DELETE'), ['Strict-Transport-Security', 'X-MongoDB-Service-Version', 'Vary', 'Allow', 'Content-Type', 'Content-Length', 'Date', 'Connection', 'Keep-Alive']);
+      assert.deepEqual(await lines('/health'), [
+        'Strict-Transport-Security',
+        'X-MongoDB-Service-Version',
+        'Vary',
+        'Content-Type',
+        'Content-Length',
+        'Date',
+        'Connection',
+        'Keep-Alive',
+      ]);
+      assert.deepEqual(await lines('/health', 'DELETE'), [
+        'Strict-Transport-Security',
+        'X-MongoDB-Service-Version',
+        'Vary',
+        'Allow',
+        'Content-Type',
+        'Content-Length',
+        'Date',
+        'Connection',
+        'Keep-Alive',
+      ]);
       assert.deepEqual(await lines(`${statusPath(owner.orgId)}?pretty=true`), [
         'Strict-Transport-Security',
         'X-MongoDB-Service-Version',
@@ -268,7 +295,12 @@ describe('the Public API edge', () => {
     });
 
     it('gives a global owner ORG_NOT_FOUND for an organization that does not exist', async () => {
-      const { apiKey, privateKey } = await server.livelink.services.apiKeys.create({ orgId: null, description: 'admin', roles: ['GLOBAL_OWNER'], accessList: [] });
+      const { apiKey, privateKey } = await server.livelink.services.apiKeys.create({
+        orgId: null,
+        description: 'admin',
+        roles: ['GLOBAL_OWNER'],
+        accessList: [],
+      });
       const response = await server.client(apiKey.publicKey, privateKey).request('GET', statusPath('ffffffffffffffffffffffff'));
       assert.equal(response.status, 404);
       assert.equal((response.json() as { errorCode: string }).errorCode, 'ORG_NOT_FOUND');
@@ -277,7 +309,10 @@ describe('the Public API edge', () => {
     it('lists only the organizations a key belongs to', async () => {
       const response = await owner.client.request('GET', '/api/public/v1.0/orgs');
       const body = response.json() as { results: { id: string }[]; totalCount: number };
-      assert.deepEqual(body.results.map((o) => o.id), [owner.orgId]);
+      assert.deepEqual(
+        body.results.map((o) => o.id),
+        [owner.orgId],
+      );
       assert.equal(body.totalCount, 1);
     });
 
@@ -285,7 +320,10 @@ describe('the Public API edge', () => {
       const list = await owner.client.request('GET', `/api/public/v1.0/orgs/${owner.orgId}/groups`);
       assert.equal(list.status, 200);
       const body = list.json() as { results: { id: string; name: string; orgId: string }[]; totalCount: number };
-      assert.deepEqual(body.results.map((p) => [p.id, p.name, p.orgId]), [[projectId, 'Project A', owner.orgId]]);
+      assert.deepEqual(
+        body.results.map((p) => [p.id, p.name, p.orgId]),
+        [[projectId, 'Project A', owner.orgId]],
+      );
       const one = await owner.client.request('GET', `/api/public/v1.0/groups/${projectId}`);
       assert.equal(one.status, 200);
       assert.equal((one.json() as { name: string }).name, 'Project A');
@@ -412,7 +450,10 @@ describe('the Public API edge', () => {
           `{"detail":"Invalid query parameter ${name} specified.","error":400,"errorCode":"INVALID_QUERY_PARAMETER","parameters":["${name}"],"reason":"Bad Request"}`,
         );
       }
-      assert.equal((await owner.client.request('GET', `${statusPath(owner.orgId)}?pretty=FALSE&envelope=True`)).text, '{"content":{"status":"NOT_SYNCED"},"status":200}');
+      assert.equal(
+        (await owner.client.request('GET', `${statusPath(owner.orgId)}?pretty=FALSE&envelope=True`)).text,
+        '{"content":{"status":"NOT_SYNCED"},"status":200}',
+      );
     });
 
     it('adds status to a list instead of wrapping it', async () => {
@@ -484,7 +525,9 @@ describe('the Public API edge', () => {
         /^HTTP\/1\.1 400 Bad Request\r\nStrict-Transport-Security: max-age=300\r\nX-MongoDB-Service-Version: gitHash=[^;=\r]+; versionString=livelink-[0-9.]+\r\nVary: Accept-Encoding\r\nContent-Type: application\/json\r\nContent-Length: \d+\r\nConnection: close\r\n\r\n/,
       );
       assert.ok(
-        answer.endsWith('{"detail":"The request is not valid HTTP.","error":400,"errorCode":"INVALID_REQUEST","parameters":[],"reason":"Bad Request"}'),
+        answer.endsWith(
+          '{"detail":"The request is not valid HTTP.","error":400,"errorCode":"INVALID_REQUEST","parameters":[],"reason":"Bad Request"}',
+        ),
         answer,
       );
     });

@@ -57,7 +57,12 @@ describe('linking a source organization with a target organization', () => {
   });
 
   it('issues a link-token in the format real Atlas emits', async () => {
-    const response = await atlas.client.request('POST', tokensPath(atlas.orgId), { accessListIps: [] }, { accept: 'application/vnd.atlas.2023-01-01+json' });
+    const response = await atlas.client.request(
+      'POST',
+      tokensPath(atlas.orgId),
+      { accessListIps: [] },
+      { accept: 'application/vnd.atlas.2023-01-01+json' },
+    );
     assert.equal(response.status, 201);
     assert.equal(response.headers.get('content-type'), 'application/vnd.atlas.2023-01-01+json;charset=utf-8');
     const { linkToken } = response.json() as { linkToken: string };
@@ -122,9 +127,14 @@ describe('linking a source organization with a target organization', () => {
   });
 
   it('pushes again when a deployment changes, and the target shows the change', async () => {
-    await source.livelink.services.organizations.updateDeployment(deploymentId, { mongoDBVersion: '6.0.8', featureCompatibilityVersion: '6.0' });
+    await source.livelink.services.organizations.updateDeployment(deploymentId, {
+      mongoDBVersion: '6.0.8',
+      featureCompatibilityVersion: '6.0',
+    });
     await waitFor(async () => {
-      const projects = (await atlas.client.request('GET', projectsPath(atlas.orgId))).json() as { deployments: { mongoDBVersion: string }[] }[];
+      const projects = (await atlas.client.request('GET', projectsPath(atlas.orgId))).json() as {
+        deployments: { mongoDBVersion: string }[];
+      }[];
       return projects[0]?.deployments[0]?.mongoDBVersion === '6.0.8';
     }, 'the target to show MongoDB 6.0.8');
   });
@@ -171,7 +181,12 @@ describe('linking a source organization with a target organization', () => {
 
   it('refuses a token whose key the target does not know with 400 and stores nothing', async () => {
     const forged = Buffer.from(
-      JSON.stringify({ orgId: atlas.orgId, orgName: 'Atlas Org', privateApiKey: '11111111-2222-4333-8444-555555555555', publicApiKey: 'abcdefgh' }),
+      JSON.stringify({
+        orgId: atlas.orgId,
+        orgName: 'Atlas Org',
+        privateApiKey: '11111111-2222-4333-8444-555555555555',
+        publicApiKey: 'abcdefgh',
+      }),
     ).toString('base64');
     const response = await opsManager.client.request('POST', linkPath(opsManager.orgId), { linkToken: forged });
     assert.equal(response.status, 400);
@@ -228,11 +243,21 @@ describe('linking a source organization with a target organization', () => {
     const a = source.client(opsManager.publicKey, opsManager.privateKey);
     const b = source.client(opsManager.publicKey, opsManager.privateKey);
     const statuses = (
-      await Promise.all([a.request('POST', linkPath(opsManager.orgId), { linkToken: token }), b.request('POST', linkPath(opsManager.orgId), { linkToken: token })])
+      await Promise.all([
+        a.request('POST', linkPath(opsManager.orgId), { linkToken: token }),
+        b.request('POST', linkPath(opsManager.orgId), { linkToken: token }),
+      ])
     ).map((r) => r.status);
     assert.ok(statuses.includes(201), String(statuses));
-    assert.ok(statuses.every((s) => s === 201 || s === 409), String(statuses));
-    const rows = await source.livelink.database.db.selectFrom('migration_links').selectAll().where('org_id', '=', opsManager.orgId).execute();
+    assert.ok(
+      statuses.every((s) => s === 201 || s === 409),
+      String(statuses),
+    );
+    const rows = await source.livelink.database.db
+      .selectFrom('migration_links')
+      .selectAll()
+      .where('org_id', '=', opsManager.orgId)
+      .execute();
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.state, 'LINKED');
     assert.equal((await opsManager.client.request('DELETE', linkPath(opsManager.orgId))).status, 204);
@@ -240,11 +265,19 @@ describe('linking a source organization with a target organization', () => {
 
   it('answers the /api/atlas/v1.0 alias of the reference example exactly like /api/public/v1.0', async () => {
     const token = await createToken(atlas);
-    const response = await opsManager.client.request('POST', `/api/atlas/v1.0/orgs/${opsManager.orgId}/liveExport/migrationLink`, { linkToken: token });
+    const response = await opsManager.client.request('POST', `/api/atlas/v1.0/orgs/${opsManager.orgId}/liveExport/migrationLink`, {
+      linkToken: token,
+    });
     assert.equal(response.status, 201);
     assert.equal(response.text, '{"status":"SYNCED"}');
-    assert.equal((await opsManager.client.request('GET', `/api/atlas/v1.0/orgs/${opsManager.orgId}/liveExport/migrationLink/status`)).text, '{"status":"SYNCED"}');
-    assert.equal((await opsManager.client.request('DELETE', `/api/atlas/v1.0/orgs/${opsManager.orgId}/liveExport/migrationLink`)).status, 204);
+    assert.equal(
+      (await opsManager.client.request('GET', `/api/atlas/v1.0/orgs/${opsManager.orgId}/liveExport/migrationLink/status`)).text,
+      '{"status":"SYNCED"}',
+    );
+    assert.equal(
+      (await opsManager.client.request('DELETE', `/api/atlas/v1.0/orgs/${opsManager.orgId}/liveExport/migrationLink`)).status,
+      204,
+    );
   });
 
   it('keeps the link and its token out of every answer but the token creation', async () => {
@@ -276,7 +309,10 @@ describe('linking a source organization with a target organization', () => {
     }
     const bad = await atlas.client.request('POST', tokensPath(atlas.orgId), { accessListIps: ['10.0.0.1', '300.1.1.1'] });
     assert.equal(bad.status, 400);
-    assert.equal((bad.json() as { detail: string }).detail, 'Invalid attribute accessList specified: "300.1.1.1" is not an IP address or CIDR block.');
+    assert.equal(
+      (bad.json() as { detail: string }).detail,
+      'Invalid attribute accessList specified: "300.1.1.1" is not an IP address or CIDR block.',
+    );
   });
 
   it('records every change as an event, readable and never writable through the API', async () => {
@@ -285,10 +321,19 @@ describe('linking a source organization with a target organization', () => {
       assert.equal(response.status, 200);
       return new Set((response.json() as { results: { eventTypeName: string }[] }).results.map((e) => e.eventTypeName));
     };
-    assert.deepEqual([...(await events(opsManager))].sort(), ['API_KEY_CREATED', 'ORG_LINK_CREATED', 'ORG_LINK_DELETED', 'ORG_LINK_FAILED']);
+    assert.deepEqual([...(await events(opsManager))].sort(), [
+      'API_KEY_CREATED',
+      'ORG_LINK_CREATED',
+      'ORG_LINK_DELETED',
+      'ORG_LINK_FAILED',
+    ]);
     assert.deepEqual([...(await events(atlas))].sort(), ['API_KEY_CREATED', 'API_KEY_DELETED', 'LINK_TOKEN_ISSUED', 'LINK_TOKEN_REVOKED']);
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-      const response = await opsManager.client.request(method, `/api/public/v1.0/orgs/${opsManager.orgId}/events`, method === 'DELETE' ? undefined : {});
+      const response = await opsManager.client.request(
+        method,
+        `/api/public/v1.0/orgs/${opsManager.orgId}/events`,
+        method === 'DELETE' ? undefined : {},
+      );
       assert.equal(response.status, 405, method);
       assert.equal(response.headers.get('allow'), 'GET, HEAD');
     }
@@ -310,7 +355,12 @@ describe('a target that cannot be reached, is slow or answers garbage', () => {
   let fault: Server;
   let mode: 'hang' | 'garbage' | 'huge' = 'hang';
   const token = Buffer.from(
-    JSON.stringify({ orgId: 'b'.repeat(24), orgName: 'Atlas', privateApiKey: '11111111-2222-4333-8444-555555555555', publicApiKey: 'abcdefgh' }),
+    JSON.stringify({
+      orgId: 'b'.repeat(24),
+      orgName: 'Atlas',
+      privateApiKey: '11111111-2222-4333-8444-555555555555',
+      publicApiKey: 'abcdefgh',
+    }),
   ).toString('base64');
 
   before(async () => {
@@ -402,8 +452,18 @@ describe('a claim left by a request that died (R-07)', () => {
         db
           .insertInto('migration_links')
           .values({
-            org_id: orgId, state: 'PENDING', link_token: 'sealed', token_digest: 'x', target_org_id: atlas.orgId, target_org_name: 'Atlas Org',
-            status: 'NOT_SYNCED', created_at: claimedAt, claimed_at: claimedAt, last_synced_at: null, last_attempt_at: null, last_error: null,
+            org_id: orgId,
+            state: 'PENDING',
+            link_token: 'sealed',
+            token_digest: 'x',
+            target_org_id: atlas.orgId,
+            target_org_name: 'Atlas Org',
+            status: 'NOT_SYNCED',
+            created_at: claimedAt,
+            claimed_at: claimedAt,
+            last_synced_at: null,
+            last_attempt_at: null,
+            last_error: null,
             synced_inventory_version: -1,
           })
           .execute();
@@ -414,7 +474,11 @@ describe('a claim left by a request that died (R-07)', () => {
       assert.equal((fresh.json() as { errorCode: string }).errorCode, 'ORG_LINK_IN_PROGRESS');
       assert.equal((await ops.client.request('GET', `${path}/status`)).text, '{"status":"NOT_SYNCED"}');
 
-      await db.updateTable('migration_links').set({ claimed_at: new Date(Date.now() - 61_000).toISOString() }).where('org_id', '=', ops.orgId).execute();
+      await db
+        .updateTable('migration_links')
+        .set({ claimed_at: new Date(Date.now() - 61_000).toISOString() })
+        .where('org_id', '=', ops.orgId)
+        .execute();
       assert.equal((await ops.client.request('POST', path, { linkToken })).status, 201);
 
       await claim(other.orgId, new Date(Date.now() - 61_000).toISOString());

@@ -64,7 +64,9 @@ describe('a change made while a push is in flight', () => {
   let deploymentId: string;
 
   const targetVersion = async () => {
-    const projects = (await atlas.client.request('GET', projectsPath(atlas.orgId))).json() as { deployments: { mongoDBVersion: string }[] }[];
+    const projects = (await atlas.client.request('GET', projectsPath(atlas.orgId))).json() as {
+      deployments: { mongoDBVersion: string }[];
+    }[];
     return projects[0]?.deployments[0]?.mongoDBVersion;
   };
 
@@ -104,7 +106,9 @@ describe('a change made while a push is in flight', () => {
   it('is pushed again once that push has finished', async () => {
     const token = await atlas.client.request('POST', tokensPath(atlas.orgId), { accessListIps: [] });
     assert.equal(token.status, 201, token.text);
-    const linked = await opsManager.client.request('POST', linkPath(opsManager.orgId), { linkToken: (token.json() as { linkToken: string }).linkToken });
+    const linked = await opsManager.client.request('POST', linkPath(opsManager.orgId), {
+      linkToken: (token.json() as { linkToken: string }).linkToken,
+    });
     assert.equal(linked.status, 201, linked.text);
     assert.equal(await targetVersion(), '5.0.14');
 
@@ -121,7 +125,11 @@ describe('a change made while a push is in flight', () => {
     await waitFor(async () => (await targetVersion()) === '7.0.2', 'the target to show the change made during the push');
     // And once that second push is done the link is no longer due.
     await waitFor(async () => {
-      const row = await source.livelink.database.db.selectFrom('migration_links').select('sync_due').where('org_id', '=', opsManager.orgId).executeTakeFirst();
+      const row = await source.livelink.database.db
+        .selectFrom('migration_links')
+        .select('sync_due')
+        .where('org_id', '=', opsManager.orgId)
+        .executeTakeFirst();
       return row?.sync_due === 0;
     }, 'the link to be up to date');
     assert.equal((await opsManager.client.request('GET', `${linkPath(opsManager.orgId)}/status`)).text, '{"status":"SYNCED"}');

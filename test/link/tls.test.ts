@@ -22,10 +22,27 @@ describe('TLS', () => {
     dir = mkdtempSync(join(tmpdir(), 'livelink-tls-'));
     cert = join(dir, 'cert.pem');
     key = join(dir, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     target = await startLivelink({ role: 'target', 'tls-cert': cert, 'tls-key': key });
   });
   after(async () => {
@@ -50,7 +67,13 @@ describe('TLS', () => {
   it('refuses TLS 1.1', async () => {
     const url = new URL(target.url);
     const outcome = await new Promise<string>((resolve) => {
-      const socket = connect({ host: url.hostname, port: Number(url.port), ca: readFileSync(cert), maxVersion: 'TLSv1.1', minVersion: 'TLSv1' });
+      const socket = connect({
+        host: url.hostname,
+        port: Number(url.port),
+        ca: readFileSync(cert),
+        maxVersion: 'TLSv1.1',
+        minVersion: 'TLSv1',
+      });
       socket.on('secureConnect', () => {
         socket.destroy();
         resolve('connected');
@@ -69,7 +92,10 @@ describe('TLS', () => {
       const ops = await untrusting.organizationWithKey('Ops TLS Org');
       const response = await ops.client.request('POST', `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink`, { linkToken });
       assert.equal(response.status, 503);
-      assert.equal((response.json() as { detail: string }).detail, `The Atlas API at ${target.url} could not be reached: its TLS certificate is not trusted.`);
+      assert.equal(
+        (response.json() as { detail: string }).detail,
+        `The Atlas API at ${target.url} could not be reached: its TLS certificate is not trusted.`,
+      );
       assert.equal(await untrusting.livelink.services.migrationLinks.describe(ops.orgId), undefined);
     } finally {
       await untrusting.close();

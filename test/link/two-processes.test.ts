@@ -33,7 +33,14 @@ describe('a source and a target as two processes', () => {
     targetOrg = (await livelinkJson<{ target: Credentials }>(['init', '--data', join(work, 'target')])).target;
     sourceOrg = (await livelinkJson<{ source: Credentials }>(['init', '--data', sourceData()])).source;
     const projects = await livelinkJson<{ id: string }[]>(['project', 'list', '--org', sourceOrg.orgId, '--data', sourceData()]);
-    const deployments = await livelinkJson<{ id: string }[]>(['deployment', 'list', '--project', projects[0]?.id ?? '', '--data', sourceData()]);
+    const deployments = await livelinkJson<{ id: string }[]>([
+      'deployment',
+      'list',
+      '--project',
+      projects[0]?.id ?? '',
+      '--data',
+      sourceData(),
+    ]);
     deploymentId = deployments[0]?.id ?? '';
     target = await startLivelinkProcess(['--role', 'target', '--data', join(work, 'target')]);
     source = await startLivelinkProcess(['--role', 'source', '--data', sourceData(), '--target-url', target.url, '--sync-interval', '1']);
@@ -60,7 +67,9 @@ describe('a source and a target as two processes', () => {
   });
 
   it('links, syncs on change, turns NOT_SYNCED when revoked, and disconnects', async () => {
-    const created = await atlas.request('POST', `/api/atlas/v2/orgs/${targetOrg.orgId}/liveMigrations/linkTokens`, { accessListIps: ['127.0.0.1'] });
+    const created = await atlas.request('POST', `/api/atlas/v2/orgs/${targetOrg.orgId}/liveMigrations/linkTokens`, {
+      accessListIps: ['127.0.0.1'],
+    });
     assert.equal(created.status, 201);
     const { linkToken } = created.json() as { linkToken: string };
 
@@ -70,7 +79,10 @@ describe('a source and a target as two processes', () => {
     assert.equal((await ops.request('GET', `${link()}/status`)).text, '{"status":"SYNCED"}');
 
     const pushed = await projectsOnTarget();
-    assert.deepEqual(pushed.map((p) => p.name), ['Demo Project']);
+    assert.deepEqual(
+      pushed.map((p) => p.name),
+      ['Demo Project'],
+    );
     assert.equal(pushed[0]?.deployments[0]?.clusterId, deploymentId);
     assert.deepEqual(pushed[0]?.migrationHosts, ['migration-host-1.example.internal']);
 
@@ -79,7 +91,10 @@ describe('a source and a target as two processes', () => {
     await waitFor(async () => (await projectsOnTarget())[0]?.deployments[0]?.mongoDBVersion === '6.0.15', 'the change to reach the target');
 
     assert.equal((await atlas.request('DELETE', `/api/atlas/v2/orgs/${targetOrg.orgId}/liveMigrations/linkTokens`)).status, 204);
-    await waitFor(async () => (await ops.request('GET', `${link()}/status`)).text === '{"status":"NOT_SYNCED"}', 'NOT_SYNCED after the revocation');
+    await waitFor(
+      async () => (await ops.request('GET', `${link()}/status`)).text === '{"status":"NOT_SYNCED"}',
+      'NOT_SYNCED after the revocation',
+    );
 
     assert.equal((await ops.request('DELETE', link())).status, 204);
     assert.equal((await ops.request('GET', `${link()}/status`)).text, '{"status":"NOT_SYNCED"}');

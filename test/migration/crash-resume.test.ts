@@ -121,7 +121,11 @@ describe('live migration: kill -9 and restart', { skip: MONGODB_SERVERS_SKIP_REA
     await big.createIndex({ key: 1 }, { unique: true });
     await big.insertMany(range(0, 2500).map((i) => ({ _id: i, key: `k${i}`, payload: 'p'.repeat(100) })));
     // Mixed _id types: the resumed cursor must continue in BSON order across them.
-    const mixed: AnyDocument[] = range(0, 200).flatMap((i) => [{ _id: i, n: i }, { _id: `s${String(i).padStart(3, '0')}`, n: i }, { _id: new ObjectId(), n: i }]);
+    const mixed: AnyDocument[] = range(0, 200).flatMap((i) => [
+      { _id: i, n: i },
+      { _id: `s${String(i).padStart(3, '0')}`, n: i },
+      { _id: new ObjectId(), n: i },
+    ]);
     await insertInto('b', 'mixed').insertMany(mixed);
     let inserted = 2500 + mixed.length;
 
@@ -157,7 +161,10 @@ describe('live migration: kill -9 and restart', { skip: MONGODB_SERVERS_SKIP_REA
     await keyed('b', 'mixed').deleteMany({ n: { $gte: 190 } });
     const tailing = await second.waitFor((progress) => progress.phase === 'TAILING', 'the tail');
     // Resumed, not started over: at most the re-read last document of the interrupted collection is copied twice.
-    assert.ok(tailing.documentsCopied <= inserted + 1, `the copy resumed from its checkpoint (${tailing.documentsCopied} copied of ${inserted})`);
+    assert.ok(
+      tailing.documentsCopied <= inserted + 1,
+      `the copy resumed from its checkpoint (${tailing.documentsCopied} copied of ${inserted})`,
+    );
     await finish(second);
   });
 

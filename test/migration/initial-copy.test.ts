@@ -36,7 +36,10 @@ async function seedSource(url: string): Promise<void> {
         expiresAt: FUTURE,
         total: i % 250,
         ...(i % 5 === 0 ? { coupon: `SAVE${i % 3}` } : {}),
-        lines: [{ item: i, qty: new Int32(i % 4) }, { item: i + 1, qty: new Long(2) }],
+        lines: [
+          { item: i, qty: new Int32(i % 4) },
+          { item: i + 1, qty: new Long(2) },
+        ],
         price: Decimal128.fromString(`${i}.99`),
       })),
     );
@@ -52,10 +55,20 @@ async function seedSource(url: string): Promise<void> {
     await shop.collection<AnyDocument>('mixed_ids').insertMany(mixed);
 
     // Documents the later validator refuses: the copy must bypass validation.
-    await shop.collection('products').insertMany(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? { name: `p${i}` } : { label: `legacy ${i}` })));
-    await shop.command({ collMod: 'products', validator: { $jsonSchema: { required: ['name'] } }, validationLevel: 'moderate', validationAction: 'error' });
+    await shop
+      .collection('products')
+      .insertMany(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? { name: `p${i}` } : { label: `legacy ${i}` })));
+    await shop.command({
+      collMod: 'products',
+      validator: { $jsonSchema: { required: ['name'] } },
+      validationLevel: 'moderate',
+      validationAction: 'error',
+    });
 
-    await shop.createCollection('recent_orders', { viewOn: 'orders', pipeline: [{ $match: { total: { $gt: 200 } } }, { $sort: { placedAt: -1 } }] });
+    await shop.createCollection('recent_orders', {
+      viewOn: 'orders',
+      pipeline: [{ $match: { total: { $gt: 200 } } }, { $sort: { placedAt: -1 } }],
+    });
     await shop.createCollection('metrics', { timeseries: { timeField: 'at', metaField: 'host' } });
     await shop.collection('metrics').insertMany([{ at: new Date(), host: 'a', cpu: 1 }]);
 
@@ -73,7 +86,9 @@ async function seedSource(url: string): Promise<void> {
       })),
     );
     await crm.createCollection('audit', { clusteredIndex: { key: { _id: 1 }, unique: true } });
-    await crm.collection<AnyDocument>('audit').insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: i * 3, at: new Date(Date.UTC(2025, 0, 1, 0, i)) })));
+    await crm
+      .collection<AnyDocument>('audit')
+      .insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: i * 3, at: new Date(Date.UTC(2025, 0, 1, 0, i)) })));
     await crm.collection<AnyDocument>('system.js').insertOne({ _id: 'helper', value: 'function () { return 1; }' });
   } finally {
     await client.close();
@@ -100,7 +115,13 @@ describe('live migration: the initial copy', { skip: MONGODB_SERVERS_SKIP_REASON
   it('copies every database and collection with options, indexes and views, skips time-series and system collections, and cuts over identical', async () => {
     await seedSource(source.url);
     const store = new FileCheckpointStore(join(folder, 'checkpoint.json'));
-    const migration = runMigration({ source: source.url, destination: destination.url, checkpointStore: store, batchSize: 100, maxAwaitTimeMS: 200 });
+    const migration = runMigration({
+      source: source.url,
+      destination: destination.url,
+      checkpointStore: store,
+      batchSize: 100,
+      maxAwaitTimeMS: 200,
+    });
     await waitFor(async () => migration.progress().phase === 'TAILING', 'the copy to finish', 30_000);
     await migration.cutover();
     assert.equal(await migration.done, 'COMPLETE');
@@ -151,8 +172,14 @@ describe('live migration: the initial copy', { skip: MONGODB_SERVERS_SKIP_REASON
     const sourceClient = new MongoClient(source.url);
     const destinationClient = new MongoClient(destination.url);
     try {
-      await sourceClient.db('shop').collection<AnyDocument>('orders').insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i, n: i })));
-      await destinationClient.db('shop').collection<AnyDocument>('orders').insertMany([{ _id: 1000, stale: true }]);
+      await sourceClient
+        .db('shop')
+        .collection<AnyDocument>('orders')
+        .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i, n: i })));
+      await destinationClient
+        .db('shop')
+        .collection<AnyDocument>('orders')
+        .insertMany([{ _id: 1000, stale: true }]);
       await destinationClient.db('leftovers').collection<AnyDocument>('old').insertOne({ _id: 1 });
 
       const refused = runMigration({
@@ -177,7 +204,9 @@ describe('live migration: the initial copy', { skip: MONGODB_SERVERS_SKIP_REASON
       await waitFor(async () => migration.progress().phase === 'TAILING', 'the copy to finish');
       await migration.cutover();
       await assertIdentical(source.url, destination.url);
-      const databases = (await destinationClient.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((entry) => entry.name);
+      const databases = (await destinationClient.db('admin').admin().listDatabases({ nameOnly: true })).databases.map(
+        (entry) => entry.name,
+      );
       assert.ok(!databases.includes('leftovers'), 'dropDestinationData drops databases the source does not have too');
       assert.equal(await destinationClient.db('shop').collection('orders').countDocuments({ stale: true }), 0);
     } finally {

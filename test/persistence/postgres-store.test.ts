@@ -16,7 +16,10 @@ if (POSTGRES_SKIP_REASON === false) {
       const fresh = await freshPostgresDatabase();
       try {
         const nodes = await Promise.all([openPostgres(fresh.url), openPostgres(fresh.url), openPostgres(fresh.url)]);
-        const applied = await nodes[0]!.db.selectFrom('kysely_migration' as never).selectAll().execute();
+        const applied = await nodes[0]!.db
+          .selectFrom('kysely_migration' as never)
+          .selectAll()
+          .execute();
         assert.equal(applied.length, 4);
         await Promise.all(nodes.map((node) => node.close()));
       } finally {

@@ -76,7 +76,10 @@ describe('SQLite driver: one connection, first come first served', () => {
     const reads = Array.from({ length: 200 }, (_, i) => read().then(() => order.push(i)));
     release();
     await Promise.all([transaction, ...reads]);
-    assert.deepEqual(order, Array.from({ length: 200 }, (_, i) => i));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
   });
 
   it('answers thousands of concurrent queries, each with its own parameters', async () => {
@@ -86,7 +89,10 @@ describe('SQLite driver: one connection, first come first served', () => {
         return rows[0]?.n;
       }),
     );
-    assert.deepEqual(answers, Array.from({ length: 5000 }, (_, i) => i + 42));
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 5000 }, (_, i) => i + 42),
+    );
   });
 
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));

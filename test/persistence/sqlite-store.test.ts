@@ -8,7 +8,10 @@ import { storeContract } from './store-contract.js';
 
 function freshSqlite() {
   const dir = mkdtempSync(join(tmpdir(), 'livelink-sqlite-'));
-  return openSqlite(join(dir, 'test.sqlite')).then((database) => ({ ...database, dispose: async () => rmSync(dir, { recursive: true, force: true }) }));
+  return openSqlite(join(dir, 'test.sqlite')).then((database) => ({
+    ...database,
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  }));
 }
 
 storeContract('SQLite', freshSqlite);
@@ -43,7 +46,10 @@ describe('SQLite settings (R-01)', () => {
       const first = await openSqlite(join(dir, 'db.sqlite'));
       await first.close();
       const second = await openSqlite(join(dir, 'db.sqlite'));
-      const migrations = await second.db.selectFrom('kysely_migration' as never).selectAll().execute();
+      const migrations = await second.db
+        .selectFrom('kysely_migration' as never)
+        .selectAll()
+        .execute();
       assert.equal(migrations.length, 4);
       await second.close();
     } finally {

@@ -64,7 +64,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(await store.getOrganization(a.id), a);
         assert.equal(await store.getOrganization(newObjectId()), undefined);
         assert.deepEqual(await store.findOrganizationByName('Beta'), b);
-        assert.deepEqual((await store.listOrganizations([b.id])).map((o) => o.id), [b.id]);
+        assert.deepEqual(
+          (await store.listOrganizations([b.id])).map((o) => o.id),
+          [b.id],
+        );
         assert.deepEqual(await store.listOrganizations([]), []);
         assert.ok((await store.listOrganizations()).length >= 2);
       });
@@ -112,7 +115,9 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const org = organization('Unique');
         await store.createOrganization(org);
         await store.createProject({ id: newObjectId(), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' });
-        await assert.rejects(store.createProject({ id: newObjectId(), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' }));
+        await assert.rejects(
+          store.createProject({ id: newObjectId(), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' }),
+        );
       });
     });
 
@@ -137,7 +142,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(await store.findByPublicKey('abcdefgh'), { apiKey: k, sealedDigestSecret: 'sealed-secret' });
         assert.equal(await store.findByPublicKey('zzzzzzzz'), undefined);
         assert.deepEqual(await store.get(k.id), k);
-        assert.deepEqual((await store.list(org.id)).map((x) => x.id), [k.id]);
+        assert.deepEqual(
+          (await store.list(org.id)).map((x) => x.id),
+          [k.id],
+        );
         await store.setAccessList(k.id, ['203.0.113.0/24']);
         assert.deepEqual((await store.get(k.id))?.accessList, ['203.0.113.0/24']);
         assert.equal(await store.delete(k.id), true);
@@ -229,7 +237,12 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       it('records pushes of the link that holds the token, and deletes only that link', async () => {
         const orgId = await linkedOrganization('Pushed');
         const store = new MigrationLinkKyselyStore(database.db);
-        await store.recordPush(orgId, 'digest-1', { at: at(40), error: 'The Atlas API did not answer in time.', pushedVersion: 5, due: false });
+        await store.recordPush(orgId, 'digest-1', {
+          at: at(40),
+          error: 'The Atlas API did not answer in time.',
+          pushedVersion: 5,
+          due: false,
+        });
         let stored = await store.get(orgId);
         assert.deepEqual(stored?.link, {
           ...stored?.link,
@@ -275,7 +288,11 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(listed.slice(2), [older, old]);
         await store.recordPush(marked, 'digest-1', { at: at(31), error: null, pushedVersion: 1, due: false });
         await store.recordPush(both, 'digest-1', { at: at(31), error: null, pushedVersion: 1, due: true });
-        assert.deepEqual(await due(), [both, older, old], 'a push that carried the current version clears the mark; one that did not keeps it');
+        assert.deepEqual(
+          await due(),
+          [both, older, old],
+          'a push that carried the current version clears the mark; one that did not keeps it',
+        );
       });
 
       it('finds the claims made before a time, never a confirmed link', async () => {
@@ -315,21 +332,42 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await new ApiKeyKyselyStore(database.db).create(apiKey, 'sealed');
         return { orgId: org.id, apiKeyId: apiKey.id };
       };
-      const project = (name: string): AvailableProject => ({ deployments: [], migrationHosts: ['mh1.example.com'], name, projectId: newObjectId() });
+      const project = (name: string): AvailableProject => ({
+        deployments: [],
+        migrationHosts: ['mh1.example.com'],
+        name,
+        projectId: newObjectId(),
+      });
 
       it('stores tokens, finds one by its key within the organization only, and removes them with what was pushed under them', async () => {
         const store = new LinkTokenKyselyStore(database.db);
         const { orgId, apiKeyId } = await organizationWithKey('Tokens');
         const other = await organizationWithKey('Other tokens');
-        const first: LinkToken = { id: newObjectId(), orgId, apiKeyId, accessList: ['192.0.2.1/32'], createdAt: '2026-01-01T00:00:00.000Z' };
+        const first: LinkToken = {
+          id: newObjectId(),
+          orgId,
+          apiKeyId,
+          accessList: ['192.0.2.1/32'],
+          createdAt: '2026-01-01T00:00:00.000Z',
+        };
         const second: LinkToken = { ...first, id: newObjectId(), accessList: [] };
         await store.create(first);
         await store.create(second);
         await store.create({ ...first, id: newObjectId(), orgId: other.orgId, apiKeyId: other.apiKeyId });
-        assert.deepEqual(await store.list(orgId), [first, second].sort((a, b) => a.id.localeCompare(b.id)));
+        assert.deepEqual(
+          await store.list(orgId),
+          [first, second].sort((a, b) => a.id.localeCompare(b.id)),
+        );
         assert.equal((await store.findByApiKey(orgId, apiKeyId))?.orgId, orgId);
         assert.equal(await store.findByApiKey(other.orgId, apiKeyId), undefined);
-        await store.putInventory({ targetOrgId: orgId, sourceOrgId: newObjectId(), linkTokenId: first.id, sourceOrgName: 'Source', projects: [project('P')], pushedAt: '2026-01-01T00:00:00.000Z' });
+        await store.putInventory({
+          targetOrgId: orgId,
+          sourceOrgId: newObjectId(),
+          linkTokenId: first.id,
+          sourceOrgName: 'Source',
+          projects: [project('P')],
+          pushedAt: '2026-01-01T00:00:00.000Z',
+        });
         await store.deleteAll(orgId);
         assert.deepEqual(await store.list(orgId), []);
         assert.deepEqual(await store.availableProjects(orgId), []);
@@ -365,13 +403,21 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       it("appends events and lists an organization's, oldest first, details as written", async () => {
         const store = new AuditKyselyStore(database.db);
         const [orgId, otherOrgId] = [newObjectId(), newObjectId()];
-        const first: NewAuditEvent = { orgId, eventType: 'LINK_TOKEN_ISSUED', createdAt: '2026-01-01T00:00:00.000Z', details: { linkTokenId: 'x', n: 3, ok: true, none: null } };
+        const first: NewAuditEvent = {
+          orgId,
+          eventType: 'LINK_TOKEN_ISSUED',
+          createdAt: '2026-01-01T00:00:00.000Z',
+          details: { linkTokenId: 'x', n: 3, ok: true, none: null },
+        };
         const second: NewAuditEvent = { orgId, eventType: 'LINK_TOKEN_REVOKED', createdAt: '2026-01-01T00:00:01.000Z', details: {} };
         await store.append(first);
         await store.append({ ...first, orgId: otherOrgId });
         await store.append(second);
         const events = await store.list(orgId);
-        assert.deepEqual(events.map(({ id: _id, ...event }) => event), [first, second]);
+        assert.deepEqual(
+          events.map(({ id: _id, ...event }) => event),
+          [first, second],
+        );
         assert.ok(events[0]!.id < events[1]!.id, 'ids grow');
         assert.equal((await store.list(otherOrgId)).length, 1);
         assert.deepEqual(await store.list(newObjectId()), []);
@@ -379,7 +425,13 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
     });
 
     describe('users', () => {
-      const user = (orgId: string, username: string): User => ({ id: newObjectId(), orgId, username, role: 'ORG_MEMBER', createdAt: '2026-01-01T00:00:00.000Z' });
+      const user = (orgId: string, username: string): User => ({
+        id: newObjectId(),
+        orgId,
+        username,
+        role: 'ORG_MEMBER',
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
 
       it('stores users with their password hash, finds them by id and username, lists an organization', async () => {
         const org = organization('People');
@@ -411,7 +463,13 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       it('stores a session under its id hash, moves its expiry, deletes it, and sweeps the expired', async () => {
         const org = organization('Sessions');
         await new OrganizationKyselyStore(database.db).createOrganization(org);
-        const owner: User = { id: newObjectId(), orgId: org.id, username: `s${newObjectId().slice(-8)}`, role: 'ORG_OWNER', createdAt: '2026-01-01T00:00:00.000Z' };
+        const owner: User = {
+          id: newObjectId(),
+          orgId: org.id,
+          username: `s${newObjectId().slice(-8)}`,
+          role: 'ORG_OWNER',
+          createdAt: '2026-01-01T00:00:00.000Z',
+        };
         await new UserKyselyStore(database.db).create(owner, 'hash');
         const store = new SessionKyselyStore(database.db);
         const session: WebSession = { userId: owner.id, csrfToken: 'csrf', createdAtMs: 1_700_000_000_000, expiresAtMs: 1_700_000_100_000 };
@@ -471,7 +529,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await guard.firstUse('new', '00000001', now + 60_000);
         await new Promise((resolve) => setTimeout(resolve, 50));
         const left = await database.db.selectFrom('digest_replays').select('nonce').where('nonce', 'in', ['old', 'new']).execute();
-        assert.deepEqual(left.map((r) => r.nonce), ['new']);
+        assert.deepEqual(
+          left.map((r) => r.nonce),
+          ['new'],
+        );
       });
     });
 
@@ -525,8 +586,16 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await Promise.all(
           Array.from({ length: 20 }, () =>
             database.writeTransaction(async (tx) => {
-              const row = await tx.selectFrom('organizations').select('inventory_version').where('id', '=', org.id).executeTakeFirstOrThrow();
-              await tx.updateTable('organizations').set({ inventory_version: row.inventory_version + 1 }).where('id', '=', org.id).execute();
+              const row = await tx
+                .selectFrom('organizations')
+                .select('inventory_version')
+                .where('id', '=', org.id)
+                .executeTakeFirstOrThrow();
+              await tx
+                .updateTable('organizations')
+                .set({ inventory_version: row.inventory_version + 1 })
+                .where('id', '=', org.id)
+                .execute();
             }),
           ),
         );

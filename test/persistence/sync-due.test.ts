@@ -101,10 +101,14 @@ async function seedLinkedOrganizations(database: OpenedDatabase, now: Date): Pro
 async function plan(database: OpenedDatabase, query: Compilable): Promise<string[]> {
   const compiled = query.compile();
   if (database.dialect === 'sqlite') {
-    const result = await database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
+    const result = await database.db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]),
+    );
     return result.rows.map((row) => row.detail);
   }
-  const result = await database.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]));
+  const result = await database.db.executeQuery<{ 'QUERY PLAN': string }>(
+    CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters]),
+  );
   return result.rows.map((row) => row['QUERY PLAN']);
 }
 
@@ -152,7 +156,11 @@ function syncDueSuite(dialect: string, open: (target: TargetClient, now: Date) =
     });
 
     it('serves the stale-claim check of every pass from an index too', async () => {
-      const query = database.db.selectFrom('migration_links').select('org_id').where('state', '=', 'PENDING').where('claimed_at', '<', cutoff);
+      const query = database.db
+        .selectFrom('migration_links')
+        .select('org_id')
+        .where('state', '=', 'PENDING')
+        .where('claimed_at', '<', cutoff);
       const lines = await plan(database, query);
       const text = lines.join('\n');
       if (database.dialect === 'sqlite') assert.ok(!lines.some((line) => /^SCAN migration_links\b(?! USING)/.test(line)), text);
@@ -169,8 +177,14 @@ function syncDueSuite(dialect: string, open: (target: TargetClient, now: Date) =
         .where('org_id', '=', old)
         .execute();
       const queries = dueLinkQueries(database.db, cutoff);
-      assert.deepEqual((await queries.changed.execute()).map((row) => row.org_id), [changed]);
-      assert.deepEqual((await queries.notAttemptedSince.execute()).map((row) => row.org_id), [old]);
+      assert.deepEqual(
+        (await queries.changed.execute()).map((row) => row.org_id),
+        [changed],
+      );
+      assert.deepEqual(
+        (await queries.notAttemptedSince.execute()).map((row) => row.org_id),
+        [old],
+      );
     });
 
     it('marks the link due on every kind of inventory change, and on nothing that changed nothing', async () => {
@@ -225,16 +239,31 @@ describe('migration 0004-sync-due on a database that has links', () => {
       assert.equal((await new Migrator({ db, provider: before }).migrateToLatest()).error, undefined);
       const at = new Date().toISOString();
       const link = (orgId: string, lastAttemptAt: string | null, syncedVersion: number) => ({
-        org_id: orgId, state: 'LINKED', link_token: 'sealed', token_digest: 'digest', target_org_id: 'a'.repeat(24), target_org_name: 'Atlas',
-        status: 'SYNCED', created_at: at, claimed_at: at, last_synced_at: at, last_attempt_at: lastAttemptAt, last_error: null,
+        org_id: orgId,
+        state: 'LINKED',
+        link_token: 'sealed',
+        token_digest: 'digest',
+        target_org_id: 'a'.repeat(24),
+        target_org_name: 'Atlas',
+        status: 'SYNCED',
+        created_at: at,
+        claimed_at: at,
+        last_synced_at: at,
+        last_attempt_at: lastAttemptAt,
+        last_error: null,
         synced_inventory_version: syncedVersion,
       });
       const [upToDate, changed, neverAttempted] = [newObjectId(), newObjectId(), newObjectId()];
       await db
         .insertInto('organizations')
-        .values([upToDate, changed, neverAttempted].map((id) => ({ id, name: id, require_access_list: 0, inventory_version: 3, created_at: at })))
+        .values(
+          [upToDate, changed, neverAttempted].map((id) => ({ id, name: id, require_access_list: 0, inventory_version: 3, created_at: at })),
+        )
         .execute();
-      await db.insertInto('migration_links').values([link(upToDate, at, 3), link(changed, at, 2), link(neverAttempted, null, 3)]).execute();
+      await db
+        .insertInto('migration_links')
+        .values([link(upToDate, at, 3), link(changed, at, 2), link(neverAttempted, null, 3)])
+        .execute();
 
       await migrateToLatest(db, 'sqlite');
       const rows = await db.selectFrom('migration_links').select(['org_id', 'sync_due']).execute();

@@ -41,10 +41,14 @@ describe('the sync lease when its holder is killed', { skip: POSTGRES_SKIP_REASO
 
   const lease = async () => (await client.query<{ holder: string }>("select holder from leases where name = 'sync'")).rows[0]?.holder;
   const lastAttempt = async (orgId: string) =>
-    (await client.query<{ last_attempt_at: string }>('select last_attempt_at from migration_links where org_id = $1', [orgId])).rows[0]?.last_attempt_at;
+    (await client.query<{ last_attempt_at: string }>('select last_attempt_at from migration_links where org_id = $1', [orgId])).rows[0]
+      ?.last_attempt_at;
 
   it('is taken over by the surviving node, which goes on pushing', async () => {
-    const setup = await livelinkJson<{ source: Credentials; target: Credentials }>(['init', '--database-url', database.url, '--data', dataDir], env);
+    const setup = await livelinkJson<{ source: Credentials; target: Credentials }>(
+      ['init', '--database-url', database.url, '--data', dataDir],
+      env,
+    );
     await client.connect();
     const flags = ['--database-url', database.url, '--sync-interval', '1'];
     const first = await startLivelinkProcess(flags, env);
@@ -57,15 +61,24 @@ describe('the sync lease when its holder is killed', { skip: POSTGRES_SKIP_REASO
     // Link the demo organizations (both roles on these nodes; the source pushes to itself).
     const atlas = new DigestTestClient(second.url, setup.target.publicKey, setup.target.privateKey);
     const ops = new DigestTestClient(second.url, setup.source.publicKey, setup.source.privateKey);
-    const { linkToken } = (await atlas.request('POST', `/api/atlas/v2/orgs/${setup.target.orgId}/liveMigrations/linkTokens`, {})).json() as { linkToken: string };
-    assert.equal((await ops.request('POST', `/api/public/v1.0/orgs/${setup.source.orgId}/liveExport/migrationLink`, { linkToken })).status, 201);
+    const { linkToken } = (
+      await atlas.request('POST', `/api/atlas/v2/orgs/${setup.target.orgId}/liveMigrations/linkTokens`, {})
+    ).json() as { linkToken: string };
+    assert.equal(
+      (await ops.request('POST', `/api/public/v1.0/orgs/${setup.source.orgId}/liveExport/migrationLink`, { linkToken })).status,
+      201,
+    );
     assert.equal(await lease(), firstHolder, 'the first node still holds the lease');
 
     first.process.kill('SIGKILL');
-    await waitFor(async () => {
-      const holder = await lease();
-      return holder !== undefined && holder !== firstHolder;
-    }, 'the surviving node to take the lease', 15_000);
+    await waitFor(
+      async () => {
+        const holder = await lease();
+        return holder !== undefined && holder !== firstHolder;
+      },
+      'the surviving node to take the lease',
+      15_000,
+    );
 
     const before = await lastAttempt(setup.source.orgId);
     await waitFor(async () => (await lastAttempt(setup.source.orgId)) !== before, 'the surviving node to push the organization', 15_000);

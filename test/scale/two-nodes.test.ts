@@ -43,7 +43,10 @@ describe('two nodes on one PostgreSQL', { skip: POSTGRES_SKIP_REASON }, () => {
     assert.equal((await opsOnA.request('POST', linkPath(ops.orgId), { linkToken })).status, 201);
     assert.equal((await ops.client.request('GET', `${linkPath(ops.orgId)}/status`)).text, '{"status":"SYNCED"}');
     const projects = await atlas.client.request('GET', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/availableProjects`);
-    assert.deepEqual((projects.json() as { name: string }[]).map((p) => p.name), ['Project A']);
+    assert.deepEqual(
+      (projects.json() as { name: string }[]).map((p) => p.name),
+      ['Project A'],
+    );
     assert.equal((await opsOnA.request('DELETE', linkPath(ops.orgId))).status, 204);
     assert.equal((await ops.client.request('GET', `${linkPath(ops.orgId)}/status`)).text, '{"status":"NOT_SYNCED"}');
     assert.equal((await atlasOnB.request('DELETE', tokensPath(atlas.orgId))).status, 204);
@@ -73,9 +76,14 @@ describe('two nodes on one PostgreSQL', { skip: POSTGRES_SKIP_REASON }, () => {
     const ops = await a.organizationWithKey('Race Ops');
     const { linkToken } = (await atlas.client.request('POST', tokensPath(atlas.orgId), {})).json() as { linkToken: string };
     const statuses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).client(ops.publicKey, ops.privateKey).request('POST', linkPath(ops.orgId), { linkToken })),
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? a : b).client(ops.publicKey, ops.privateKey).request('POST', linkPath(ops.orgId), { linkToken }),
+      ),
     ).then((responses) => responses.map((r) => r.status));
-    assert.ok(statuses.every((s) => s === 201 || s === 409), JSON.stringify(statuses));
+    assert.ok(
+      statuses.every((s) => s === 201 || s === 409),
+      JSON.stringify(statuses),
+    );
     assert.ok(statuses.includes(201));
     const rows = await a.livelink.database.db.selectFrom('migration_links').selectAll().where('org_id', '=', ops.orgId).execute();
     assert.equal(rows.length, 1);

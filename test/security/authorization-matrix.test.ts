@@ -25,12 +25,39 @@ interface RouteCase {
 
 const OWNER_ONLY: readonly Role[] = ['ORG_OWNER', 'GLOBAL_OWNER'];
 const ROUTES: readonly RouteCase[] = [
-  { name: 'POST migrationLink', method: 'POST', path: (o) => `/api/public/v1.0/orgs/${o}/liveExport/migrationLink`, body: {}, admits: OWNER_ONLY },
-  { name: 'DELETE migrationLink', method: 'DELETE', path: (o) => `/api/public/v1.0/orgs/${o}/liveExport/migrationLink`, admits: OWNER_ONLY },
-  { name: 'GET migrationLink status', method: 'GET', path: (o) => `/api/public/v1.0/orgs/${o}/liveExport/migrationLink/status`, admits: OWNER_ONLY },
-  { name: 'POST linkTokens', method: 'POST', path: (o) => `/api/atlas/v2/orgs/${o}/liveMigrations/linkTokens`, body: { accessListIps: ['not-an-ip'] }, admits: OWNER_ONLY },
+  {
+    name: 'POST migrationLink',
+    method: 'POST',
+    path: (o) => `/api/public/v1.0/orgs/${o}/liveExport/migrationLink`,
+    body: {},
+    admits: OWNER_ONLY,
+  },
+  {
+    name: 'DELETE migrationLink',
+    method: 'DELETE',
+    path: (o) => `/api/public/v1.0/orgs/${o}/liveExport/migrationLink`,
+    admits: OWNER_ONLY,
+  },
+  {
+    name: 'GET migrationLink status',
+    method: 'GET',
+    path: (o) => `/api/public/v1.0/orgs/${o}/liveExport/migrationLink/status`,
+    admits: OWNER_ONLY,
+  },
+  {
+    name: 'POST linkTokens',
+    method: 'POST',
+    path: (o) => `/api/atlas/v2/orgs/${o}/liveMigrations/linkTokens`,
+    body: { accessListIps: ['not-an-ip'] },
+    admits: OWNER_ONLY,
+  },
   { name: 'DELETE linkTokens', method: 'DELETE', path: (o) => `/api/atlas/v2/orgs/${o}/liveMigrations/linkTokens`, admits: OWNER_ONLY },
-  { name: 'GET availableProjects', method: 'GET', path: (o) => `/api/atlas/v2/orgs/${o}/liveMigrations/availableProjects`, admits: OWNER_ONLY },
+  {
+    name: 'GET availableProjects',
+    method: 'GET',
+    path: (o) => `/api/atlas/v2/orgs/${o}/liveMigrations/availableProjects`,
+    admits: OWNER_ONLY,
+  },
   {
     name: 'PUT source inventory',
     method: 'PUT',
@@ -38,9 +65,24 @@ const ROUTES: readonly RouteCase[] = [
     body: {},
     admits: ['ORG_LIVE_MIGRATION_LINK'],
   },
-  { name: 'GET org', method: 'GET', path: (o) => `/api/public/v1.0/orgs/${o}`, admits: ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY', 'GLOBAL_OWNER', 'GLOBAL_READ_ONLY'] },
-  { name: 'GET org groups', method: 'GET', path: (o) => `/api/public/v1.0/orgs/${o}/groups`, admits: ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY', 'GLOBAL_OWNER', 'GLOBAL_READ_ONLY'] },
-  { name: 'GET org events', method: 'GET', path: (o) => `/api/public/v1.0/orgs/${o}/events`, admits: ['ORG_OWNER', 'ORG_MEMBER', 'GLOBAL_OWNER'] },
+  {
+    name: 'GET org',
+    method: 'GET',
+    path: (o) => `/api/public/v1.0/orgs/${o}`,
+    admits: ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY', 'GLOBAL_OWNER', 'GLOBAL_READ_ONLY'],
+  },
+  {
+    name: 'GET org groups',
+    method: 'GET',
+    path: (o) => `/api/public/v1.0/orgs/${o}/groups`,
+    admits: ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY', 'GLOBAL_OWNER', 'GLOBAL_READ_ONLY'],
+  },
+  {
+    name: 'GET org events',
+    method: 'GET',
+    path: (o) => `/api/public/v1.0/orgs/${o}/events`,
+    admits: ['ORG_OWNER', 'ORG_MEMBER', 'GLOBAL_OWNER'],
+  },
 ];
 
 const TABLES = ['organizations', 'projects', 'api_keys', 'migration_links', 'link_tokens', 'linked_sources', 'audit_events'] as const;
@@ -69,7 +111,12 @@ describe('the authorization matrix', () => {
         continue;
       }
       const global = role.startsWith('GLOBAL_');
-      const { apiKey, privateKey } = await apiKeys.create({ orgId: global ? null : ownOrg, description: role, roles: [role], accessList: [] });
+      const { apiKey, privateKey } = await apiKeys.create({
+        orgId: global ? null : ownOrg,
+        description: role,
+        roles: [role],
+        accessList: [],
+      });
       clients.set(role, server.client(apiKey.publicKey, privateKey));
     }
   });
@@ -78,7 +125,10 @@ describe('the authorization matrix', () => {
   async function rowCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const table of TABLES) {
-      const rows = await server.livelink.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await server.livelink.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       counts[table] = Number(rows.n);
     }
     return counts;

@@ -36,16 +36,25 @@ describe('rotating the encryption key', () => {
     dataDir = first.dataDir;
     atlas = await first.organizationWithKey('Atlas Org');
     ops = await first.organizationWithKey('Ops Org');
-    const { linkToken } = (await atlas.client.request('POST', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/linkTokens`, {})).json() as { linkToken: string };
-    assert.equal((await ops.client.request('POST', `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink`, { linkToken })).status, 201);
+    const { linkToken } = (
+      await atlas.client.request('POST', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/linkTokens`, {})
+    ).json() as { linkToken: string };
+    assert.equal(
+      (await ops.client.request('POST', `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink`, { linkToken })).status,
+      201,
+    );
     await first.livelink.close();
   });
   after(() => first.close());
 
-  const statusOf = (server: RunningLivelink) => server.client(ops.publicKey, ops.privateKey).request('GET', `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink/status`);
+  const statusOf = (server: RunningLivelink) =>
+    server.client(ops.publicKey, ops.privateKey).request('GET', `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink/status`);
 
   it('serves with the new key current and the old one previous, re-seals everything, then runs without the old key', async () => {
-    const during = await startLivelink({ data: dataDir }, { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_PREVIOUS_ENCRYPTION_KEYS: k1, LIVELINK_NONCE_KEY: nonceKey });
+    const during = await startLivelink(
+      { data: dataDir },
+      { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_PREVIOUS_ENCRYPTION_KEYS: k1, LIVELINK_NONCE_KEY: nonceKey },
+    );
     try {
       assert.equal((await statusOf(during)).text, '{"status":"SYNCED"}');
       const stdout = collect();
@@ -63,11 +72,18 @@ describe('rotating the encryption key', () => {
       await during.livelink.close();
     }
 
-    const after = await startLivelink({ data: dataDir, 'sync-interval': '1' }, { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_NONCE_KEY: nonceKey });
+    const after = await startLivelink(
+      { data: dataDir, 'sync-interval': '1' },
+      { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_NONCE_KEY: nonceKey },
+    );
     try {
       assert.equal((await statusOf(after)).status, 200, 'keys authenticate with only the new key');
       const report = await after.livelink.services.migrationLinks.sync(ops.orgId);
-      assert.deepEqual(report, { orgId: ops.orgId, status: 'SYNCED', error: null }, 'the stored token opens and the link-token key authenticates');
+      assert.deepEqual(
+        report,
+        { orgId: ops.orgId, status: 'SYNCED', error: null },
+        'the stored token opens and the link-token key authenticates',
+      );
       const stale = await after.livelink.database.db.selectFrom('api_keys').select('digest_secret').execute();
       const currentKeyId = stale[0]?.digest_secret.split('.')[1];
       assert.ok(stale.every((row) => row.digest_secret.split('.')[1] === currentKeyId));
@@ -78,7 +94,14 @@ describe('rotating the encryption key', () => {
 
   it('answers a second rotation with nothing left to re-seal', async () => {
     const stdout = collect();
-    assert.equal(await runCli(['rotate-keys', '--data', dataDir, '--json'], { stdout, stderr: collect(), env: { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_NONCE_KEY: nonceKey } }), 0);
+    assert.equal(
+      await runCli(['rotate-keys', '--data', dataDir, '--json'], {
+        stdout,
+        stderr: collect(),
+        env: { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_NONCE_KEY: nonceKey },
+      }),
+      0,
+    );
     assert.deepEqual(JSON.parse(stdout.text()), { apiKeys: 0, linkTokens: 0 });
   });
 });

@@ -12,7 +12,12 @@ import type { DigestTestClient } from '../support/digest-client.js';
 import { startLivelink, type RunningLivelink } from '../support/livelink-fixture.js';
 
 const TOKEN = Buffer.from(
-  JSON.stringify({ orgId: 'c'.repeat(24), orgName: 'Atlas', privateApiKey: '11111111-2222-4333-8444-555555555555', publicApiKey: 'abcdefgh' }),
+  JSON.stringify({
+    orgId: 'c'.repeat(24),
+    orgName: 'Atlas',
+    privateApiKey: '11111111-2222-4333-8444-555555555555',
+    publicApiKey: 'abcdefgh',
+  }),
 ).toString('base64');
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -46,7 +51,12 @@ describe('a misbehaving target', () => {
       handler(request, response);
     });
     source = await startLivelink({ role: 'source', 'target-url': target.url }, { LIVELINK_OUTBOUND_TIMEOUT: '2' });
-    const { apiKey, privateKey } = await source.livelink.services.apiKeys.create({ orgId: null, description: 'admin', roles: ['GLOBAL_OWNER'], accessList: [] });
+    const { apiKey, privateKey } = await source.livelink.services.apiKeys.create({
+      orgId: null,
+      description: 'admin',
+      roles: ['GLOBAL_OWNER'],
+      accessList: [],
+    });
     admin = source.client(apiKey.publicKey, privateKey);
     for (let i = 0; i < 100; i += 1) orgs.push((await source.livelink.services.organizations.createOrganization(`Org ${i}`)).id);
   });
@@ -82,7 +92,9 @@ describe('a misbehaving target', () => {
       most = Math.max(most, inFlight);
       setTimeout(() => {
         inFlight -= 1;
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pushedAt: 'now', sourceOrgId: sourceOrgOf(request) }));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ pushedAt: 'now', sourceOrgId: sourceOrgOf(request) }));
       }, 100);
     };
     const statuses = await Promise.all(orgs.map((orgId) => link(orgId).then((r) => r.status)));
@@ -90,7 +102,8 @@ describe('a misbehaving target', () => {
     assert.ok(most <= 16, `${most} calls were in flight`);
     assert.ok(most > 1, 'the calls did overlap');
     handler = (_request, response) => response.writeHead(204).end();
-    for (const orgId of orgs) assert.equal((await admin.request('DELETE', `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`)).status, 204);
+    for (const orgId of orgs)
+      assert.equal((await admin.request('DELETE', `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`)).status, 204);
   });
 
   it('answers 201 or a documented error to anything the target says, and leaves no partial link (A-16)', async () => {
@@ -100,7 +113,9 @@ describe('a misbehaving target', () => {
       body: fc.oneof(
         fc.json(),
         fc.string(),
-        fc.record({ sourceOrgId: fc.oneof(fc.string(), fc.constant('SOURCE')), pushedAt: fc.oneof(fc.string(), fc.integer()) }).map((o) => JSON.stringify(o)),
+        fc
+          .record({ sourceOrgId: fc.oneof(fc.string(), fc.constant('SOURCE')), pushedAt: fc.oneof(fc.string(), fc.integer()) })
+          .map((o) => JSON.stringify(o)),
         fc.record({ errorCode: fc.string(), detail: fc.string({ maxLength: 2000 }) }).map((o) => JSON.stringify(o)),
         fc.constant('x'.repeat(2 * 1024 * 1024)),
       ),

@@ -21,12 +21,20 @@ describe('secrets stay secret', () => {
   let source: RunningLivelink;
 
   const remember = (key: OrgWithKey) => {
-    secrets.push(key.privateKey, md5(`${key.publicKey}:MMS Public API:${key.privateKey}`), sha256(`${key.publicKey}:MMS Public API:${key.privateKey}`));
+    secrets.push(
+      key.privateKey,
+      md5(`${key.publicKey}:MMS Public API:${key.privateKey}`),
+      sha256(`${key.publicKey}:MMS Public API:${key.privateKey}`),
+    );
   };
 
   before(async () => {
     target = await startLivelink({ role: 'target', 'log-requests': 'true' }, {}, { logLines: logs });
-    source = await startLivelink({ role: 'source', 'target-url': target.url, 'log-requests': 'true', 'sync-interval': '1' }, {}, { logLines: logs });
+    source = await startLivelink(
+      { role: 'source', 'target-url': target.url, 'log-requests': 'true', 'sync-interval': '1' },
+      {},
+      { logLines: logs },
+    );
     const atlas = await target.organizationWithKey('Atlas Org');
     const ops = await source.organizationWithKey('Ops Org');
     remember(atlas);
@@ -36,7 +44,9 @@ describe('secrets stay secret', () => {
       bodies.push(answer.text);
       return answer;
     };
-    const created = await record(atlas.client.request('POST', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/linkTokens`, { accessListIps: [] }));
+    const created = await record(
+      atlas.client.request('POST', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/linkTokens`, { accessListIps: [] }),
+    );
     const token = (JSON.parse(created.text) as { linkToken: string }).linkToken;
     bodies.pop(); // the one answer that must carry the token
     const embedded = JSON.parse(Buffer.from(token, 'base64').toString()) as { publicApiKey: string; privateApiKey: string };
@@ -59,7 +69,10 @@ describe('secrets stay secret', () => {
   });
 
   it('logged the requests (so the search below has something to search)', () => {
-    assert.ok(logs.some((line) => line.includes('"reqId"') && line.includes('migrationLink')), `${logs.length} lines`);
+    assert.ok(
+      logs.some((line) => line.includes('"reqId"') && line.includes('migrationLink')),
+      `${logs.length} lines`,
+    );
     assert.ok(logs.some((line) => line.includes('org-sync-failed')));
   });
 

@@ -17,7 +17,11 @@ export interface RunningLivelink {
   livelink: Livelink;
   dataDir: string;
   /** Creates an organization with a key holding `roles`, and a client for that key. */
-  organizationWithKey(name: string, roles?: Role[], options?: { accessList?: string[]; clientOptions?: DigestClientOptions }): Promise<OrgWithKey>;
+  organizationWithKey(
+    name: string,
+    roles?: Role[],
+    options?: { accessList?: string[]; clientOptions?: DigestClientOptions },
+  ): Promise<OrgWithKey>;
   client(publicKey: string, privateKey: string, options?: DigestClientOptions): DigestTestClient;
   close(): Promise<void>;
 }
@@ -34,7 +38,11 @@ export interface FixtureOptions {
   logLines?: string[];
 }
 
-export async function startLivelink(flags: Record<string, string> = {}, env: Record<string, string> = {}, options: FixtureOptions = {}): Promise<RunningLivelink> {
+export async function startLivelink(
+  flags: Record<string, string> = {},
+  env: Record<string, string> = {},
+  options: FixtureOptions = {},
+): Promise<RunningLivelink> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livelink-test-'));
   const config = loadConfig({ flags: { port: '0', data: dataDir, ...flags }, env });
   const sink = options.logLines;
@@ -44,7 +52,8 @@ export async function startLivelink(flags: Record<string, string> = {}, env: Rec
       : pino({ level: 'trace', redact: LOG_REDACTIONS }, { write: (line: string) => void sink.push(line) });
   const livelink = await createLivelink(config, { logger });
   const url = await livelink.listen();
-  const client = (publicKey: string, privateKey: string, options?: DigestClientOptions) => new DigestTestClient(url, publicKey, privateKey, options);
+  const client = (publicKey: string, privateKey: string, options?: DigestClientOptions) =>
+    new DigestTestClient(url, publicKey, privateKey, options);
   return {
     url,
     livelink,
@@ -58,7 +67,12 @@ export async function startLivelink(flags: Record<string, string> = {}, env: Rec
         roles,
         accessList: options.accessList ?? [],
       });
-      return { orgId: org.id, publicKey: apiKey.publicKey, privateKey, client: client(apiKey.publicKey, privateKey, options.clientOptions) };
+      return {
+        orgId: org.id,
+        publicKey: apiKey.publicKey,
+        privateKey,
+        client: client(apiKey.publicKey, privateKey, options.clientOptions),
+      };
     },
     async close() {
       await livelink.close();
@@ -72,10 +86,16 @@ export async function startLivelink(flags: Record<string, string> = {}, env: Rec
  * services and stores as the server wires them. `flags` may name a database (`database-url`); the
  * keys are fresh ones, as PostgreSQL requires. close() closes it and removes the folder.
  */
-export async function composeLivelink(flags: Record<string, string> = {}, options: LivelinkOptions = {}): Promise<{ livelink: Livelink; close(): Promise<void> }> {
+export async function composeLivelink(
+  flags: Record<string, string> = {},
+  options: LivelinkOptions = {},
+): Promise<{ livelink: Livelink; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livelink-test-'));
   const env = { LIVELINK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LIVELINK_NONCE_KEY: randomBytes(32).toString('base64') };
-  const livelink = await createLivelink(loadConfig({ flags: { data: dataDir, ...flags }, env }), { logger: pino({ level: 'silent' }), ...options });
+  const livelink = await createLivelink(loadConfig({ flags: { data: dataDir, ...flags }, env }), {
+    logger: pino({ level: 'silent' }),
+    ...options,
+  });
   return {
     livelink,
     async close() {

@@ -74,7 +74,18 @@ async function startOnce(options: MongoServerOptions): Promise<MongoTestServer> 
   const child = spawn(
     SECANTUS_BIN,
     [
-      ...['--config', config, '--host', '127.0.0.1', '--port', String(port), '--storage-path', join(folder, 'data'), '--log-level', 'WARNING'],
+      ...[
+        '--config',
+        config,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--storage-path',
+        join(folder, 'data'),
+        '--log-level',
+        'WARNING',
+      ],
       ...(options.standalone === true ? ['--standalone'] : []),
     ],
     { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -119,7 +130,10 @@ async function waitUntilHelloAnswers(port: number, child: ChildProcess, output: 
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`SecantusDB on port ${port} exited (${child.exitCode ?? child.signalCode}): ${output()}`);
     }
-    const client = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, { serverSelectionTimeoutMS: 250, connectTimeoutMS: 250 });
+    const client = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
+      serverSelectionTimeoutMS: 250,
+      connectTimeoutMS: 250,
+    });
     try {
       const hello = await client.db('admin').command({ hello: 1 });
       if (hello['isWritablePrimary'] === true) return;
@@ -128,7 +142,8 @@ async function waitUntilHelloAnswers(port: number, child: ChildProcess, output: 
     } finally {
       await client.close();
     }
-    if (Date.now() > deadline) throw new Error(`SecantusDB on port ${port} did not answer hello within ${READY_TIMEOUT_MS} ms: ${output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`SecantusDB on port ${port} did not answer hello within ${READY_TIMEOUT_MS} ms: ${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -14,7 +14,12 @@ describe('generated API keys (D-23)', () => {
     const publicKeys = new Set<string>();
     const privateKeys = new Set<string>();
     for (let i = 0; i < 500; i += 1) {
-      const { apiKey, privateKey } = await server.livelink.services.apiKeys.create({ orgId: org.id, description: 'k', roles: ['ORG_MEMBER'], accessList: [] });
+      const { apiKey, privateKey } = await server.livelink.services.apiKeys.create({
+        orgId: org.id,
+        description: 'k',
+        roles: ['ORG_MEMBER'],
+        accessList: [],
+      });
       assert.match(apiKey.publicKey, /^[a-z]{8}$/);
       assert.match(privateKey, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       publicKeys.add(apiKey.publicKey);

@@ -15,7 +15,10 @@ describe('configuration', () => {
 
   it('serves plain HTTP on the network only when told to', () => {
     assert.equal(loadConfig({ flags: { host: '0.0.0.0', 'insecure-http': true }, env: {} }).insecureHttp, true);
-    assert.equal(loadConfig({ flags: { host: '0.0.0.0', 'tls-cert': 'c.pem', 'tls-key': 'k.pem' }, env: {} }).tls?.certFile.endsWith('/c.pem'), true);
+    assert.equal(
+      loadConfig({ flags: { host: '0.0.0.0', 'tls-cert': 'c.pem', 'tls-key': 'k.pem' }, env: {} }).tls?.certFile.endsWith('/c.pem'),
+      true,
+    );
     assert.equal(loadConfig({ flags: { host: '::1' }, env: {} }).host, '::1');
   });
 
@@ -36,12 +39,20 @@ describe('configuration', () => {
       [{ 'sync-interval': '0' }, {}, /--sync-interval must be between 1 and 86400/],
       [{}, { LIVELINK_TRUSTED_PROXIES: 'proxy.example' }, /--trusted-proxy is not an IP address or CIDR block/],
       [{ 'log-level': 'loud' }, {}, /--log-level must be one of/],
-      [{ host: '0.0.0.0' }, {}, /--host 0\.0\.0\.0 is not a loopback address: serve it with --tls-cert and --tls-key, or pass --insecure-http/],
+      [
+        { host: '0.0.0.0' },
+        {},
+        /--host 0\.0\.0\.0 is not a loopback address: serve it with --tls-cert and --tls-key, or pass --insecure-http/,
+      ],
       [{ 'tls-cert': 'cert.pem' }, {}, /--tls-cert and --tls-key go together/],
       [{ 'database-url': 'mysql://x' }, {}, /--database-url must be a postgres/],
     ];
     for (const [flags, env, message] of cases) {
-      assert.throws(() => loadConfig({ flags, env }), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(flags));
+      assert.throws(
+        () => loadConfig({ flags, env }),
+        (error: Error) => error instanceof ConfigError && message.test(error.message),
+        JSON.stringify(flags),
+      );
     }
   });
 });

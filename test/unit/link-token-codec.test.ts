@@ -40,19 +40,29 @@ describe('the link-token format', () => {
 
   it('never throws anything but a LinkTokenFormatError, whatever the input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.base64String(), fc.json().map((j) => Buffer.from(j).toString('base64'))), (input) => {
-        try {
-          decodeLinkToken(input);
-        } catch (error) {
-          assert.ok(error instanceof LinkTokenFormatError, String(error));
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.base64String(),
+          fc.json().map((j) => Buffer.from(j).toString('base64')),
+        ),
+        (input) => {
+          try {
+            decodeLinkToken(input);
+          } catch (error) {
+            assert.ok(error instanceof LinkTokenFormatError, String(error));
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('never repeats the token or its private key in a refusal', () => {
     const token = Buffer.from(JSON.stringify({ ...EXAMPLE, extra: 1 })).toString('base64');
-    assert.throws(() => decodeLinkToken(token), (error: Error) => !error.message.includes(EXAMPLE.privateApiKey) && !error.message.includes(token));
+    assert.throws(
+      () => decodeLinkToken(token),
+      (error: Error) => !error.message.includes(EXAMPLE.privateApiKey) && !error.message.includes(token),
+    );
   });
 });

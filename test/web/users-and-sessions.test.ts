@@ -112,13 +112,19 @@ describe('UserService', () => {
     ]);
     assert.equal((await refusal({ orgId, username: 'has space', role: 'ORG_OWNER', password: 'password1' }))[1], 'INVALID_ATTRIBUTE');
     assert.equal((await refusal({ orgId, username: 'x'.repeat(51), role: 'ORG_OWNER', password: 'password1' }))[1], 'INVALID_ATTRIBUTE');
-    assert.deepEqual((await refusal({ orgId, username: 'linker', role: 'ORG_LIVE_MIGRATION_LINK', password: 'password1' })).slice(0, 2), [400, 'INVALID_ATTRIBUTE']);
+    assert.deepEqual((await refusal({ orgId, username: 'linker', role: 'ORG_LIVE_MIGRATION_LINK', password: 'password1' })).slice(0, 2), [
+      400,
+      'INVALID_ATTRIBUTE',
+    ]);
     assert.deepEqual(await refusal({ orgId, username: 'shorty', role: 'ORG_OWNER', password: 'short' }), [
       400,
       'INVALID_ATTRIBUTE',
       'Invalid attribute password specified: a password has 8 to 256 characters.',
     ]);
-    assert.equal((await refusal({ orgId: 'ffffffffffffffffffffffff', username: 'ghost', role: 'ORG_OWNER', password: 'password1' }))[1], 'ORG_NOT_FOUND');
+    assert.equal(
+      (await refusal({ orgId: 'ffffffffffffffffffffffff', username: 'ghost', role: 'ORG_OWNER', password: 'password1' }))[1],
+      'ORG_NOT_FOUND',
+    );
   });
 
   it('judges roles with the API keys’ table: owners may change the link, readers may only read', async () => {

@@ -22,7 +22,10 @@ export class WebClient {
   }
 
   async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<PageResponse> {
-    return this.#send('POST', path, new URLSearchParams(fields).toString(), { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+    return this.#send('POST', path, new URLSearchParams(fields).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    });
   }
 
   /** Posts a form of `page`, with the CSRF token the page carries. */

@@ -53,7 +53,11 @@ describe('web pages over HTTP', () => {
 
   it('loads every asset from livelink itself, with no inline script or style and nothing from another host', async () => {
     const client = await signedIn();
-    const pages = [await new WebClient(server.url).get('/login'), await client.get(`/orgs/${orgId}/settings`), await client.get(`/orgs/${orgId}/live-migration`)];
+    const pages = [
+      await new WebClient(server.url).get('/login'),
+      await client.get(`/orgs/${orgId}/settings`),
+      await client.get(`/orgs/${orgId}/live-migration`),
+    ];
     for (const page of pages) {
       const references = [...page.text.matchAll(/\b(?:src|href|action)="([^"]*)"/g)].map((m) => m[1] ?? '');
       assert.ok(references.length > 0);
@@ -69,7 +73,11 @@ describe('web pages over HTTP', () => {
       assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
       assert.match(asset.headers.get('content-type') ?? '', /^(text\/css|text\/javascript|image\/svg\+xml)/);
       // The script builds an http://[...] URL only to check an IPv6 address; the SVG names its namespace.
-      assert.doesNotMatch(asset.text, /(?:url\(|@import|\bimport\s|fetch\(|XMLHttpRequest|https?:\/\/(?!www\.w3\.org\/2000\/svg"|\[))/, `${path} fetches nothing else`);
+      assert.doesNotMatch(
+        asset.text,
+        /(?:url\(|@import|\bimport\s|fetch\(|XMLHttpRequest|https?:\/\/(?!www\.w3\.org\/2000\/svg"|\[))/,
+        `${path} fetches nothing else`,
+      );
     }
     assert.equal((await client.get('/assets/livelink.000000000000.css')).status, 404);
   });
@@ -126,7 +134,8 @@ describe('web pages over HTTP', () => {
     assert.equal(crossSite.status, 403);
     const json = await client.post(path, {}, { 'content-type': 'application/json' });
     assert.equal(json.status, 415);
-    for (const action of ['revoke', 'link-tokens']) assert.equal((await client.post(`/orgs/${orgId}/live-migration/${action}`, {})).status, 403);
+    for (const action of ['revoke', 'link-tokens'])
+      assert.equal((await client.post(`/orgs/${orgId}/live-migration/${action}`, {})).status, 403);
     assert.equal((await client.post(`/orgs/${orgId}/settings/connect`, { linkToken: 'x' })).status, 403);
     assert.equal((await client.post('/logout', {})).status, 403);
     assert.equal(await count(), before);
@@ -141,7 +150,10 @@ describe('web pages over HTTP', () => {
     const answer = await fetch(new URL(`/orgs/${orgId}/live-migration/link-tokens`, server.url), {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `livelink_session=${client.cookies.get('livelink_session')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `livelink_session=${client.cookies.get('livelink_session')}`,
+      },
       body: `csrf=${csrf}&accessListIps=10.0.0.1&accessListIps=0.0.0.0/0`,
     });
     assert.equal(answer.status, 400);
@@ -154,7 +166,10 @@ describe('web pages over HTTP', () => {
     const before = (await server.livelink.services.apiKeys.list(orgId)).length;
     const answer = await client.submit(page, `/orgs/${orgId}/live-migration/link-tokens`, { accessListIps: '203.0.113.10\n10.0.0.300' });
     assert.equal(answer.status, 400);
-    assert.match(textOf(answer.text), /Could not generate a link-token\. Invalid attribute accessList specified: "10\.0\.0\.300" is not an IP address or CIDR block\./);
+    assert.match(
+      textOf(answer.text),
+      /Could not generate a link-token\. Invalid attribute accessList specified: "10\.0\.0\.300" is not an IP address or CIDR block\./,
+    );
     assert.match(answer.text, /<textarea id="access-list"[^>]*>203\.0\.113\.10\n10\.0\.0\.300<\/textarea>/);
     assert.equal((await server.livelink.services.apiKeys.list(orgId)).length, before);
     assert.doesNotMatch(answer.text, /eyJvcmdJZCI6/);
@@ -219,7 +234,10 @@ describe('web pages over HTTP', () => {
   it('keeps the pages out of the Public API: digest is not asked, and the OpenAPI document does not list them', async () => {
     const paths = Object.keys((server.livelink.openApiDocument() as { paths: Record<string, unknown> }).paths);
     assert.ok(paths.length > 0);
-    assert.ok(paths.every((p) => p.startsWith('/api/') || p === '/health' || p === '/openapi.json'), paths.join(', '));
+    assert.ok(
+      paths.every((p) => p.startsWith('/api/') || p === '/health' || p === '/openapi.json'),
+      paths.join(', '),
+    );
     const page = await new WebClient(server.url).get('/login');
     assert.equal(page.headers.get('www-authenticate'), null);
   });

@@ -17,7 +17,8 @@ export const apikeyCreateCommand: Command = {
   path: ['apikey', 'create'],
   summary: 'Create a programmatic API key (the private key is shown once)',
   usage: usage({
-    synopsis: 'apikey create (--org ID | --global) --role ROLE [--role ROLE ...] [--access-list IP_OR_CIDR ...] [--description TEXT] [--data DIR] [--json]',
+    synopsis:
+      'apikey create (--org ID | --global) --role ROLE [--role ROLE ...] [--access-list IP_OR_CIDR ...] [--description TEXT] [--data DIR] [--json]',
     description:
       'Creates an API key and prints its public key and private key. livelink keeps only digest secrets\n' +
       'derived from the private key: it cannot be shown again.\n' +
@@ -109,7 +110,8 @@ export const apikeySetAccessListCommand: Command = {
   summary: "Replace an API key's IP access list",
   usage: usage({
     synopsis: 'apikey set-access-list --id ID [--access-list IP_OR_CIDR ...] [--data DIR] [--json]',
-    description: "Replaces the key's access list with the entries given; with none, the key may call from anywhere\n(unless its organization requires an access list).",
+    description:
+      "Replaces the key's access list with the entries given; with none, the key may call from anywhere\n(unless its organization requires an access list).",
     options: [
       ['--id ID', 'API key id (24 hex digits)'],
       ['--access-list IP_OR_CIDR', 'an address or CIDR block (repeat, or separate with commas)'],
@@ -149,7 +151,9 @@ function roleFlags(values: OptionValues, orgId: string | null): Role[] {
   for (const value of given) {
     const role = allowed.find((r) => r === value);
     if (role === undefined) {
-      throw new UsageError(`--role must be one of ${allowed.join(', ')} with ${orgId === null ? '--global' : '--org'} (got ${JSON.stringify(value)})`);
+      throw new UsageError(
+        `--role must be one of ${allowed.join(', ')} with ${orgId === null ? '--global' : '--org'} (got ${JSON.stringify(value)})`,
+      );
     }
     if (!roles.includes(role)) roles.push(role);
   }

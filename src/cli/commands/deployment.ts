@@ -142,7 +142,15 @@ export const deploymentListCommand: Command = {
     emit(io, values, deployments, () =>
       table(
         ['ID', 'NAME', 'VERSION', 'FCV', 'SHARDS', 'TLS', 'MANAGED'],
-        deployments.map((d) => [d.id, d.name, d.mongoDBVersion, d.featureCompatibilityVersion, shardsText(d), yesNo(d.tlsEnabled), yesNo(d.managed)]),
+        deployments.map((d) => [
+          d.id,
+          d.name,
+          d.mongoDBVersion,
+          d.featureCompatibilityVersion,
+          shardsText(d),
+          yesNo(d.tlsEnabled),
+          yesNo(d.managed),
+        ]),
         `No deployments in project ${projectId}.`,
       ),
     );
@@ -172,7 +180,8 @@ function optionalFacts(values: OptionValues): DeploymentChanges {
   if (managed !== undefined) facts.managed = managed;
   const agentVersion = optionalString(values, 'agent-version');
   if (agentVersion !== undefined) {
-    if (!/^[0-9A-Za-z._+-]{1,64}$/.test(agentVersion)) throw new UsageError(`--agent-version is not a version: ${JSON.stringify(agentVersion)}`);
+    if (!/^[0-9A-Za-z._+-]{1,64}$/.test(agentVersion))
+      throw new UsageError(`--agent-version is not a version: ${JSON.stringify(agentVersion)}`);
     facts.agentVersion = agentVersion;
   }
   const dbSizeBytes = wholeNumberFlag(values, 'db-size-bytes', 0);

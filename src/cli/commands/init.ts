@@ -73,7 +73,8 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   const { organizations, apiKeys, users } = livelink.services;
 
   const keyExists = async (key: DemoKey): Promise<boolean> =>
-    (await organizations.getOrganization(key.orgId)) !== undefined && (await apiKeys.list(key.orgId)).some((k) => k.publicKey === key.publicKey);
+    (await organizations.getOrganization(key.orgId)) !== undefined &&
+    (await apiKeys.list(key.orgId)).some((k) => k.publicKey === key.publicKey);
   const userWorks = async (user: DemoUser): Promise<boolean> => (await users.verify(user.username, user.password))?.orgId === user.orgId;
   const savedUser = (username: string, orgId: string): DemoUser | undefined =>
     saved?.users.find((u) => u.username === username && u.orgId === orgId);
@@ -116,7 +117,10 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
     const existing = await users.findByUsername(spec.username);
     if (existing === undefined) await users.create({ orgId, username: spec.username, role: spec.role, password });
     else if (existing.orgId === orgId) await users.setPassword(existing.id, password);
-    else throw new CommandError(`a user named ${spec.username} already exists in organization ${existing.orgId}; the demo cannot use that name`);
+    else
+      throw new CommandError(
+        `a user named ${spec.username} already exists in organization ${existing.orgId}; the demo cannot use that name`,
+      );
     return { username: spec.username, password, role: spec.role, orgId };
   };
   const keys = { source: await key(source.id, saved?.source), target: await key(target.id, saved?.target) };
@@ -160,7 +164,9 @@ export function credentialsJson(credentials: DemoCredentials): DemoCredentials {
 export function demoUserLines(credentials: DemoCredentials, indent = '  '): string[] {
   const width = Math.max(...credentials.users.map((u) => u.username.length));
   const orgName = (orgId: string): string => (orgId === credentials.target.orgId ? DEMO_TARGET_ORG_NAME : DEMO_SOURCE_ORG_NAME);
-  return credentials.users.map((u) => `${indent}${u.username.padEnd(width)}  password ${u.password}  ${roleLabel(u.role)}, ${orgName(u.orgId)}`);
+  return credentials.users.map(
+    (u) => `${indent}${u.username.padEnd(width)}  password ${u.password}  ${roleLabel(u.role)}, ${orgName(u.orgId)}`,
+  );
 }
 
 function describeDemo(setup: DemoSetup): string {
@@ -197,7 +203,13 @@ function readDemoCredentials(file: string): DemoCredentials | undefined {
     parsed = undefined;
   }
   const savedUsers = isRecord(parsed) ? (parsed['users'] ?? []) : [];
-  if (!isRecord(parsed) || !isDemoKey(parsed['source']) || !isDemoKey(parsed['target']) || !Array.isArray(savedUsers) || !savedUsers.every(isDemoUser)) {
+  if (
+    !isRecord(parsed) ||
+    !isDemoKey(parsed['source']) ||
+    !isDemoKey(parsed['target']) ||
+    !Array.isArray(savedUsers) ||
+    !savedUsers.every(isDemoUser)
+  ) {
     throw new CommandError(`${file} is not a livelink demo credentials file; remove it to set the demo up again`);
   }
   // A file from before the web pages has no users; they are created and the file rewritten.
@@ -230,5 +242,10 @@ function isDemoUser(value: unknown): value is DemoUser {
 }
 
 function isDemoKey(value: unknown): value is DemoKey {
-  return isRecord(value) && typeof value['orgId'] === 'string' && typeof value['publicKey'] === 'string' && typeof value['privateKey'] === 'string';
+  return (
+    isRecord(value) &&
+    typeof value['orgId'] === 'string' &&
+    typeof value['publicKey'] === 'string' &&
+    typeof value['privateKey'] === 'string'
+  );
 }

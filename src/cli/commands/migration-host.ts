@@ -19,7 +19,8 @@ export const migrationHostAddCommand: Command = {
   summary: 'Add a migration host to a project',
   usage: usage({
     synopsis: 'migration-host add --project ID --hostname H [--data DIR] [--json]',
-    description: 'Adds a migration host (the host running mongomirror/mongosync for a live migration) to a project.\nAdding one that is there already changes nothing.',
+    description:
+      'Adds a migration host (the host running mongomirror/mongosync for a live migration) to a project.\nAdding one that is there already changes nothing.',
     options: HOST_HELP,
     json: true,
     examples: ['livelink migration-host add --project 65f0c0ffee0123456789abcd --hostname mh1.example.internal'],

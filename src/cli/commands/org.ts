@@ -22,7 +22,9 @@ export const orgCreateCommand: Command = {
   async run({ values }, io) {
     const name = nameFlag(values, 'name');
     const requireAccessList = flagSet(values, 'require-access-list');
-    const organization = await withLivelink(values, io, ({ services }) => services.organizations.createOrganization(name, { requireAccessList }));
+    const organization = await withLivelink(values, io, ({ services }) =>
+      services.organizations.createOrganization(name, { requireAccessList }),
+    );
     emit(io, values, organization, () => `Created organization ${organization.id}\n${describeOrganization(organization)}`);
     return 0;
   },

@@ -25,7 +25,12 @@ export const rotateKeysCommand: Command = {
       apiKeys: await services.apiKeys.resealSecrets(),
       linkTokens: await services.migrationLinks.resealSecrets(),
     }));
-    emit(io, values, counts, () => `Re-sealed ${counts.apiKeys} API key secret(s) and ${counts.linkTokens} link-token(s) with the current key.`);
+    emit(
+      io,
+      values,
+      counts,
+      () => `Re-sealed ${counts.apiKeys} API key secret(s) and ${counts.linkTokens} link-token(s) with the current key.`,
+    );
     return 0;
   },
 };

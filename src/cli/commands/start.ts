@@ -20,7 +20,8 @@ export const startCommand: Command = {
   options: SERVER_OPTIONS,
   async run({ values }, io) {
     const role = optionalString(values, 'role');
-    if (role !== undefined && role !== 'both') throw new UsageError('--role must be both with start (use `livelink serve --role ...` for one role)');
+    if (role !== undefined && role !== 'both')
+      throw new UsageError('--role must be both with start (use `livelink serve --role ...` for one role)');
     const config = serverConfig(values, io.env, 'both');
     const livelink = await createLivelink(config);
     let setup: DemoSetup;

@@ -32,7 +32,9 @@ export const userCreateCommand: Command = {
       ['--password P', 'the password on the command line'],
     ],
     json: true,
-    examples: ["printf '%s' \"$PASSWORD\" | livelink user create --org 65f0c0ffee0123456789abcd --username ana --role ORG_OWNER --password-stdin"],
+    examples: [
+      'printf \'%s\' "$PASSWORD" | livelink user create --org 65f0c0ffee0123456789abcd --username ana --role ORG_OWNER --password-stdin',
+    ],
   }),
   options: {
     org: { type: 'string' },
@@ -47,7 +49,8 @@ export const userCreateCommand: Command = {
     const orgId = objectIdFlag(values, 'org');
     const username = requiredString(values, 'username');
     const role = requiredString(values, 'role');
-    if (!(USER_ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${USER_ROLES.join(', ')} (got ${JSON.stringify(role)})`);
+    if (!(USER_ROLES as readonly string[]).includes(role))
+      throw new UsageError(`--role must be one of ${USER_ROLES.join(', ')} (got ${JSON.stringify(role)})`);
     const fromStdin = flagSet(values, 'password-stdin');
     const given = optionalString(values, 'password');
     if (fromStdin && given !== undefined) throw new UsageError('--password and --password-stdin cannot be used together');

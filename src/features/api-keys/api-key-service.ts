@@ -55,7 +55,8 @@ export class ApiKeyService {
   async createIn(writes: ApiKeyWrites, request: NewApiKey): Promise<CreatedApiKey> {
     const accessList = request.accessList.map((entry) => {
       const canonical = canonicalAccessListEntry(entry);
-      if (canonical === undefined) throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
+      if (canonical === undefined)
+        throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
       return canonical;
     });
     const privateKey = randomUUID();
@@ -95,7 +96,12 @@ export class ApiKeyService {
     if (key !== undefined) {
       this.#lookupCache.delete(key.publicKey);
       if (deleted && key.orgId !== null) {
-        await writes.audit.append({ orgId: key.orgId, eventType: 'API_KEY_DELETED', details: { publicKey: key.publicKey }, createdAt: new Date(this.now()).toISOString() });
+        await writes.audit.append({
+          orgId: key.orgId,
+          eventType: 'API_KEY_DELETED',
+          details: { publicKey: key.publicKey },
+          createdAt: new Date(this.now()).toISOString(),
+        });
       }
     }
     return deleted;
@@ -108,7 +114,8 @@ export class ApiKeyService {
   async setAccessList(id: string, entries: readonly string[]): Promise<ApiKey | undefined> {
     const canonical = entries.map((entry) => {
       const value = canonicalAccessListEntry(entry);
-      if (value === undefined) throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
+      if (value === undefined)
+        throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
       return value;
     });
     return this.transaction(async ({ apiKeys }) => {

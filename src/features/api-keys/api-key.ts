@@ -34,7 +34,8 @@ export function isGlobalRole(role: Role): role is GlobalRole {
  * Member may, a Member what Read Only may. `ORG_LIVE_MIGRATION_LINK` is the role of the key embedded in a
  * link-token: it admits nothing but the inventory routes, and no other role admits those.
  */
-export type RoleRequirement = 'ORG_OWNER' | 'ORG_MEMBER' | 'ORG_READ_ONLY' | 'ORG_LIVE_MIGRATION_LINK' | 'GLOBAL_OWNER' | 'GLOBAL_READ_ONLY';
+export type RoleRequirement =
+  'ORG_OWNER' | 'ORG_MEMBER' | 'ORG_READ_ONLY' | 'ORG_LIVE_MIGRATION_LINK' | 'GLOBAL_OWNER' | 'GLOBAL_READ_ONLY';
 
 const ADMITTED: Record<RoleRequirement, readonly Role[]> = {
   ORG_OWNER: ['ORG_OWNER', 'GLOBAL_OWNER'],

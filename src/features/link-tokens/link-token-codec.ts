@@ -39,7 +39,8 @@ export function decodeLinkToken(token: string): LinkTokenContents {
   // People paste tokens with a stray newline or spaces around them; inside, base64 has no whitespace.
   const text = token.trim();
   if (text.length === 0) throw new LinkTokenFormatError('the link-token is empty.');
-  if (text.length > MAX_LINK_TOKEN_LENGTH) throw new LinkTokenFormatError(`the link-token is longer than ${MAX_LINK_TOKEN_LENGTH} characters.`);
+  if (text.length > MAX_LINK_TOKEN_LENGTH)
+    throw new LinkTokenFormatError(`the link-token is longer than ${MAX_LINK_TOKEN_LENGTH} characters.`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 === 1) {
     throw new LinkTokenFormatError('the link-token is not base64: copy the whole token that Atlas generated.');
   }
@@ -61,8 +62,10 @@ export function decodeLinkToken(token: string): LinkTokenContents {
   const extra = keys.find((key) => !(FIELDS as readonly string[]).includes(key));
   if (extra !== undefined) throw new LinkTokenFormatError(`the link-token has an unexpected field ${JSON.stringify(extra.slice(0, 40))}.`);
   const contents = record as unknown as LinkTokenContents;
-  if (!/^[a-f0-9]{24}$/.test(contents.orgId)) throw new LinkTokenFormatError("the link-token's orgId is not a 24-hex-digit organization id.");
-  if (contents.orgName.length === 0 || contents.orgName.length > 256) throw new LinkTokenFormatError("the link-token's orgName is empty or too long.");
+  if (!/^[a-f0-9]{24}$/.test(contents.orgId))
+    throw new LinkTokenFormatError("the link-token's orgId is not a 24-hex-digit organization id.");
+  if (contents.orgName.length === 0 || contents.orgName.length > 256)
+    throw new LinkTokenFormatError("the link-token's orgName is empty or too long.");
   if (!/^[a-z]{8}$/.test(contents.publicApiKey)) throw new LinkTokenFormatError("the link-token's publicApiKey is not an API public key.");
   if (!UUID.test(contents.privateApiKey)) throw new LinkTokenFormatError("the link-token's privateApiKey is not an API private key.");
   return contents;

@@ -11,7 +11,13 @@ export class LinkTokenKyselyStore implements LinkTokenStore {
   async create(token: LinkToken): Promise<void> {
     await this.db
       .insertInto('link_tokens')
-      .values({ id: token.id, org_id: token.orgId, api_key_id: token.apiKeyId, access_list: JSON.stringify(token.accessList), created_at: token.createdAt })
+      .values({
+        id: token.id,
+        org_id: token.orgId,
+        api_key_id: token.apiKeyId,
+        access_list: JSON.stringify(token.accessList),
+        created_at: token.createdAt,
+      })
       .execute();
   }
 
@@ -21,7 +27,12 @@ export class LinkTokenKyselyStore implements LinkTokenStore {
   }
 
   async findByApiKey(orgId: string, apiKeyId: string): Promise<LinkToken | undefined> {
-    const row = await this.db.selectFrom('link_tokens').selectAll().where('api_key_id', '=', apiKeyId).where('org_id', '=', orgId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('link_tokens')
+      .selectAll()
+      .where('api_key_id', '=', apiKeyId)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
     return row && toLinkToken(row);
   }
 
@@ -47,7 +58,12 @@ export class LinkTokenKyselyStore implements LinkTokenStore {
   }
 
   async availableProjects(targetOrgId: string): Promise<AvailableProject[]> {
-    const rows = await this.db.selectFrom('linked_sources').select(['projects']).where('target_org_id', '=', targetOrgId).orderBy('source_org_id').execute();
+    const rows = await this.db
+      .selectFrom('linked_sources')
+      .select(['projects'])
+      .where('target_org_id', '=', targetOrgId)
+      .orderBy('source_org_id')
+      .execute();
     return rows.flatMap((row) => JSON.parse(row.projects) as AvailableProject[]);
   }
 

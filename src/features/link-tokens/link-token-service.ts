@@ -36,14 +36,25 @@ export class LinkTokenService {
         accessList: accessListIps,
       });
       const tokenId = newObjectId(this.now());
-      await writes.linkTokens.create({ id: tokenId, orgId: organization.id, apiKeyId: apiKey.id, accessList: apiKey.accessList, createdAt: this.now().toISOString() });
+      await writes.linkTokens.create({
+        id: tokenId,
+        orgId: organization.id,
+        apiKeyId: apiKey.id,
+        accessList: apiKey.accessList,
+        createdAt: this.now().toISOString(),
+      });
       await writes.audit.append({
         orgId: organization.id,
         eventType: 'LINK_TOKEN_ISSUED',
         details: { linkTokenId: tokenId, publicApiKey: apiKey.publicKey },
         createdAt: this.now().toISOString(),
       });
-      return encodeLinkToken({ orgId: organization.id, orgName: organization.name, privateApiKey: privateKey, publicApiKey: apiKey.publicKey });
+      return encodeLinkToken({
+        orgId: organization.id,
+        orgName: organization.name,
+        privateApiKey: privateKey,
+        publicApiKey: apiKey.publicKey,
+      });
     });
   }
 
@@ -55,7 +66,12 @@ export class LinkTokenService {
       await writes.linkTokens.deleteAll(organization.id);
       for (const token of tokens) {
         await this.apiKeys.deleteIn(writes, token.apiKeyId);
-        await writes.audit.append({ orgId: organization.id, eventType: 'LINK_TOKEN_REVOKED', details: { linkTokenId: token.id }, createdAt: this.now().toISOString() });
+        await writes.audit.append({
+          orgId: organization.id,
+          eventType: 'LINK_TOKEN_REVOKED',
+          details: { linkTokenId: token.id },
+          createdAt: this.now().toISOString(),
+        });
       }
       return true;
     });

@@ -17,7 +17,14 @@ export class MigrationLinkKyselyStore implements MigrationLinkStore {
 
   async get(orgId: string): Promise<StoredMigrationLink | undefined> {
     const row = await this.db.selectFrom('migration_links').selectAll().where('org_id', '=', orgId).executeTakeFirst();
-    return row && { link: toLink(row), sealedLinkToken: row.link_token, tokenDigest: row.token_digest, syncedInventoryVersion: row.synced_inventory_version };
+    return (
+      row && {
+        link: toLink(row),
+        sealedLinkToken: row.link_token,
+        tokenDigest: row.token_digest,
+        syncedInventoryVersion: row.synced_inventory_version,
+      }
+    );
   }
 
   async statusOf(orgId: string): Promise<Pick<MigrationLink, 'state' | 'status'> | undefined> {
@@ -53,7 +60,12 @@ export class MigrationLinkKyselyStore implements MigrationLinkStore {
   }
 
   async removeClaim(orgId: string, claimedAt: string): Promise<void> {
-    await this.db.deleteFrom('migration_links').where('org_id', '=', orgId).where('state', '=', 'PENDING').where('claimed_at', '=', claimedAt).execute();
+    await this.db
+      .deleteFrom('migration_links')
+      .where('org_id', '=', orgId)
+      .where('state', '=', 'PENDING')
+      .where('claimed_at', '=', claimedAt)
+      .execute();
   }
 
   async confirmClaim(orgId: string, claimedAt: string, push: Omit<PushRecord, 'error'>): Promise<void> {

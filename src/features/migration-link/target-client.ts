@@ -102,7 +102,12 @@ export class HttpTargetClient implements TargetClient {
       if (first.status !== 401) return this.outcomeOf(first, acceptsBody);
       const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
       if (challenge === undefined) return { kind: 'bad-response', status: 401 };
-      const authorization = digestAuthorization(challenge, { method, uri: path, username: token.publicApiKey, password: token.privateApiKey });
+      const authorization = digestAuthorization(challenge, {
+        method,
+        uri: path,
+        username: token.publicApiKey,
+        password: token.privateApiKey,
+      });
       return this.outcomeOf(await this.send(method, path, authorization, body, signal), acceptsBody);
     } catch (error) {
       if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
@@ -203,7 +208,12 @@ function parseErrorBody(text: string): { errorCode: string | undefined; detail: 
 
 function isTimeout(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || (error as Error | null)?.name === 'TimeoutError';
+  return (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    (error as Error | null)?.name === 'TimeoutError'
+  );
 }
 
 function describeNetworkError(error: unknown): string {

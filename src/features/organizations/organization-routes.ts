@@ -68,9 +68,18 @@ export function organizationRoutes(organizations: OrganizationService): ApiRoute
       response: listOf(OrganizationSchema),
       async handle({ apiKey, query, origin }) {
         const global = apiKey.roles.some(isGlobalRole);
-        const visible = global ? await organizations.listOrganizations() : await organizations.listOrganizations(apiKey.orgId === null ? [] : [apiKey.orgId]);
+        const visible = global
+          ? await organizations.listOrganizations()
+          : await organizations.listOrganizations(apiKey.orgId === null ? [] : [apiKey.orgId]);
         const named = query['name'] === undefined ? visible : visible.filter((o) => o.name === query['name']);
-        return { status: 200, body: pagedList(named.map((o) => organizationView(o, origin)), query, `${origin}${PUBLIC_API}/orgs`) };
+        return {
+          status: 200,
+          body: pagedList(
+            named.map((o) => organizationView(o, origin)),
+            query,
+            `${origin}${PUBLIC_API}/orgs`,
+          ),
+        };
       },
     }),
     defineRoute({

@@ -68,7 +68,8 @@ export class OrganizationService {
 
   async setRequireAccessList(orgId: string, required: boolean): Promise<void> {
     this.#recent.delete(orgId);
-    if (!(await this.transaction(({ organizations }) => organizations.setRequireAccessList(orgId, required)))) throw apiErrors.orgNotFound(orgId);
+    if (!(await this.transaction(({ organizations }) => organizations.setRequireAccessList(orgId, required))))
+      throw apiErrors.orgNotFound(orgId);
   }
 
   async createProject(orgId: string, name: string): Promise<Project> {

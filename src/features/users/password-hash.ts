@@ -25,7 +25,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [N, r, p] = parts.slice(1, 4).map(Number);
   const salt = Buffer.from(parts[4] ?? '', 'base64');
   const expected = Buffer.from(parts[5] ?? '', 'base64');
-  if (N === undefined || r === undefined || p === undefined || ![N, r, p].every(Number.isSafeInteger) || expected.length === 0) return false;
+  if (N === undefined || r === undefined || p === undefined || ![N, r, p].every(Number.isSafeInteger) || expected.length === 0)
+    return false;
   let key: Buffer;
   try {
     key = await derive(password, salt, N, r, p, expected.length);

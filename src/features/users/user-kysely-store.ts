@@ -10,7 +10,14 @@ export class UserKyselyStore implements UserStore {
   async create(user: User, passwordHash: string): Promise<void> {
     await this.db
       .insertInto('users')
-      .values({ id: user.id, org_id: user.orgId, username: user.username, role: user.role, password_hash: passwordHash, created_at: user.createdAt })
+      .values({
+        id: user.id,
+        org_id: user.orgId,
+        username: user.username,
+        role: user.role,
+        password_hash: passwordHash,
+        created_at: user.createdAt,
+      })
       .execute();
   }
 
@@ -37,5 +44,11 @@ export class UserKyselyStore implements UserStore {
 
 function toUser(row: UserRow): User {
   // A role outside the user roles can only come from a hand-edited row; it gets the least power.
-  return { id: row.id, orgId: row.org_id, username: row.username, role: isUserRole(row.role) ? row.role : 'ORG_READ_ONLY', createdAt: row.created_at };
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    username: row.username,
+    role: isUserRole(row.role) ? row.role : 'ORG_READ_ONLY',
+    createdAt: row.created_at,
+  };
 }

@@ -34,12 +34,21 @@ export class UserService {
   async create(request: NewUser): Promise<User> {
     const username = canonicalUsername(request.username);
     if (!USERNAME_PATTERN.test(username)) {
-      throw apiErrors.invalidAttribute('username', 'a username has 1 to 50 characters: letters, digits, dots, underscores, @ and hyphens, starting with a letter or digit.');
+      throw apiErrors.invalidAttribute(
+        'username',
+        'a username has 1 to 50 characters: letters, digits, dots, underscores, @ and hyphens, starting with a letter or digit.',
+      );
     }
     if (!isUserRole(request.role)) throw apiErrors.invalidAttribute('role', `a user's role is one of ${USER_ROLES.join(', ')}.`);
     checkPassword(request.password);
     if ((await this.organizations.getOrganization(request.orgId)) === undefined) throw apiErrors.orgNotFound(request.orgId);
-    const user: User = { id: newObjectId(this.now()), orgId: request.orgId, username, role: request.role, createdAt: this.now().toISOString() };
+    const user: User = {
+      id: newObjectId(this.now()),
+      orgId: request.orgId,
+      username,
+      role: request.role,
+      createdAt: this.now().toISOString(),
+    };
     const passwordHash = await hashPassword(request.password);
     try {
       await this.transaction(({ users }) => users.create(user, passwordHash));

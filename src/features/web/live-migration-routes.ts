@@ -15,7 +15,12 @@ const MAX_ACCESS_LIST_ENTRIES = 200;
 export function registerLiveMigrationRoutes(scope: FastifyInstance, web: WebContext): void {
   const { linkTokens } = web.options;
 
-  const render = async (reply: FastifyReply, visitor: Visitor, status: number, extra: Partial<LiveMigrationView>): Promise<FastifyReply> => {
+  const render = async (
+    reply: FastifyReply,
+    visitor: Visitor,
+    status: number,
+    extra: Partial<LiveMigrationView>,
+  ): Promise<FastifyReply> => {
     const body = liveMigrationPage({
       organization: visitor.organization,
       projects: await linkTokens.availableProjects(visitor.organization),
@@ -42,7 +47,8 @@ export function registerLiveMigrationRoutes(scope: FastifyInstance, web: WebCont
     const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
     let token: string;
     try {
-      if (entries.length > MAX_ACCESS_LIST_ENTRIES) throw apiErrors.invalidAttribute('accessListIps', `at most ${MAX_ACCESS_LIST_ENTRIES} entries.`);
+      if (entries.length > MAX_ACCESS_LIST_ENTRIES)
+        throw apiErrors.invalidAttribute('accessListIps', `at most ${MAX_ACCESS_LIST_ENTRIES} entries.`);
       token = await linkTokens.createToken(post.visitor.organization, entries);
     } catch (error) {
       const { status, error: shown } = pageError(error, 'Could not generate a link-token.');
@@ -57,7 +63,11 @@ export function registerLiveMigrationRoutes(scope: FastifyInstance, web: WebCont
     if (visitor === undefined) return toLogin(request, reply);
     const organization = web.organizationOf(request, visitor);
     web.requireOwner(visitor);
-    return sendPage(reply, 200, web.shell(visitor, 'target', 'Revoke link-tokens', revokeConfirmPage(organization, visitor.session.csrfToken)));
+    return sendPage(
+      reply,
+      200,
+      web.shell(visitor, 'target', 'Revoke link-tokens', revokeConfirmPage(organization, visitor.session.csrfToken)),
+    );
   });
 
   scope.post('/orgs/:orgId/live-migration/revoke', async (request, reply) => {

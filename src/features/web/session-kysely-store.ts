@@ -21,7 +21,12 @@ export class SessionKyselyStore implements SessionStore {
   async find(idHash: string): Promise<WebSession | undefined> {
     const row = await this.db.selectFrom('web_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
     return (
-      row && { userId: row.user_id, csrfToken: row.csrf_token, createdAtMs: Number(row.created_at_ms), expiresAtMs: Number(row.expires_at_ms) }
+      row && {
+        userId: row.user_id,
+        csrfToken: row.csrf_token,
+        createdAtMs: Number(row.created_at_ms),
+        expiresAtMs: Number(row.expires_at_ms),
+      }
     );
   }
 

@@ -12,7 +12,12 @@ const TITLE = 'Organization Settings';
 export function registerSourceSettingsRoutes(scope: FastifyInstance, web: WebContext): void {
   const { migrationLinks } = web.options;
 
-  const render = async (reply: FastifyReply, visitor: Visitor, status: number, extra: Partial<SourceSettingsView>): Promise<FastifyReply> => {
+  const render = async (
+    reply: FastifyReply,
+    visitor: Visitor,
+    status: number,
+    extra: Partial<SourceSettingsView>,
+  ): Promise<FastifyReply> => {
     const link = await migrationLinks.describe(visitor.organization.id);
     const body = sourceSettingsPage({
       organization: visitor.organization,
@@ -61,7 +66,11 @@ export function registerSourceSettingsRoutes(scope: FastifyInstance, web: WebCon
     web.requireOwner(visitor);
     const link = await migrationLinks.describe(organization.id);
     if (link?.state !== 'LINKED') return redirect(reply, settingsPath(organization.id));
-    return sendPage(reply, 200, web.shell(visitor, 'source', 'Disconnect from Atlas', disconnectConfirmPage(organization, link, visitor.session.csrfToken)));
+    return sendPage(
+      reply,
+      200,
+      web.shell(visitor, 'source', 'Disconnect from Atlas', disconnectConfirmPage(organization, link, visitor.session.csrfToken)),
+    );
   });
 
   scope.post('/orgs/:orgId/settings/disconnect', async (request, reply) => {

@@ -99,7 +99,8 @@ export class WebContext {
     const [only] = this.kinds;
     if (this.kinds.length === 1 && only !== undefined) return this.pathOf(only, orgId);
     const isSource =
-      (await this.options.migrationLinks.describe(orgId)) !== undefined || (await this.options.organizations.listProjects(orgId)).length > 0;
+      (await this.options.migrationLinks.describe(orgId)) !== undefined ||
+      (await this.options.organizations.listProjects(orgId)).length > 0;
     return this.pathOf(isSource ? 'source' : 'target', orgId);
   }
 
@@ -155,7 +156,11 @@ export class WebContext {
   }
 
   cookie(name: string, value: string, path: string, maxAgeSeconds?: number): string {
-    return serializeCookie(name, value, { path, secure: this.options.secureCookies, ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }) });
+    return serializeCookie(name, value, {
+      path,
+      secure: this.options.secureCookies,
+      ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }),
+    });
   }
 }
 

@@ -33,9 +33,13 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
   const { session: SESSION_COOKIE, login: LOGIN_COOKIE } = web.cookieNames;
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_request, body, done) => {
-      done(null, new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8')));
-    });
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
+      (_request, body, done) => {
+        done(null, new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8')));
+      },
+    );
     // Any other body is read and dropped; formOf then refuses it as not a form.
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_LIMIT_BYTES }, (_request, _body, done) => done(null, undefined));
 
@@ -56,7 +60,10 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
     scope.get('/assets/:file', async (request, reply) => {
       const asset = ASSETS_BY_PATH.get(request.url.split('?')[0] ?? '');
       if (asset === undefined) throw apiErrors.resourceNotFound(request.url.split('?')[0] ?? '');
-      return reply.header('cache-control', 'public, max-age=31536000, immutable').header('content-type', asset.contentType).send(asset.body);
+      return reply
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('content-type', asset.contentType)
+        .send(asset.body);
     });
 
     scope.get('/', async (request, reply) => {
@@ -87,13 +94,23 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
       const wait = await options.loginThrottle.retryAfterSeconds(throttleKey, address);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
-        return showLogin(reply, 429, { next, username, loginToken, error: { title: 'Too many failed sign-ins.', detail: apiErrors.tooManyFailedSignIns(wait).detail } });
+        return showLogin(reply, 429, {
+          next,
+          username,
+          loginToken,
+          error: { title: 'Too many failed sign-ins.', detail: apiErrors.tooManyFailedSignIns(wait).detail },
+        });
       }
       const user = await options.users.verify(username, password);
       if (user === undefined) {
         await options.loginThrottle.recordFailure(throttleKey, address);
         request.log.info({ event: 'web-sign-in-failed', ip: address }, 'web sign-in failed');
-        return showLogin(reply, 401, { next, username, loginToken, error: { title: 'Wrong username or password.', detail: 'Check both and try again.' } });
+        return showLogin(reply, 401, {
+          next,
+          username,
+          loginToken,
+          error: { title: 'Wrong username or password.', detail: 'Check both and try again.' },
+        });
       }
       // A fresh session id at every sign-in, and the browser's previous one ended: an id planted before is worthless.
       const previous = readCookies(request.headers.cookie).get(SESSION_COOKIE);
@@ -103,7 +120,10 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
       const organization = await options.organizations.getOrganization(user.orgId);
       if (organization === undefined) return redirect(reply, '/login');
       const visitor = { sessionId: id, session, user, organization };
-      const target = NEXT_PATH.test(next) && next.startsWith(`/orgs/${organization.id}/`) && web.kinds.some((kind) => web.pathOf(kind, organization.id) === next);
+      const target =
+        NEXT_PATH.test(next) &&
+        next.startsWith(`/orgs/${organization.id}/`) &&
+        web.kinds.some((kind) => web.pathOf(kind, organization.id) === next);
       return redirect(reply, target ? next : await web.landingOf(visitor));
     });
 
@@ -126,7 +146,10 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
     const csrfToken = view.loginToken ?? newToken();
     if (view.loginToken === undefined) reply.header('set-cookie', web.cookie(LOGIN_COOKIE, csrfToken, '/login', LOGIN_COOKIE_SECONDS));
     const next = NEXT_PATH.test(view.next) ? view.next : '';
-    return sendPage(reply, status, { title: 'Sign in', body: loginPage({ csrfToken, next, username: view.username, error: view.error, notice: view.notice }) });
+    return sendPage(reply, status, {
+      title: 'Sign in',
+      body: loginPage({ csrfToken, next, username: view.username, error: view.error, notice: view.notice }),
+    });
   }
 
   /**
@@ -142,7 +165,11 @@ export async function registerWebPages(app: FastifyInstance, options: WebPagesOp
     const status = apiError.status === 401 ? 403 : apiError.status;
     const visitor = status >= 500 ? undefined : await web.visitorOf(request).catch(() => undefined);
     const body = messagePage(titleOf(status), apiError.detail);
-    return sendPage(reply, status, visitor === undefined ? { title: titleOf(status), body } : web.shell(visitor, undefined, titleOf(status), body));
+    return sendPage(
+      reply,
+      status,
+      visitor === undefined ? { title: titleOf(status), body } : web.shell(visitor, undefined, titleOf(status), body),
+    );
   }
 }
 

@@ -51,7 +51,7 @@ const HEX_PATTERN = /^[0-9a-fA-F]+$/;
 
 /** RFC 9110 tchar: the characters allowed in a parameter name or an unquoted value, as a table by code. */
 const TOKEN_CHARS = new Uint8Array(128);
-for (const char of '!#$%&\'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz') TOKEN_CHARS[char.charCodeAt(0)] = 1;
+for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[char.charCodeAt(0)] = 1;
 
 function isTokenChar(code: number): boolean {
   return code < 128 && TOKEN_CHARS[code] === 1;

@@ -39,7 +39,8 @@ export type DigestOutcome<Key = unknown> =
   | {
       kind: 'challenge';
       stale: boolean;
-      reason: 'missing' | 'malformed' | 'unknown-nonce' | 'bad-response' | 'replay' | 'expired' | 'wrong-realm' | 'wrong-uri' | 'nonce-used-up';
+      reason:
+        'missing' | 'malformed' | 'unknown-nonce' | 'bad-response' | 'replay' | 'expired' | 'wrong-realm' | 'wrong-uri' | 'nonce-used-up';
     }
   /** Too many failed answers lately from this (public key, address): not even checked. */
   | { kind: 'throttled'; publicKey: string; retryAfterSeconds: number };
@@ -90,7 +91,12 @@ export class DigestAuthenticator<Key = unknown> {
    * or the replay guard (storage failures) propagate: turning them into a 401
    * would make clients report wrong credentials during an outage.
    */
-  async authenticate(request: { method: string; target: string; authorization: string | undefined; address?: string }): Promise<DigestOutcome<Key>> {
+  async authenticate(request: {
+    method: string;
+    target: string;
+    authorization: string | undefined;
+    address?: string;
+  }): Promise<DigestOutcome<Key>> {
     // No header is the normal first request of every client: not a failure.
     if (request.authorization === undefined || request.authorization === '') return challengeOutcome('missing');
 

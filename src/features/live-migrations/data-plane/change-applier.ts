@@ -24,7 +24,14 @@
 import { BSON, type AnyBulkWriteOperation, type ChangeStreamDocument, type MongoClient, type Timestamp } from 'mongodb';
 import { ensureDefinition, hasCode, syncIndexes } from './collection-definitions.js';
 import { copyCollectionDocuments } from './initial-copy.js';
-import { isExcludedByName, isInternalDatabase, namespaceKey, readSourceDefinition, type NamespaceCatalog, type Namespace } from './namespaces.js';
+import {
+  isExcludedByName,
+  isInternalDatabase,
+  namespaceKey,
+  readSourceDefinition,
+  type NamespaceCatalog,
+  type Namespace,
+} from './namespaces.js';
 
 const NAMESPACE_NOT_FOUND = 26;
 
@@ -194,7 +201,12 @@ export class ChangeApplier {
 type DocumentEvent = Extract<ChangeStreamDocument, { operationType: 'insert' | 'update' | 'replace' | 'delete' }>;
 
 function isDocumentEvent(event: ChangeStreamDocument): event is DocumentEvent {
-  return event.operationType === 'insert' || event.operationType === 'update' || event.operationType === 'replace' || event.operationType === 'delete';
+  return (
+    event.operationType === 'insert' ||
+    event.operationType === 'update' ||
+    event.operationType === 'replace' ||
+    event.operationType === 'delete'
+  );
 }
 
 /** The driver's types leave `ns` out of some definition events, which all carry it. */
@@ -214,4 +226,3 @@ async function dropCollection(destination: MongoClient, ns: Namespace): Promise<
 function compareTimestamps(a: Timestamp, b: Timestamp): number {
   return a.t - b.t || a.i - b.i;
 }
-

@@ -150,7 +150,11 @@ function sameIndex(a: Document, b: Document): boolean {
 function canonicalIndex(spec: Document): Document {
   const { prepareUnique, ...rest } = spec;
   const options: Document = prepareUnique === true ? { ...rest, prepareUnique } : rest;
-  return Object.fromEntries(Object.keys(options).sort().map((key) => [key, options[key]]));
+  return Object.fromEntries(
+    Object.keys(options)
+      .sort()
+      .map((key) => [key, options[key]]),
+  );
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -109,7 +109,8 @@ function decodeCheckpoint(value: unknown, path: string): MigrationCheckpoint {
       };
     }),
     skipped: skipped.map((entry) => {
-      if (!isDocument(entry) || typeof entry['ns'] !== 'string' || typeof entry['reason'] !== 'string') return invalid('a malformed skipped entry');
+      if (!isDocument(entry) || typeof entry['ns'] !== 'string' || typeof entry['reason'] !== 'string')
+        return invalid('a malformed skipped entry');
       return { ns: entry['ns'], reason: entry['reason'] };
     }),
     counters: {

@@ -46,12 +46,15 @@ export async function copyCollectionDocuments(input: CopyCollectionInput): Promi
   const cursor = source
     .db(ns.db)
     .collection(ns.coll)
-    .find({}, {
-      sort: { _id: 1 },
-      hint: { _id: 1 },
-      batchSize,
-      ...(input.resumeFromId === undefined ? {} : { min: { _id: input.resumeFromId } }),
-    });
+    .find(
+      {},
+      {
+        sort: { _id: 1 },
+        hint: { _id: 1 },
+        batchSize,
+        ...(input.resumeFromId === undefined ? {} : { min: { _id: input.resumeFromId } }),
+      },
+    );
   let writing: Promise<void> | undefined;
   let batch: Document[] = [];
   const write = async (documents: Document[]): Promise<void> => {

@@ -131,7 +131,10 @@ class Migration {
     if (phase === 'COMPLETE' || phase === 'CUTTING_OVER') return;
     if (this.ended) throw new MigrationError('MIGRATION_STOPPED', 'the migration has stopped: start it again to cut over');
     if (phase !== 'TAILING') {
-      throw new MigrationError('NOT_READY_FOR_CUTOVER', 'the initial copy has not finished: cutover is possible once the migration applies changes');
+      throw new MigrationError(
+        'NOT_READY_FOR_CUTOVER',
+        'the initial copy has not finished: cutover is possible once the migration applies changes',
+      );
     }
     this.cutoverRequested = true;
     await this.record({ phase: 'CUTTING_OVER' });
@@ -175,7 +178,11 @@ class Migration {
     // Taken before anything is read: every later write is in the change stream from here.
     const startAtOperationTime = await currentOperationTime(source);
     const plan = await listSourceNamespaces(source);
-    if (this.options.dropDestinationData !== true) await refuseOverlap(destination, plan.definitions.map((definition) => definition.ns));
+    if (this.options.dropDestinationData !== true)
+      await refuseOverlap(
+        destination,
+        plan.definitions.map((definition) => definition.ns),
+      );
     const checkpoint: MigrationCheckpoint = {
       version: 1,
       phase: 'COPYING',
@@ -211,7 +218,11 @@ class Migration {
           onBatch: async ({ count, lastId }) => {
             const state = this.current();
             await this.record({
-              collections: replaceAt(state.collections, index, (copy) => ({ ...copy, documentsCopied: copy.documentsCopied + count, lastId })),
+              collections: replaceAt(state.collections, index, (copy) => ({
+                ...copy,
+                documentsCopied: copy.documentsCopied + count,
+                lastId,
+              })),
               counters: { ...state.counters, documentsCopied: state.counters.documentsCopied + count },
             });
           },
@@ -230,13 +241,22 @@ class Migration {
     const checkpoint = this.current();
     if (checkpoint.phase === 'CUTTING_OVER') this.cutoverRequested = true;
     const copyCompletedAt = checkpoint.copyCompletedAt ?? checkpoint.startAtOperationTime;
-    const applier = new ChangeApplier({ source, destination, catalog: new NamespaceCatalog(source), copyCompletedAt, batchSize: this.batchSize });
+    const applier = new ChangeApplier({
+      source,
+      destination,
+      catalog: new NamespaceCatalog(source),
+      copyCompletedAt,
+      batchSize: this.batchSize,
+    });
     this.lag.startAt(checkpoint.appliedThrough ?? checkpoint.startAtOperationTime);
     return tailChanges({
       source,
       applier,
       lag: this.lag,
-      start: checkpoint.resumeToken === undefined ? { startAtOperationTime: checkpoint.startAtOperationTime } : { resumeAfter: checkpoint.resumeToken },
+      start:
+        checkpoint.resumeToken === undefined
+          ? { startAtOperationTime: checkpoint.startAtOperationTime }
+          : { resumeAfter: checkpoint.resumeToken },
       maxAwaitTimeMS: this.options.maxAwaitTimeMS ?? DEFAULT_MAX_AWAIT_MS,
       maxBatch: this.batchSize,
       ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
@@ -324,4 +344,3 @@ async function refuseOverlap(destination: MongoClient, namespaces: readonly { db
     );
   }
 }
-
