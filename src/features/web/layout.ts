@@ -30,41 +30,44 @@ const NAV_LABELS: Record<PageKind, string> = { source: 'Organization Settings', 
 export function layout(shell: Shell): string {
   const nav = shell.nav ?? [];
   const page = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${shell.title} · livelink</title>
-        <link rel="icon" href="${WEB_ASSETS.icon.path}" type="image/svg+xml" />
-        <link rel="stylesheet" href="${WEB_ASSETS.stylesheet.path}" />
-        <script src="${WEB_ASSETS.script.path}" defer></script>
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="top">
-          <div class="top-inner">
-            <a class="brand" href="/"><img src="${WEB_ASSETS.icon.path}" alt="" width="22" height="22" /> livelink</a>
-            ${
-              nav.length > 0 &&
-              html`<nav class="nav" aria-label="Organization">
-                ${nav.map((link) => html`<a href="${link.href}" ${link.kind === shell.current ? html` aria-current="page"` : ''}>${NAV_LABELS[link.kind]}</a>`)}
-              </nav>`
-            }
-            ${
-              shell.user !== undefined &&
-              html`<div class="account">
-                <span><strong>${shell.user.username}</strong> · ${shell.user.roleLabel}</span>
-                <form method="post" action="/logout">
-                  <input type="hidden" name="csrf" value="${shell.user.csrfToken}" />
-                  <button type="submit" class="button-quiet">Sign out</button>
-                </form>
-              </div>`
-            }
-          </div>
-        </header>
-        <main id="main" class="page" tabindex="-1">${shell.body}</main>
-      </body>
-    </html> `;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${shell.title} · livelink</title>
+<link rel="icon" href="${WEB_ASSETS.icon.path}" type="image/svg+xml">
+<link rel="stylesheet" href="${WEB_ASSETS.stylesheet.path}">
+<script src="${WEB_ASSETS.script.path}" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <div class="top-inner">
+    <a class="brand" href="/"><img src="${WEB_ASSETS.icon.path}" alt="" width="22" height="22"> livelink</a>
+    ${
+      nav.length > 0 &&
+      html`<nav class="nav" aria-label="Organization">
+      ${nav.map((link) => html`<a href="${link.href}"${link.kind === shell.current ? html` aria-current="page"` : ''}>${NAV_LABELS[link.kind]}</a>`)}
+    </nav>`
+    }
+    ${
+      shell.user !== undefined &&
+      html`<div class="account">
+      <span><strong>${shell.user.username}</strong> · ${shell.user.roleLabel}</span>
+      <form method="post" action="/logout">
+        <input type="hidden" name="csrf" value="${shell.user.csrfToken}">
+        <button type="submit" class="button-quiet">Sign out</button>
+      </form>
+    </div>`
+    }
+  </div>
+</header>
+<main id="main" class="page" tabindex="-1">
+${shell.body}
+</main>
+</body>
+</html>
+`;
   return page.value;
 }
 
@@ -82,8 +85,9 @@ export function notice(shown: Notice | undefined): SafeHtml {
 export function alert(kind: 'error' | 'success' | 'warning', title: string | undefined, detail: string | undefined): SafeHtml {
   const role = kind === 'error' ? 'alert' : 'status';
   return html`<div class="alert alert-${kind}" role="${role}">
-    ${title !== undefined && html`<p><strong>${title}</strong></p>`} ${detail !== undefined && html`<p>${detail}</p>`}
-  </div>`;
+  ${title !== undefined && html`<p><strong>${title}</strong></p>`}
+  ${detail !== undefined && html`<p>${detail}</p>`}
+</div>`;
 }
 
 /** A date for people, in UTC (the server cannot know the reader's zone without script), with how long ago. */
@@ -114,10 +118,10 @@ export function messagePage(
   link: { href: string; text: string } = { href: '/', text: 'Go to your organization' },
 ): SafeHtml {
   return html`<h1>${title}</h1>
-    <section class="card">
-      <p>${detail}</p>
-      <p><a href="${link.href}">${link.text}</a></p>
-    </section>`;
+<section class="card">
+  <p>${detail}</p>
+  <p><a href="${link.href}">${link.text}</a></p>
+</section>`;
 }
 
 /**
@@ -127,7 +131,7 @@ export function messagePage(
 export function confirmActions(action: string, label: string, cancelHref: string, csrfToken: string): SafeHtml {
   return html`<div class="actions">
     <form method="post" action="${action}">
-      <input type="hidden" name="csrf" value="${csrfToken}" />
+      <input type="hidden" name="csrf" value="${csrfToken}">
       <button type="submit" class="button button-danger solid">${label}</button>
     </form>
     <a class="button button-secondary" href="${cancelHref}">Cancel</a>
