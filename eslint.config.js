@@ -3,13 +3,10 @@ import tseslint from 'typescript-eslint';
 
 /**
  * typescript-eslint's type-checked rules (`recommendedTypeChecked`: floating promises, unsafe `any`
- * flows, misused promises, ...) on src/ only: they need the type checker, which makes lint several times
- * slower, and they pay for it in product code. Off until src/ is clean of what they find today; turning
- * this on is the whole switch.
+ * flows, misused promises, ...) on src/ only, given the project's own tsconfig through the project
+ * service: they need the type checker, which makes lint several times slower, and they pay for it in
+ * product code.
  */
-const TYPE_CHECKED_LINT_ON_SRC = false;
-
-/** The type-checked rules, limited to src/ and given the project's own tsconfig through the project service. */
 export const typeCheckedOnSrc = [
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['src/**/*.ts'] })),
   {
@@ -31,7 +28,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  ...(TYPE_CHECKED_LINT_ON_SRC ? typeCheckedOnSrc : []),
+  ...typeCheckedOnSrc,
   {
     files: ['bin/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -194,7 +194,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       method: 'GET',
       paths: ['/health'],
       access: { kind: 'public' },
-      handle: async () => ({ status: 200, body: { status: 'OK' } }),
+      handle: () => Promise.resolve({ status: 200, body: { status: 'OK' } }),
     }),
     defineRoute({
       name: 'openApiDocument',
@@ -202,7 +202,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       method: 'GET',
       paths: ['/openapi.json'],
       access: { kind: 'public' },
-      handle: async () => ({ status: 200, body: openApiDocument() }),
+      handle: () => Promise.resolve({ status: 200, body: openApiDocument() }),
     }),
     ...organizationRoutes(organizations),
     ...auditRoutes(audit),

@@ -29,12 +29,18 @@ export class MemoryAuthFailureThrottle implements AuthFailureThrottle {
     private readonly maxPairs = 100_000,
   ) {}
 
-  async retryAfterSeconds(publicKey: string, address: string): Promise<number> {
+  // The interface is asynchronous for the shared throttle, which asks its database; this one answers at once.
+  retryAfterSeconds(publicKey: string, address: string): Promise<number> {
     const counter = this.#counters.get(pairOf(publicKey, address));
-    return counter === undefined ? 0 : secondsUntil(counter.blockedUntilMs, this.now());
+    return Promise.resolve(counter === undefined ? 0 : secondsUntil(counter.blockedUntilMs, this.now()));
   }
 
-  async recordFailure(publicKey: string, address: string): Promise<void> {
+  recordFailure(publicKey: string, address: string): Promise<void> {
+    this.#count(publicKey, address);
+    return Promise.resolve();
+  }
+
+  #count(publicKey: string, address: string): void {
     const now = this.now();
     const pair = pairOf(publicKey, address);
     let counter = this.#counters.get(pair);

@@ -120,8 +120,9 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
   app.setNotFoundHandler(handleNotFound);
   for (const route of options.routes) registerRoute(route);
   if (options.extend !== undefined) await options.extend(app);
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   return app;
 
@@ -176,7 +177,7 @@ function serverFactory(
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 65_000;
     server.setTimeout(60_000);
-    return server as Server;
+    return server;
   };
 }
 

@@ -116,6 +116,6 @@ export function parseWireFlags(query: Readonly<Record<string, unknown>> | undefi
 }
 
 function isTrue(value: unknown): boolean {
-  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  const last: unknown = Array.isArray(value) ? value[value.length - 1] : value;
   return typeof last === 'string' && last.toLowerCase() === 'true';
 }

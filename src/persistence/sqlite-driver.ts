@@ -108,10 +108,14 @@ class SqliteFifoConnection implements DatabaseConnection {
     return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
   }
 
+  // Kysely's interface wants an async iterator, and an async generator is how one is written; better-sqlite3
+  // hands over the rows synchronously, so there is nothing to await. The rule would have a sync generator,
+  // which the interface refuses.
+  // eslint-disable-next-line @typescript-eslint/require-await
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const statement = this.#prepare(compiledQuery.sql);
     if (!statement.reader) throw new Error('only a query that returns rows can be streamed');
-    for (const row of statement.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
+    for (const row of statement.iterate(compiledQuery.parameters)) yield { rows: [row as R] };
   }
 }
 
@@ -155,8 +159,9 @@ class SqliteFifoDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     this.#connection.endSharedRead();
     this.native.close();
+    return Promise.resolve();
   }
 }

@@ -1,5 +1,5 @@
 import { rootCertificates } from 'node:tls';
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent } from 'undici';
 import type * as Undici from 'undici';
 import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
 import type { SourceInventory } from '../link-tokens/available-project.js';
@@ -121,7 +121,7 @@ export class HttpTargetClient implements TargetClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.#dispatcher()]);
     const response = await request(`${this.options.baseUrl()}${path}`, {
-      method: method as Dispatcher.HttpMethod,
+      method,
       headers,
       body: authorization === undefined ? undefined : body,
       dispatcher,

@@ -89,8 +89,8 @@ export function organizationRoutes(organizations: OrganizationService): ApiRoute
       paths: [`${PUBLIC_API}/orgs/:orgId`],
       access: { kind: 'organization', role: 'ORG_READ_ONLY' },
       response: OrganizationSchema,
-      async handle({ organization, origin }) {
-        return { status: 200, body: organizationView(organization, origin) };
+      handle({ organization, origin }) {
+        return Promise.resolve({ status: 200, body: organizationView(organization, origin) });
       },
     }),
     defineRoute({

@@ -128,9 +128,13 @@ export class MemoryReplayGuard implements ReplayGuard {
     return this.#pairCount;
   }
 
-  // async only to satisfy the interface: the check-and-set below has no await
-  // in it, so it is atomic with respect to other calls in this process.
-  async firstUse(nonce: string, nc: string, expiresAtMs: number): Promise<boolean> {
+  // A promise only to satisfy the interface: the check-and-set in #claim has
+  // no await in it, so it is atomic with respect to other calls in this process.
+  firstUse(nonce: string, nc: string, expiresAtMs: number): Promise<boolean> {
+    return Promise.resolve(this.#claim(nonce, nc, expiresAtMs));
+  }
+
+  #claim(nonce: string, nc: string, expiresAtMs: number): boolean {
     const now = this.#now();
     this.#sweep(now);
     // An expired (or nonsensical) expiry cannot be tracked: it would be swept

@@ -212,7 +212,7 @@ function isDocumentEvent(event: ChangeStreamDocument): event is DocumentEvent {
 /** The driver's types leave `ns` out of some definition events, which all carry it. */
 function collectionNamespace(event: ChangeStreamDocument): Namespace {
   const ns = (event as { ns?: { db?: unknown; coll?: unknown } }).ns;
-  return { db: String(ns?.db ?? ''), coll: String(ns?.coll ?? '') };
+  return { db: typeof ns?.db === 'string' ? ns.db : '', coll: typeof ns?.coll === 'string' ? ns.coll : '' };
 }
 
 async function dropCollection(destination: MongoClient, ns: Namespace): Promise<void> {

@@ -14,18 +14,21 @@
  * Every function here reads the source's current state and makes the destination match it, so
  * calling one twice, or after a crash half-way, leaves the same result.
  */
-import { BSON, MongoServerError, type Document, type MongoClient } from 'mongodb';
+import { BSON, MongoServerError, type CollectionInfo, type Document, type MongoClient } from 'mongodb';
 import type { CollectionDefinition, Namespace } from './namespaces.js';
 
 const NAMESPACE_EXISTS = 48;
 const NAMESPACE_NOT_FOUND = 26;
 const INDEX_NOT_FOUND = 27;
 
+/** A server document's fields as this file reads them: `unknown`, where the driver's `Document` says `any`. */
+type Fields = Readonly<Record<string, unknown>>;
+
 export function hasCode(error: unknown, ...codes: number[]): boolean {
   return error instanceof MongoServerError && typeof error.code === 'number' && codes.includes(error.code);
 }
 
-async function destinationInfo(client: MongoClient, ns: Namespace): Promise<Document | undefined> {
+async function destinationInfo(client: MongoClient, ns: Namespace): Promise<CollectionInfo | undefined> {
   const [info] = await client.db(ns.db).listCollections({ name: ns.coll }, { nameOnly: false }).toArray();
   return info;
 }
@@ -46,26 +49,27 @@ export async function ensureDefinition(destination: MongoClient, definition: Col
   }
 }
 
-async function updateView(destination: MongoClient, definition: CollectionDefinition, existing: Document): Promise<void> {
-  const current: Document = existing['options'] ?? {};
-  if (sameValue(current['viewOn'], definition.options['viewOn']) && sameValue(current['pipeline'], definition.options['pipeline'])) return;
+async function updateView(destination: MongoClient, definition: CollectionDefinition, existing: CollectionInfo): Promise<void> {
+  const current: Fields = existing.options ?? {};
+  const wanted: Fields = definition.options;
+  if (sameValue(current['viewOn'], wanted['viewOn']) && sameValue(current['pipeline'], wanted['pipeline'])) return;
   await destination.db(definition.ns.db).command({
     collMod: definition.ns.coll,
-    viewOn: definition.options['viewOn'],
-    pipeline: definition.options['pipeline'] ?? [],
+    viewOn: wanted['viewOn'],
+    pipeline: wanted['pipeline'] ?? [],
   });
 }
 
 /** The options `collMod` can change on a collection that exists: its validation rules. */
-async function updateValidation(destination: MongoClient, definition: CollectionDefinition, existing: Document): Promise<void> {
-  const current: Document = existing['options'] ?? {};
+async function updateValidation(destination: MongoClient, definition: CollectionDefinition, existing: CollectionInfo): Promise<void> {
+  const current = existing.options ?? {};
   const wanted = validationOf(definition.options);
   const have = validationOf(current);
   if (sameValue(wanted, have)) return;
   await destination.db(definition.ns.db).command({ collMod: definition.ns.coll, ...wanted });
 }
 
-function validationOf(options: Document): Document {
+function validationOf(options: Fields): Document {
   // The server's defaults when an option is absent, so "absent" and "default" compare equal.
   return {
     validator: options['validator'] ?? {},
@@ -80,7 +84,7 @@ export type IndexMode = 'during-sync' | 'final';
 async function sourceIndexSpecs(source: MongoClient, ns: Namespace, mode: IndexMode): Promise<Document[] | undefined> {
   let specs: Document[];
   try {
-    specs = await source.db(ns.db).collection(ns.coll).listIndexes().toArray();
+    specs = await source.db(ns.db).collection(ns.coll).indexes();
   } catch (error) {
     if (hasCode(error, NAMESPACE_NOT_FOUND)) return undefined;
     throw error;
@@ -149,11 +153,11 @@ function sameIndex(a: Document, b: Document): boolean {
 
 function canonicalIndex(spec: Document): Document {
   const { prepareUnique, ...rest } = spec;
-  const options: Document = prepareUnique === true ? { ...rest, prepareUnique } : rest;
+  const options: Fields = prepareUnique === true ? { ...rest, prepareUnique } : rest;
   return Object.fromEntries(
     Object.keys(options)
       .sort()
-      .map((key) => [key, options[key]]),
+      .map((key): [string, unknown] => [key, options[key]]),
   );
 }
 

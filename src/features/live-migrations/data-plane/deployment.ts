@@ -41,7 +41,7 @@ export function requireReplicaSet(source: DeploymentDescription): void {
 export async function currentOperationTime(client: MongoClient): Promise<Timestamp> {
   const hello: Document = await client.db('admin').command({ hello: 1 });
   const lastWrite = hello['lastWrite'] as { opTime?: { ts?: unknown } } | undefined;
-  const candidate = lastWrite?.opTime?.ts ?? hello['operationTime'];
+  const candidate: unknown = lastWrite?.opTime?.ts ?? hello['operationTime'];
   if (candidate instanceof Timestamp) return candidate;
   throw new MigrationError('SOURCE_NOT_REPLICA_SET', 'the source reports no operation time in hello: it is not a replica-set member');
 }

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { BSON, Timestamp, type Document } from 'mongodb';
+import { BSON, Timestamp } from 'mongodb';
 import type { CheckpointPhase, CollectionCopyState, MigrationCheckpoint, MigrationCheckpointStore } from './checkpoint.js';
 import { MigrationError } from './migration-error.js';
 
@@ -121,7 +121,8 @@ function decodeCheckpoint(value: unknown, path: string): MigrationCheckpoint {
   };
 }
 
-function isDocument(value: unknown): value is Document {
+/** A document whose fields are still to be checked: `unknown`, not the `any` of the driver's `Document`. */
+function isDocument(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -94,7 +94,7 @@ async function insertSkippingPresent(target: Collection, documents: Document[]):
     // Unique secondary indexes are deferred to cutover, so a duplicate key can only be an _id that
     // an earlier run already copied.
     if (error instanceof MongoBulkWriteError && error.writeErrors !== undefined) {
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      const writeErrors = [error.writeErrors].flat();
       if (writeErrors.length > 0 && writeErrors.every((writeError) => writeError.code === DUPLICATE_KEY)) return;
     }
     throw error;
