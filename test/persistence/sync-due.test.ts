@@ -10,7 +10,7 @@ import { CompiledQuery, Kysely, Migrator, SqliteDialect, type Compilable } from 
 import type { Livelink } from '../../src/app/livelink.js';
 import { dueLinkQueries } from '../../src/features/migration-link/migration-link-kysely-store.js';
 import type { MigrationLinkService } from '../../src/features/migration-link/migration-link-service.js';
-import type { TargetClient, TargetOutcome } from '../../src/features/migration-link/target-client.js';
+import type { TargetClient, TargetFailure, TargetOutcome } from '../../src/features/migration-link/target-client.js';
 import type { OrganizationService } from '../../src/features/organizations/organization-service.js';
 import type { OpenedDatabase } from '../../src/persistence/database.js';
 import { newObjectId } from '../../src/shared/ids.js';
@@ -37,6 +37,12 @@ class CountingTarget implements TargetClient {
   }
   forgetSource(): Promise<TargetOutcome> {
     return this.pushInventory();
+  }
+  migrationJob(): Promise<TargetFailure> {
+    return Promise.resolve({ kind: 'unreachable', detail: 'the connection was refused' });
+  }
+  reportMigrationJob(): Promise<TargetFailure> {
+    return this.migrationJob();
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -6,9 +6,15 @@
 export const ORG_ROLES = ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY', 'ORG_LIVE_MIGRATION_LINK'] as const;
 export const GLOBAL_ROLES = ['GLOBAL_OWNER', 'GLOBAL_READ_ONLY'] as const;
 
+/**
+ * The role of a migration host's own key. Only `livelink migration-host add` makes one (never `apikey
+ * create`, so it is not among ORG_ROLES): bound to one host row, it admits that host's job routes alone.
+ */
+export const MIGRATION_HOST_ROLE = 'ORG_MIGRATION_HOST';
+
 export type OrgRole = (typeof ORG_ROLES)[number];
 export type GlobalRole = (typeof GLOBAL_ROLES)[number];
-export type Role = OrgRole | GlobalRole;
+export type Role = OrgRole | GlobalRole | typeof MIGRATION_HOST_ROLE;
 
 export interface ApiKey {
   id: string;
@@ -22,7 +28,9 @@ export interface ApiKey {
 }
 
 export function isRole(value: string): value is Role {
-  return (ORG_ROLES as readonly string[]).includes(value) || (GLOBAL_ROLES as readonly string[]).includes(value);
+  return (
+    (ORG_ROLES as readonly string[]).includes(value) || (GLOBAL_ROLES as readonly string[]).includes(value) || value === MIGRATION_HOST_ROLE
+  );
 }
 
 export function isGlobalRole(role: Role): role is GlobalRole {
@@ -32,16 +40,18 @@ export function isGlobalRole(role: Role): role is GlobalRole {
 /**
  * What a route may demand. Each level admits the roles above it: an Organization Owner may do what a
  * Member may, a Member what Read Only may. `ORG_LIVE_MIGRATION_LINK` is the role of the key embedded in a
- * link-token: it admits nothing but the inventory routes, and no other role admits those.
+ * link-token: it admits nothing but the inventory routes, and no other role admits those. `ORG_MIGRATION_HOST`
+ * likewise admits only the migration host's job routes.
  */
 export type RoleRequirement =
-  'ORG_OWNER' | 'ORG_MEMBER' | 'ORG_READ_ONLY' | 'ORG_LIVE_MIGRATION_LINK' | 'GLOBAL_OWNER' | 'GLOBAL_READ_ONLY';
+  'ORG_OWNER' | 'ORG_MEMBER' | 'ORG_READ_ONLY' | 'ORG_LIVE_MIGRATION_LINK' | 'ORG_MIGRATION_HOST' | 'GLOBAL_OWNER' | 'GLOBAL_READ_ONLY';
 
 const ADMITTED: Record<RoleRequirement, readonly Role[]> = {
   ORG_OWNER: ['ORG_OWNER', 'GLOBAL_OWNER'],
   ORG_MEMBER: ['ORG_OWNER', 'ORG_MEMBER', 'GLOBAL_OWNER'],
   ORG_READ_ONLY: ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY', 'GLOBAL_OWNER', 'GLOBAL_READ_ONLY'],
   ORG_LIVE_MIGRATION_LINK: ['ORG_LIVE_MIGRATION_LINK'],
+  ORG_MIGRATION_HOST: [MIGRATION_HOST_ROLE],
   GLOBAL_OWNER: ['GLOBAL_OWNER'],
   GLOBAL_READ_ONLY: ['GLOBAL_OWNER', 'GLOBAL_READ_ONLY'],
 };

@@ -1,19 +1,36 @@
 import { rootCertificates } from 'node:tls';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Agent } from 'undici';
 import type * as Undici from 'undici';
 import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
 import type { SourceInventory } from '../link-tokens/available-project.js';
 import { digestAuthorization, parseDigestChallenge } from './digest-client.js';
+import {
+  JobReportAnswerSchema,
+  TargetJobAnswerSchema,
+  type JobReportAnswer,
+  type MigrationJobReport,
+  type TargetJobAnswer,
+} from './migration-job.js';
 
-/** How a call to the target ended, in the terms the source acts on. */
-export type TargetOutcome =
-  | { kind: 'accepted' }
-  /** The target answered and said no (401/403/404): the token's key is unknown, revoked or not allowed from here. */
+/** How a call to the target failed, in the terms the source acts on. */
+export type TargetFailure =
+  /**
+   * The target answered and said no: 401/403/404, the token's key is unknown, revoked or not allowed from
+   * here; 409, it refuses the change for now (a live migration runs).
+   */
   | { kind: 'refused'; status: number; errorCode: string | undefined; detail: string | undefined }
   | { kind: 'unreachable'; detail: string }
   | { kind: 'timeout' }
   /** The target answered something that is not a Public API answer (5xx, not JSON, too large). */
   | { kind: 'bad-response'; status: number };
+
+/** How a call to the target ended, in the terms the source acts on. */
+export type TargetOutcome = { kind: 'accepted' } | TargetFailure;
+
+/** How a call that reads the target's answer ended: accepted with the answer, parsed and checked, or failed. */
+export type TargetAnswer<T> = { kind: 'accepted'; body: T } | TargetFailure;
 
 export interface TargetClientOptions {
   /** Read on every call: in `both` mode the process is its own target, and its port is known only once it listens. */
@@ -37,6 +54,20 @@ export interface TargetClient {
   pushInventory(token: LinkTokenContents, sourceOrgId: string, inventory: SourceInventory): Promise<TargetOutcome>;
   /** Tells the target the source disconnected. */
   forgetSource(token: LinkTokenContents, sourceOrgId: string): Promise<TargetOutcome>;
+  /** The job the target has for one migration host of the source (its heartbeat too): `{job: null}` when none. */
+  migrationJob(
+    token: LinkTokenContents,
+    sourceOrgId: string,
+    sourceGroupId: string,
+    hostname: string,
+  ): Promise<TargetAnswer<TargetJobAnswer>>;
+  /** A migration host's report on its job; the target answers what the host is to do next. */
+  reportMigrationJob(
+    token: LinkTokenContents,
+    sourceOrgId: string,
+    jobId: string,
+    report: MigrationJobReport,
+  ): Promise<TargetAnswer<JobReportAnswer>>;
   close(): Promise<void>;
 }
 
@@ -83,6 +114,28 @@ export class HttpTargetClient implements TargetClient {
     return this.call('DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined, () => true);
   }
 
+  /** Accepted only when the target answers 2xx with `{"job": null}` or a job of the shape docs/live-migrations.md gives. */
+  migrationJob(
+    token: LinkTokenContents,
+    sourceOrgId: string,
+    sourceGroupId: string,
+    hostname: string,
+  ): Promise<TargetAnswer<TargetJobAnswer>> {
+    const path = `${inventoryPath(token.orgId, sourceOrgId)}/groups/${sourceGroupId}/migrationHosts/${encodeURIComponent(hostname)}/job`;
+    return this.exchange('GET', path, token, undefined, (text) => checked(TargetJobAnswerSchema, text));
+  }
+
+  /** Accepted only when the target answers 2xx with `{"cutoverRequested": bool, "stop": bool}`. */
+  reportMigrationJob(
+    token: LinkTokenContents,
+    sourceOrgId: string,
+    jobId: string,
+    report: MigrationJobReport,
+  ): Promise<TargetAnswer<JobReportAnswer>> {
+    const path = `${inventoryPath(token.orgId, sourceOrgId)}/jobs/${encodeURIComponent(jobId)}`;
+    return this.exchange('PUT', path, token, JSON.stringify(report), (text) => checked(JobReportAnswerSchema, text));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#agent !== undefined) await (await this.#agent).close();
@@ -95,11 +148,23 @@ export class HttpTargetClient implements TargetClient {
     body: string | undefined,
     acceptsBody: (text: string) => boolean,
   ): Promise<TargetOutcome> {
+    const answer = await this.exchange(method, path, token, body, (text) => (acceptsBody(text) ? true : undefined));
+    return answer.kind === 'accepted' ? { kind: 'accepted' } : answer;
+  }
+
+  /** One call with its digest round trip; a 2xx is accepted only when `parse` makes something of its body. */
+  private async exchange<T>(
+    method: 'GET' | 'PUT' | 'DELETE',
+    path: string,
+    token: LinkTokenContents,
+    body: string | undefined,
+    parse: (text: string) => T | undefined,
+  ): Promise<TargetAnswer<T>> {
     const signal = AbortSignal.timeout(this.options.totalTimeoutMs);
     try {
       // Digest: the first request draws the challenge, the second answers it.
       const first = await this.send(method, path, undefined, undefined, signal);
-      if (first.status !== 401) return this.outcomeOf(first, acceptsBody);
+      if (first.status !== 401) return this.outcomeOf(first, parse);
       const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
       if (challenge === undefined) return { kind: 'bad-response', status: 401 };
       const authorization = digestAuthorization(challenge, {
@@ -108,7 +173,7 @@ export class HttpTargetClient implements TargetClient {
         username: token.publicApiKey,
         password: token.privateApiKey,
       });
-      return this.outcomeOf(await this.send(method, path, authorization, body, signal), acceptsBody);
+      return this.outcomeOf(await this.send(method, path, authorization, body, signal), parse);
     } catch (error) {
       if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
       return { kind: 'unreachable', detail: describeNetworkError(error) };
@@ -134,12 +199,14 @@ export class HttpTargetClient implements TargetClient {
   }
 
   /** Redirects are not followed and count as a bad answer, like any status the Public API does not use here. */
-  private outcomeOf(response: { status: number; text: string | undefined }, acceptsBody: (text: string) => boolean): TargetOutcome {
+  private outcomeOf<T>(response: { status: number; text: string | undefined }, parse: (text: string) => T | undefined): TargetAnswer<T> {
     if (response.text === undefined) return { kind: 'bad-response', status: response.status };
     if (response.status >= 200 && response.status < 300) {
-      return acceptsBody(response.text) ? { kind: 'accepted' } : { kind: 'bad-response', status: response.status };
+      const body = parse(response.text);
+      return body === undefined ? { kind: 'bad-response', status: response.status } : { kind: 'accepted', body };
     }
-    if (response.status === 401 || response.status === 403 || response.status === 404) {
+    // 409: the target keeps what it has for a reason of its own (a live migration runs), in its words.
+    if (response.status === 401 || response.status === 403 || response.status === 404 || response.status === 409) {
       const error = parseErrorBody(response.text);
       return { kind: 'refused', status: response.status, errorCode: error.errorCode, detail: error.detail };
     }
@@ -171,6 +238,17 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The parsed answer when it has the schema's shape (extra fields allowed: a newer target may add some). */
+function checked<S extends TSchema>(schema: S, text: string): Static<S> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Value.Check(schema, value) ? value : undefined;
 }
 
 function inventoryPath(targetOrgId: string, sourceOrgId: string): string {
