@@ -15,6 +15,11 @@ import { AuditKyselyStore } from '../features/audit/audit-kysely-store.js';
 import { auditRoutes } from '../features/audit/audit-routes.js';
 import { AuditService } from '../features/audit/audit-service.js';
 import type { AuditStore } from '../features/audit/audit-store.js';
+import { ClusterKyselyStore } from '../features/clusters/cluster-kysely-store.js';
+import { mongoClusterProbe } from '../features/clusters/cluster-probe.js';
+import { clusterRoutes } from '../features/clusters/cluster-routes.js';
+import { ClusterService } from '../features/clusters/cluster-service.js';
+import type { ClusterStore } from '../features/clusters/cluster-store.js';
 import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-store.js';
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
 import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
@@ -64,6 +69,7 @@ export interface LivelinkServices {
   users: UserService;
   sessions: SessionService;
   audit: AuditService;
+  clusters: ClusterService;
 }
 
 /** Every store, bound to one database handle: the shared one, or one write transaction's. */
@@ -75,6 +81,7 @@ interface Stores {
   audit: AuditStore;
   users: UserStore;
   sessions: SessionStore;
+  clusters: ClusterStore;
 }
 
 /** What a write transaction hands a service: every store bound to it, and the hooks that cross features. */
@@ -92,6 +99,7 @@ function storesOn(db: Db): Stores {
     audit: new AuditKyselyStore(db),
     users: new UserKyselyStore(db),
     sessions: new SessionKyselyStore(db),
+    clusters: new ClusterKyselyStore(db),
   };
 }
 
@@ -174,14 +182,15 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       maxResponseBytes: 1024 * 1024,
       extraCa: targetCa,
     });
-  const organizations = new OrganizationService(stores.organizations, transaction, now);
+  const organizations = new OrganizationService(stores.organizations, transaction, secretBox, now);
   const apiKeys = new ApiKeyService(stores.apiKeys, transaction, secretBox, () => now().getTime());
   const linkTokens = new LinkTokenService(stores.linkTokens, transaction, apiKeys, now);
   const migrationLinks = new MigrationLinkService(stores.links, transaction, organizations, target, secretBox, now);
   const users = new UserService(stores.users, transaction, organizations, now);
   const sessions = new SessionService(stores.sessions, () => now().getTime());
   const audit = new AuditService(stores.audit);
-  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks, users, sessions, audit };
+  const clusters = new ClusterService(stores.clusters, transaction, organizations, secretBox, mongoClusterProbe(), now);
+  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks, users, sessions, audit, clusters };
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
 
@@ -208,6 +217,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...auditRoutes(audit),
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
+    ...(servesTarget ? clusterRoutes(clusters) : []),
   ];
 
   const serviceVersion = readServiceVersion(process.env);

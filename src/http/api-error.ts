@@ -164,6 +164,11 @@ export const apiErrors = {
   duplicateClusterName: (name: string) =>
     new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A deployment named ${name} already exists in this project.`, [name]),
   clusterNotFound: (id: string) => new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster with ID ${id} exists.`, [id]),
+  /** A destination cluster on the target, in Atlas's words. */
+  clusterNotFoundInGroup: (name: string, groupId: string) =>
+    new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${groupId}.`, [name, groupId]),
+  duplicateClusterNameInGroup: (name: string, groupId: string) =>
+    new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A cluster named ${name} already exists in group ${groupId}.`, [name, groupId]),
   /** livelink: the pages and the CLI only. */
   userAlreadyExists: (username: string) =>
     new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),

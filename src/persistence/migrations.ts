@@ -196,6 +196,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005-clusters-and-connection-strings': {
+      async up(db: Kysely<unknown>) {
+        // The target's destination clusters: each a real MongoDB server of an Atlas project, reached by
+        // its connection string, which is sealed (credentials included) and bound to the row.
+        await db.schema
+          .createTable('clusters')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('group_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('connection_string', 'text', (c) => c.notNull())
+          .addColumn('mongodb_version', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('clusters_group_name', ['group_id', 'name'])
+          .execute();
+        // How the source reaches a deployment, sealed the same way; null until an operator gives one.
+        await db.schema.alterTable('deployments').addColumn('connection_string', 'text').execute();
+      },
+    },
   };
 }
 

@@ -21,6 +21,7 @@ export interface Database {
   auth_failures: AuthFailureRow;
   users: UserRow;
   web_sessions: WebSessionRow;
+  clusters: ClusterRow;
 }
 
 export interface OrganizationRow {
@@ -52,6 +53,11 @@ export interface DeploymentRow {
   agent_version: string | null;
   db_size_bytes: number | null;
   oplog_size_mb: number | null;
+  /**
+   * How to reach the deployment (a MongoDB connection string, credentials included), sealed with the
+   * SecretBox and bound to the row; null when none was given. Never part of the inventory.
+   */
+  connection_string: string | null;
 }
 
 export interface MigrationHostRow {
@@ -173,4 +179,18 @@ export interface WebSessionRow {
   created_at_ms: number;
   /** Slides forward while the session is used; never past created_at_ms plus the absolute lifetime. */
   expires_at_ms: number;
+}
+
+/** A destination cluster of an Atlas project on the target: a real MongoDB server, reached by its connection string. */
+export interface ClusterRow {
+  id: string;
+  /** The Atlas project (a row of projects) that holds the cluster. */
+  group_id: string;
+  /** Unique in the project. */
+  name: string;
+  /** The connection string, credentials included, sealed with the SecretBox and bound to the row. */
+  connection_string: string;
+  /** As the server's buildInfo reported it when the cluster was created (or as given for an offline set-up). */
+  mongodb_version: string;
+  created_at: string;
 }

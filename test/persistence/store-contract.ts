@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { ApiKeyKyselyStore } from '../../src/features/api-keys/api-key-kysely-store.js';
 import type { ApiKey } from '../../src/features/api-keys/api-key.js';
 import { AuditKyselyStore } from '../../src/features/audit/audit-kysely-store.js';
+import { ClusterKyselyStore } from '../../src/features/clusters/cluster-kysely-store.js';
+import type { Cluster } from '../../src/features/clusters/cluster.js';
 import type { NewAuditEvent } from '../../src/features/audit/audit.js';
 import type { AvailableProject } from '../../src/features/link-tokens/available-project.js';
 import { LinkTokenKyselyStore } from '../../src/features/link-tokens/link-token-kysely-store.js';
@@ -118,6 +120,167 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await assert.rejects(
           store.createProject({ id: newObjectId(), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' }),
         );
+      });
+    });
+
+    describe('deployment connection strings', () => {
+      async function projectWithDeployments(names: string[]) {
+        const store = new OrganizationKyselyStore(database.db);
+        const org = organization(`Reach ${newObjectId()}`);
+        await store.createOrganization(org);
+        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
+        await store.createProject(project);
+        const deployments = names.map((name) => deployment(project.id, name));
+        for (const d of deployments) await store.createDeployment(d);
+        return { store, org, project, deployments };
+      }
+
+      it('keeps a sealed connection string apart from the deployment, and out of the inventory', async () => {
+        const { store, org, project } = await projectWithDeployments([]);
+        const d = deployment(project.id, 'rs0');
+        await store.createDeployment(d, 'sealed-at-create');
+        assert.deepEqual(await store.getDeployment(d.id), d, 'the Deployment carries no connection string');
+        assert.equal(await store.deploymentConnectionString(d.id), 'sealed-at-create');
+        const inventory = await store.inventory(org.id);
+        assert.deepEqual(inventory.projects[0]?.deployments, [d]);
+        assert.doesNotMatch(JSON.stringify(inventory), /sealed-at-create/);
+        assert.deepEqual(await store.listDeployments(project.id), [d]);
+        assert.doesNotMatch(JSON.stringify(await store.listDeployments(project.id)), /sealed/);
+      });
+
+      it('sets, replaces and removes it without bumping the inventory version; an unknown deployment is false', async () => {
+        const { store, org, deployments } = await projectWithDeployments(['rs0', 'rs1']);
+        const [rs0, rs1] = deployments as [Deployment, Deployment];
+        const version = await store.inventoryVersion(org.id);
+        assert.equal(await store.deploymentConnectionString(rs0.id), undefined, 'none until one is set');
+        assert.equal(await store.setDeploymentConnectionString(rs0.id, 'sealed-1'), true);
+        assert.equal(await store.deploymentConnectionString(rs0.id), 'sealed-1');
+        assert.equal(await store.deploymentConnectionString(rs1.id), undefined, 'only that deployment');
+        assert.equal(await store.inventoryVersion(org.id), version, 'the connection string is no part of the inventory');
+        assert.equal(await store.setDeploymentConnectionString(newObjectId(), 'sealed-x'), false);
+        assert.equal(await store.deploymentConnectionString(newObjectId()), undefined);
+        // A change of the facts leaves the connection string as it was.
+        await store.updateDeployment(rs0.id, { mongoDBVersion: '7.0.1' });
+        assert.equal(await store.deploymentConnectionString(rs0.id), 'sealed-1');
+        assert.equal(await store.replaceDeploymentConnectionString(rs0.id, 'not-current', 'sealed-2'), false);
+        assert.equal(await store.replaceDeploymentConnectionString(rs0.id, 'sealed-1', 'sealed-2'), true);
+        assert.equal(await store.deploymentConnectionString(rs0.id), 'sealed-2');
+        assert.equal(await store.setDeploymentConnectionString(rs0.id, null), true);
+        assert.equal(await store.deploymentConnectionString(rs0.id), undefined);
+      });
+
+      it("lists the sealed strings of one project's deployments, or of all", async () => {
+        const a = await projectWithDeployments(['rs0', 'rs1']);
+        const b = await projectWithDeployments(['rs0']);
+        const [a0] = a.deployments as [Deployment];
+        const [b0] = b.deployments as [Deployment];
+        await a.store.setDeploymentConnectionString(a0.id, 'sealed-a0');
+        await b.store.setDeploymentConnectionString(b0.id, 'sealed-b0');
+        assert.deepEqual(await a.store.deploymentConnectionStrings(a.project.id), [
+          { deploymentId: a0.id, projectId: a.project.id, sealed: 'sealed-a0' },
+        ]);
+        const all = await a.store.deploymentConnectionStrings();
+        assert.ok(all.some((entry) => entry.deploymentId === a0.id && entry.sealed === 'sealed-a0'));
+        assert.ok(all.some((entry) => entry.deploymentId === b0.id && entry.sealed === 'sealed-b0'));
+        assert.ok(
+          all.every((entry) => entry.sealed.length > 0),
+          'deployments without one are left out',
+        );
+      });
+
+      it('finds a deployment by name within its project only', async () => {
+        const a = await projectWithDeployments(['rs0', 'rs1']);
+        const b = await projectWithDeployments(['rs0']);
+        assert.deepEqual(await a.store.findDeploymentByName(a.project.id, 'rs1'), a.deployments[1]);
+        assert.deepEqual(await a.store.findDeploymentByName(b.project.id, 'rs0'), b.deployments[0]);
+        assert.equal(await a.store.findDeploymentByName(b.project.id, 'rs1'), undefined);
+        assert.equal(await a.store.findDeploymentByName(newObjectId(), 'rs0'), undefined);
+      });
+    });
+
+    describe('clusters', () => {
+      async function project() {
+        const orgs = new OrganizationKyselyStore(database.db);
+        const org = organization(`Atlas ${newObjectId()}`);
+        await orgs.createOrganization(org);
+        const created = { id: newObjectId(), orgId: org.id, name: 'Atlas Project', createdAt: '2026-01-01T00:00:00.000Z' };
+        await orgs.createProject(created);
+        return { orgs, project: created };
+      }
+      const cluster = (groupId: string, name: string): Cluster => ({
+        id: newObjectId(),
+        groupId,
+        name,
+        mongoDBVersion: '8.0.4',
+        createdAt: '2026-01-02T00:00:00.000Z',
+      });
+
+      it('stores clusters with their sealed connection strings, finds them by id and by name in the project, lists by name', async () => {
+        const store = new ClusterKyselyStore(database.db);
+        const { project: a } = await project();
+        const { project: b } = await project();
+        const zeta = cluster(a.id, 'zeta');
+        const alpha = cluster(a.id, 'alpha');
+        const other = cluster(b.id, 'alpha');
+        await store.create(zeta, 'sealed-zeta');
+        await store.create(alpha, 'sealed-alpha');
+        await store.create(other, 'sealed-other');
+        assert.deepEqual(await store.get(zeta.id), { cluster: zeta, sealedConnectionString: 'sealed-zeta' });
+        assert.equal(await store.get(newObjectId()), undefined);
+        assert.deepEqual(await store.findByName(a.id, 'alpha'), { cluster: alpha, sealedConnectionString: 'sealed-alpha' });
+        assert.deepEqual(await store.findByName(b.id, 'alpha'), { cluster: other, sealedConnectionString: 'sealed-other' });
+        assert.equal(await store.findByName(b.id, 'zeta'), undefined);
+        assert.deepEqual(
+          (await store.list(a.id)).map((entry) => entry.cluster),
+          [alpha, zeta],
+        );
+        assert.deepEqual(await store.list(newObjectId()), []);
+      });
+
+      it('refuses a second cluster of the same name in a project', async () => {
+        const store = new ClusterKyselyStore(database.db);
+        const { project: a } = await project();
+        await store.create(cluster(a.id, 'Cluster0'), 'sealed');
+        await assert.rejects(store.create(cluster(a.id, 'Cluster0'), 'sealed'));
+        assert.equal((await store.list(a.id)).length, 1);
+      });
+
+      it('deletes a cluster of the project only, and says when there was none', async () => {
+        const store = new ClusterKyselyStore(database.db);
+        const { project: a } = await project();
+        const { project: b } = await project();
+        const c = cluster(a.id, 'Cluster0');
+        await store.create(c, 'sealed');
+        assert.equal(await store.delete(b.id, 'Cluster0'), false);
+        assert.equal(await store.delete(a.id, 'Cluster1'), false);
+        assert.equal(await store.delete(a.id, 'Cluster0'), true);
+        assert.equal(await store.get(c.id), undefined);
+        assert.equal(await store.delete(a.id, 'Cluster0'), false);
+      });
+
+      it('goes with its project', async () => {
+        const store = new ClusterKyselyStore(database.db);
+        const { project: a } = await project();
+        const c = cluster(a.id, 'Cluster0');
+        await store.create(c, 'sealed');
+        await database.db.deleteFrom('projects').where('id', '=', a.id).execute();
+        assert.equal(await store.get(c.id), undefined);
+      });
+
+      it('lists every sealed connection string and replaces one only while it is still the one read', async () => {
+        const store = new ClusterKyselyStore(database.db);
+        const { project: a } = await project();
+        const c = cluster(a.id, 'Cluster0');
+        await store.create(c, 'sealed-old');
+        assert.ok(
+          (await store.sealedConnectionStrings()).some(
+            (entry) => entry.id === c.id && entry.groupId === a.id && entry.sealed === 'sealed-old',
+          ),
+        );
+        assert.equal(await store.replaceSealedConnectionString(c.id, 'not-current', 'sealed-new'), false);
+        assert.equal(await store.replaceSealedConnectionString(c.id, 'sealed-old', 'sealed-new'), true);
+        assert.equal((await store.get(c.id))?.sealedConnectionString, 'sealed-new');
+        assert.equal(await store.replaceSealedConnectionString(newObjectId(), 'sealed-new', 'x'), false);
       });
     });
 

@@ -30,6 +30,11 @@ describe('rotating the encryption key', () => {
   let ops: OrgWithKey;
   let atlas: OrgWithKey;
   let dataDir: string;
+  /** A deployment's and a cluster's connection strings, sealed with k1 too. */
+  const DEPLOYMENT_URI = 'mongodb://om:pw-one@om-rs.internal:27017/?replicaSet=rs0';
+  const CLUSTER_URI = 'mongodb://atlas:pw-two@atlas-c0.example.net:27017/';
+  let deploymentId: string;
+  let clusterId: string;
 
   before(async () => {
     first = await startLivelink({ 'sync-interval': '1' }, { LIVELINK_ENCRYPTION_KEY: k1, LIVELINK_NONCE_KEY: nonceKey });
@@ -43,6 +48,29 @@ describe('rotating the encryption key', () => {
       (await ops.client.request('POST', `/api/public/v1.0/orgs/${ops.orgId}/liveExport/migrationLink`, { linkToken })).status,
       201,
     );
+    const { organizations, clusters } = first.livelink.services;
+    const project = await organizations.createProject(ops.orgId, 'Ops Project');
+    deploymentId = (
+      await organizations.createDeployment(
+        project.id,
+        {
+          name: 'rs0',
+          mongoDBVersion: '6.0.14',
+          featureCompatibilityVersion: '6.0',
+          managed: true,
+          sharded: false,
+          shardsSize: null,
+          tlsEnabled: false,
+          agentVersion: null,
+          dbSizeBytes: null,
+          oplogSizeMB: null,
+        },
+        DEPLOYMENT_URI,
+      )
+    ).id;
+    const atlasProject = await organizations.createProject(atlas.orgId, 'Atlas Project');
+    clusterId = (await clusters.create(atlasProject.id, { name: 'Cluster0', connectionString: CLUSTER_URI, mongoDBVersion: '8.0.4' }))
+      .cluster.id;
     await first.livelink.close();
   });
   after(() => first.close());
@@ -64,8 +92,9 @@ describe('rotating the encryption key', () => {
         env: { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_PREVIOUS_ENCRYPTION_KEYS: k1, LIVELINK_NONCE_KEY: nonceKey },
       });
       assert.equal(code, 0);
-      const counts = JSON.parse(stdout.text()) as { apiKeys: number; linkTokens: number };
+      const counts = JSON.parse(stdout.text()) as { apiKeys: number; linkTokens: number; connectionStrings: number };
       assert.equal(counts.linkTokens, 1);
+      assert.equal(counts.connectionStrings, 2, "the deployment's and the cluster's");
       assert.ok(counts.apiKeys >= 3, JSON.stringify(counts));
       assert.equal((await statusOf(during)).status, 200, 'served throughout');
     } finally {
@@ -84,6 +113,8 @@ describe('rotating the encryption key', () => {
         { orgId: ops.orgId, status: 'SYNCED', error: null },
         'the stored token opens and the link-token key authenticates',
       );
+      assert.equal(await after.livelink.services.organizations.connectionStringOf(deploymentId), DEPLOYMENT_URI);
+      assert.equal(await after.livelink.services.clusters.connectionString(clusterId), CLUSTER_URI);
       const stale = await after.livelink.database.db.selectFrom('api_keys').select('digest_secret').execute();
       const currentKeyId = stale[0]?.digest_secret.split('.')[1];
       assert.ok(stale.every((row) => row.digest_secret.split('.')[1] === currentKeyId));
@@ -102,6 +133,6 @@ describe('rotating the encryption key', () => {
       }),
       0,
     );
-    assert.deepEqual(JSON.parse(stdout.text()), { apiKeys: 0, linkTokens: 0 });
+    assert.deepEqual(JSON.parse(stdout.text()), { apiKeys: 0, linkTokens: 0, connectionStrings: 0 });
   });
 });

@@ -13,9 +13,10 @@ export const rotateKeysCommand: Command = {
   usage: usage({
     synopsis: 'rotate-keys [--data DIR | --database-url URL] [--json]',
     description:
-      'Re-seals the digest secrets of API keys and the stored link-tokens that are sealed with an older key, with\n' +
-      'LIVELINK_ENCRYPTION_KEY. Older keys must be listed in LIVELINK_PREVIOUS_ENCRYPTION_KEYS (comma-separated) so\n' +
-      'the values can be opened. Safe while servers run: each value opens with either key until it is re-sealed.',
+      'Re-seals the digest secrets of API keys, the stored link-tokens and the connection strings of deployments and\n' +
+      'clusters that are sealed with an older key, with LIVELINK_ENCRYPTION_KEY. Older keys must be listed in\n' +
+      'LIVELINK_PREVIOUS_ENCRYPTION_KEYS (comma-separated) so the values can be opened. Safe while servers run: each\n' +
+      'value opens with either key until it is re-sealed.',
     json: true,
     examples: ['LIVELINK_ENCRYPTION_KEY=$NEW LIVELINK_PREVIOUS_ENCRYPTION_KEYS=$OLD livelink rotate-keys --database-url $URL'],
   }),
@@ -24,12 +25,14 @@ export const rotateKeysCommand: Command = {
     const counts = await withLivelink(values, io, async ({ services }) => ({
       apiKeys: await services.apiKeys.resealSecrets(),
       linkTokens: await services.migrationLinks.resealSecrets(),
+      connectionStrings: (await services.organizations.resealConnectionStrings()) + (await services.clusters.resealConnectionStrings()),
     }));
     emit(
       io,
       values,
       counts,
-      () => `Re-sealed ${counts.apiKeys} API key secret(s) and ${counts.linkTokens} link-token(s) with the current key.`,
+      () =>
+        `Re-sealed ${counts.apiKeys} API key secret(s), ${counts.linkTokens} link-token(s) and ${counts.connectionStrings} connection string(s) with the current key.`,
     );
     return 0;
   },

@@ -71,8 +71,11 @@ export class OrganizationKyselyStore implements OrganizationStore {
     return rows.map(toProject);
   }
 
-  async createDeployment(deployment: Deployment): Promise<void> {
-    await this.db.insertInto('deployments').values(toDeploymentRow(deployment)).execute();
+  async createDeployment(deployment: Deployment, sealedConnectionString: string | null = null): Promise<void> {
+    await this.db
+      .insertInto('deployments')
+      .values({ ...toDeploymentRow(deployment), connection_string: sealedConnectionString })
+      .execute();
     await this.bumpInventoryOfProject(deployment.projectId);
   }
 
@@ -91,9 +94,52 @@ export class OrganizationKyselyStore implements OrganizationStore {
     return row && toDeployment(row);
   }
 
+  async findDeploymentByName(projectId: string, name: string): Promise<Deployment | undefined> {
+    const row = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toDeployment(row);
+  }
+
   async listDeployments(projectId: string): Promise<Deployment[]> {
     const rows = await this.db.selectFrom('deployments').selectAll().where('project_id', '=', projectId).orderBy('name').execute();
     return rows.map(toDeployment);
+  }
+
+  async setDeploymentConnectionString(id: string, sealed: string | null): Promise<boolean> {
+    const result = await this.db.updateTable('deployments').set({ connection_string: sealed }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deploymentConnectionString(id: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('deployments').select('connection_string').where('id', '=', id).executeTakeFirst();
+    return row?.connection_string ?? undefined;
+  }
+
+  async deploymentConnectionStrings(projectId?: string): Promise<{ deploymentId: string; projectId: string; sealed: string }[]> {
+    let query = this.db
+      .selectFrom('deployments')
+      .select(['id', 'project_id', 'connection_string'])
+      .where('connection_string', 'is not', null)
+      .orderBy('id');
+    if (projectId !== undefined) query = query.where('project_id', '=', projectId);
+    const rows = await query.execute();
+    return rows.flatMap((row) =>
+      row.connection_string === null ? [] : [{ deploymentId: row.id, projectId: row.project_id, sealed: row.connection_string }],
+    );
+  }
+
+  async replaceDeploymentConnectionString(id: string, current: string, fresh: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployments')
+      .set({ connection_string: fresh })
+      .where('id', '=', id)
+      .where('connection_string', '=', current)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async addMigrationHost(host: MigrationHost): Promise<void> {
@@ -184,7 +230,8 @@ function toDeployment(row: DeploymentRow): Deployment {
   };
 }
 
-function toDeploymentRow(d: Deployment): DeploymentRow {
+/** The row's columns of the Deployment; the sealed connection string is written only on its own. */
+function toDeploymentRow(d: Deployment): Omit<DeploymentRow, 'connection_string'> {
   return {
     id: d.id,
     project_id: d.projectId,

@@ -1,4 +1,6 @@
+import type { SecretBox } from '../../crypto/secret-box.js';
 import { apiErrors } from '../../http/api-error.js';
+import { checkConnectionString, ConnectionStringError, maskedConnectionString } from '../../shared/connection-string.js';
 import { newObjectId } from '../../shared/ids.js';
 import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import type { Deployment, NewDeployment, Organization, Project } from './organization.js';
@@ -28,6 +30,8 @@ export class OrganizationService {
   constructor(
     private readonly store: OrganizationStore,
     private readonly transaction: WriteTransaction<OrganizationWrites>,
+    /** Seals the deployments' connection strings, bound to their rows. */
+    private readonly secretBox: Pick<SecretBox, 'seal' | 'open' | 'isStale'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -95,13 +99,19 @@ export class OrganizationService {
     return this.store.listProjects(orgId);
   }
 
-  async createDeployment(projectId: string, deployment: Omit<NewDeployment, 'projectId'>): Promise<Deployment> {
+  /**
+   * `connectionString`: how the source's migration host reaches the deployment, credentials included. It
+   * is checked with the driver's parser, sealed, and never shown back in clear nor pushed to the target.
+   */
+  async createDeployment(projectId: string, deployment: Omit<NewDeployment, 'projectId'>, connectionString?: string): Promise<Deployment> {
     const project = await this.getProject(projectId);
     if (project === undefined) throw apiErrors.groupNotFound(projectId);
+    if (connectionString !== undefined) await checkedConnectionString(connectionString);
     const created: Deployment = { ...deployment, id: newObjectId(this.now()), projectId, name: checkName(deployment.name, 'name') };
+    const sealed = connectionString === undefined ? null : this.secretBox.seal(connectionString, deploymentBinding(created));
     try {
       await this.transaction(async (writes) => {
-        await writes.organizations.createDeployment(created);
+        await writes.organizations.createDeployment(created, sealed);
         await writes.inventoryChanged(project.orgId);
       });
     } catch (error) {
@@ -111,12 +121,29 @@ export class OrganizationService {
     return created;
   }
 
-  async updateDeployment(id: string, changes: Partial<Omit<NewDeployment, 'projectId'>>): Promise<Deployment> {
+  /**
+   * Changes the facts given, and the connection string when one is given (null removes it). The
+   * connection string alone is no change to the inventory: the target is not told of it.
+   */
+  async updateDeployment(
+    id: string,
+    changes: Partial<Omit<NewDeployment, 'projectId'>>,
+    connectionString?: string | null,
+  ): Promise<Deployment> {
+    if (typeof connectionString === 'string') await checkedConnectionString(connectionString);
+    const factsChange = connectionString === undefined || Object.keys(changes).length > 0;
     let updated: Deployment | undefined;
     try {
       updated = await this.transaction(async (writes) => {
-        const deployment = await writes.organizations.updateDeployment(id, changes);
-        if (deployment !== undefined) await inventoryOfProjectChanged(writes, deployment.projectId);
+        const deployment = factsChange
+          ? await writes.organizations.updateDeployment(id, changes)
+          : await writes.organizations.getDeployment(id);
+        if (deployment === undefined) return undefined;
+        if (factsChange) await inventoryOfProjectChanged(writes, deployment.projectId);
+        if (connectionString !== undefined) {
+          const sealed = connectionString === null ? null : this.secretBox.seal(connectionString, deploymentBinding(deployment));
+          await writes.organizations.setDeploymentConnectionString(id, sealed);
+        }
         return deployment;
       });
     } catch (error) {
@@ -133,6 +160,47 @@ export class OrganizationService {
 
   listDeployments(projectId: string): Promise<Deployment[]> {
     return this.store.listDeployments(projectId);
+  }
+
+  findDeploymentByName(projectId: string, name: string): Promise<Deployment | undefined> {
+    return this.store.findDeploymentByName(projectId, name);
+  }
+
+  /**
+   * The deployment's connection string in clear, credentials included: only for the migration host's
+   * job, which must connect with it. Undefined when the deployment has none (or does not exist).
+   */
+  async connectionStringOf(deploymentId: string): Promise<string | undefined> {
+    const deployment = await this.store.getDeployment(deploymentId);
+    if (deployment === undefined) return undefined;
+    const sealed = await this.store.deploymentConnectionString(deploymentId);
+    return sealed === undefined ? undefined : this.secretBox.open(sealed, deploymentBinding(deployment));
+  }
+
+  /** The connection strings of a project's deployments, by deployment id, with their passwords masked: what the CLI shows. */
+  async maskedConnectionStrings(projectId: string): Promise<Map<string, string>> {
+    const masked = new Map<string, string>();
+    for (const { deploymentId, sealed } of await this.store.deploymentConnectionStrings(projectId)) {
+      masked.set(
+        deploymentId,
+        await maskedConnectionString(this.secretBox.open(sealed, deploymentBinding({ id: deploymentId, projectId }))),
+      );
+    }
+    return masked;
+  }
+
+  /** Re-seals every deployment connection string sealed with an older key (see ApiKeyService.resealSecrets). */
+  async resealConnectionStrings(): Promise<number> {
+    let resealed = 0;
+    for (const { deploymentId, projectId, sealed } of await this.store.deploymentConnectionStrings()) {
+      if (!this.secretBox.isStale(sealed)) continue;
+      const binding = deploymentBinding({ id: deploymentId, projectId });
+      const fresh = this.secretBox.seal(this.secretBox.open(sealed, binding), binding);
+      if (await this.transaction(({ organizations }) => organizations.replaceDeploymentConnectionString(deploymentId, sealed, fresh))) {
+        resealed += 1;
+      }
+    }
+    return resealed;
   }
 
   async addMigrationHost(projectId: string, hostname: string): Promise<void> {
@@ -166,6 +234,29 @@ export class OrganizationService {
 async function inventoryOfProjectChanged(writes: OrganizationWrites, projectId: string): Promise<void> {
   const project = await writes.organizations.getProject(projectId);
   if (project !== undefined) await writes.inventoryChanged(project.orgId);
+}
+
+/** A sealed connection string opens only in the row it was sealed for (a project never changes). */
+function deploymentBinding(deployment: Pick<Deployment, 'id' | 'projectId'>): string {
+  return `deployments|${deployment.id}|${deployment.projectId}`;
+}
+
+/**
+ * A service's own check of a connection string, as the API's INVALID_ATTRIBUTE (the CLI checks before it
+ * opens the database, too). The clusters' service checks theirs with it.
+ */
+export async function checkedConnectionString(connectionString: string): Promise<void> {
+  try {
+    await checkConnectionString(connectionString);
+  } catch (error) {
+    if (error instanceof ConnectionStringError) throw apiErrors.invalidAttribute('connectionString', sentence(error.message));
+    throw error;
+  }
+}
+
+/** A message as the end of a detail: one sentence, with its full stop. */
+function sentence(message: string): string {
+  return message.endsWith('.') ? message : `${message}.`;
 }
 
 function checkName(name: string, attribute: string): string {

@@ -17,10 +17,23 @@ export interface OrganizationStore {
   getProject(id: string): Promise<Project | undefined>;
   listProjects(orgId: string): Promise<Project[]>;
 
-  createDeployment(deployment: Deployment): Promise<void>;
+  /** `sealedConnectionString`: how to reach the deployment, sealed by the service (see connection strings below). */
+  createDeployment(deployment: Deployment, sealedConnectionString?: string | null): Promise<void>;
   updateDeployment(id: string, changes: Partial<NewDeployment>): Promise<Deployment | undefined>;
   getDeployment(id: string): Promise<Deployment | undefined>;
+  findDeploymentByName(projectId: string, name: string): Promise<Deployment | undefined>;
   listDeployments(projectId: string): Promise<Deployment[]>;
+
+  // A deployment's connection string is kept apart from the Deployment the lists, the API and the
+  // inventory carry: sealed, read only through these, and no part of the inventory (changing it bumps nothing).
+  /** Sets (or, with null, removes) the sealed connection string; false for an unknown deployment. */
+  setDeploymentConnectionString(id: string, sealed: string | null): Promise<boolean>;
+  /** The sealed connection string; undefined when the deployment has none or does not exist. */
+  deploymentConnectionString(id: string): Promise<string | undefined>;
+  /** Every sealed connection string, of one project's deployments or of all: for the CLI's masked lists and re-sealing. */
+  deploymentConnectionStrings(projectId?: string): Promise<{ deploymentId: string; projectId: string; sealed: string }[]>;
+  /** Replaces the sealed connection string if it is still `current`; false when it changed meanwhile. */
+  replaceDeploymentConnectionString(id: string, current: string, fresh: string): Promise<boolean>;
 
   addMigrationHost(host: MigrationHost): Promise<void>;
   removeMigrationHost(projectId: string, hostname: string): Promise<boolean>;
