@@ -174,4 +174,15 @@ export const apiErrors = {
     new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),
   /** livelink: the pages and the CLI only. */
   userNotFound: (id: string) => new ApiError(404, 'USER_NOT_FOUND', `No user with ID ${id} exists.`, [id]),
+
+  // Atlas v2's resource versions (media-type.ts).
+  /** livelink: an Accept header naming only dates before every version of the resource (both lists comma-separated). */
+  invalidVersionDate: (requested: string, served: string) =>
+    new ApiError(
+      406,
+      'INVALID_VERSION_DATE',
+      `This resource has no version at or before ${requested}: it serves ${served}. ` +
+        'Ask for one of them in the Accept header as application/vnd.atlas.YYYY-MM-DD+json.',
+      [requested],
+    ),
 } as const;

@@ -1,8 +1,9 @@
-import type { TSchema } from '@sinclair/typebox';
+import { KindGuard, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import type { ApiError } from './api-error.js';
 import { apiErrors } from './api-error.js';
+import type { BodySchema } from './route.js';
 
 /**
  * Checks a parsed JSON body against a route's schema and turns the first violation into the Ops
@@ -24,6 +25,36 @@ export class BodyValidator {
     const first = this.#check.Errors(value).First();
     if (first === undefined) throw apiErrors.invalidJson();
     throw errorFor(first.type, first.path);
+  }
+}
+
+/**
+ * A route's body validation: its one schema, or the schema of the resource version the request's body
+ * is read as (media-type.ts decides which), compiled once each.
+ */
+export class RouteBodyValidator {
+  readonly #plain: BodyValidator | undefined;
+  readonly #byVersion = new Map<string, BodyValidator>();
+
+  constructor(body: Exclude<BodySchema, undefined>) {
+    if (KindGuard.IsSchema(body)) {
+      this.#plain = new BodyValidator(body);
+      return;
+    }
+    this.#plain = undefined;
+    for (const [version, schema] of Object.entries(body)) this.#byVersion.set(version, new BodyValidator(schema));
+  }
+
+  /** The versions that have a schema of their own; empty for a route with one schema for all. */
+  get versions(): string[] {
+    return [...this.#byVersion.keys()];
+  }
+
+  validate(body: unknown, version: string | undefined): unknown {
+    const validator = this.#plain ?? (version === undefined ? undefined : this.#byVersion.get(version));
+    // The route table pairs each version it serves with a schema (server.ts checks it at registration).
+    if (validator === undefined) throw new Error(`no body schema for version ${version ?? '(none)'}`);
+    return validator.validate(body);
   }
 }
 

@@ -1,5 +1,6 @@
-import type { TSchema } from '@sinclair/typebox';
-import { ATLAS_2023_MEDIA_TYPE, JSON_MEDIA_TYPE } from './wire-format.js';
+import { KindGuard, type TSchema } from '@sinclair/typebox';
+import { atlasMediaType, DEFAULT_RESOURCE_VERSIONS, servesVersions } from './media-type.js';
+import { JSON_MEDIA_TYPE } from './wire-format.js';
 import type { RouteDefinition } from './route.js';
 
 /**
@@ -55,12 +56,15 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
 
 function operationFor(route: RouteDefinition, path: string): Record<string, unknown> {
   const isPublic = route.access.kind === 'public';
-  const successMediaType = path.startsWith('/api/atlas/v2/') ? ATLAS_2023_MEDIA_TYPE : JSON_MEDIA_TYPE;
+  const versions = route.versions ?? DEFAULT_RESOURCE_VERSIONS;
+  // One media type per resource version on Atlas v2, as Atlas's own specification lists them.
+  const successMediaTypes = servesVersions(path) ? versions.map(atlasMediaType) : [JSON_MEDIA_TYPE];
   const pathParameters = [...path.matchAll(/:([A-Za-z]+)/g)].map((match) => ({
     name: match[1],
     in: 'path',
     required: true,
-    schema: { type: 'string', pattern: ID_PATTERN },
+    // Ids are 24 hex digits; a name (a migration host's hostname) is any string.
+    schema: match[1]?.endsWith('Id') ? { type: 'string', pattern: ID_PATTERN } : { type: 'string' },
   }));
   const wireParameters = [
     {
@@ -84,11 +88,15 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
     responses['204'] = { description: 'No Content' };
     // envelope=true turns a 204 into a 200 whose body carries the status.
     responses['200'] = { description: 'No Content, enveloped', content: { [JSON_MEDIA_TYPE]: { schema: enveloped({ type: 'null' }) } } };
+  } else if (success === 202 && route.response === undefined) {
+    // Atlas's "Accepted": no body (with envelope=true, the envelope of none).
+    responses['202'] = { description: 'Accepted, no body; with envelope=true {"content": null, "status": 202}' };
   } else {
     const schema = route.response === undefined ? {} : plain(route.response);
+    const content = { schema: { oneOf: [schema, enveloped(schema)] } };
     responses[String(success)] = {
       description: 'Success',
-      content: { [successMediaType]: { schema: { oneOf: [schema, enveloped(schema)] } } },
+      content: Object.fromEntries(successMediaTypes.map((mediaType) => [mediaType, content])),
     };
   }
   if (!isPublic) {
@@ -113,16 +121,20 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
   };
   if (!isPublic) operation['security'] = [{ digest: [] }];
   if (route.body !== undefined) {
-    const schema = plain(route.body);
+    // One schema for any media type, or one per resource version under that version's media type.
+    const schemas: [string, Record<string, unknown>][] = KindGuard.IsSchema(route.body)
+      ? [[JSON_MEDIA_TYPE, plain(route.body)]]
+      : Object.entries(route.body).map(([version, schema]) => [atlasMediaType(version), plain(schema)]);
     // A body is required when its schema requires a field: an absent body is then a MISSING_ATTRIBUTE.
-    const required = Array.isArray(schema['required']) && schema['required'].length > 0;
-    operation['requestBody'] = { required, content: { [JSON_MEDIA_TYPE]: { schema } } };
+    const required = schemas.some(([, schema]) => Array.isArray(schema['required']) && schema['required'].length > 0);
+    operation['requestBody'] = { required, content: Object.fromEntries(schemas.map(([mediaType, schema]) => [mediaType, { schema }])) };
   }
   return operation;
 }
 
-/** What the handler answers on success, read from the route's declared schema and method. */
+/** What the handler answers on success: the route's declared status, else the method's usual one. */
 function successStatus(route: RouteDefinition): number {
+  if (route.status !== undefined) return route.status;
   if (route.method === 'DELETE') return 204;
   if (route.method === 'POST') return 201;
   return 200;

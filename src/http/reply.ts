@@ -1,16 +1,8 @@
 import { ServerResponse, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ApiError } from './api-error.js';
-import {
-  challengeContentType,
-  contentTypeFor,
-  envelop,
-  errorBody,
-  JSON_MEDIA_TYPE,
-  serializeBody,
-  type ResponseMediaType,
-  type WireFlags,
-} from './wire-format.js';
+import { contentTypeFor, type ResponseMediaType } from './media-type.js';
+import { challengeContentType, envelop, errorBody, JSON_MEDIA_TYPE, serializeBody, type WireFlags } from './wire-format.js';
 
 /**
  * The last step: writing the answer. Every response of the Public API, success or error, is written
@@ -31,6 +23,7 @@ export function setAnswerHeaders(reply: FastifyReply, serviceVersionHeader: stri
 /**
  * The one place a handler's result is written. With `envelope=true` a 204 becomes a 200 whose body carries
  * `"status": 204`: an envelope exists for clients that cannot read the status line, and a 204 has no body.
+ * Another success without a body (Atlas's 202 "Accepted") is sent empty, with its media type.
  */
 export function send(reply: FastifyReply, status: number, body: unknown, mediaType: ResponseMediaType, flags: WireFlags): FastifyReply {
   if (status === 204 && !flags.envelope) return reply.code(204).send();
@@ -40,7 +33,7 @@ export function send(reply: FastifyReply, status: number, body: unknown, mediaTy
       .code(status === 204 ? 200 : status)
       .header('content-type', status >= 400 ? JSON_MEDIA_TYPE : contentTypeFor(mediaType))
       // A Buffer, so that Fastify sends the Content-Type as set (it appends a charset to strings).
-      .send(Buffer.from(serializeBody(payload, flags.pretty), 'utf8'))
+      .send(payload === undefined ? Buffer.alloc(0) : Buffer.from(serializeBody(payload, flags.pretty), 'utf8'))
   );
 }
 

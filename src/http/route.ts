@@ -47,8 +47,24 @@ export interface RequestFacts<Body> {
 export type RouteContext<T extends EdgeTypes, Kind extends AccessKind = AccessKind, Body = unknown> = RequestFacts<Body> &
   GrantedAccess<T>[Kind];
 
+/**
+ * A body schema per resource version (`{"2023-01-01": ..., "2024-05-30": ...}`), for an Atlas v2 route whose
+ * request body changed between versions: the edge validates the body against the version the request
+ * names (media-type.ts), and the handler gets the union of the versions' types.
+ */
+export interface VersionedBody {
+  readonly [version: string]: TSchema;
+}
+
+/** What a route may declare as its body: one schema, one per version, or none. */
+export type BodySchema = TSchema | VersionedBody | undefined;
+
 /** The type a body schema validates to; undefined for a route without one. */
-export type BodyOf<Schema extends TSchema | undefined> = Schema extends TSchema ? Static<Schema> : undefined;
+export type BodyOf<Schema extends BodySchema> = Schema extends TSchema
+  ? Static<Schema>
+  : Schema extends VersionedBody
+    ? { [Version in keyof Schema]: Static<Schema[Version]> }[keyof Schema]
+    : undefined;
 
 export interface RouteResult {
   status: 200 | 201 | 202 | 204;
@@ -64,7 +80,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface RouteDefinition<
   T extends EdgeTypes = EdgeTypes,
   Kind extends AccessKind = AccessKind,
-  Schema extends TSchema | undefined = TSchema | undefined,
+  Schema extends BodySchema = BodySchema,
 > {
   /** Unique, like an OpenAPI operationId. */
   name: string;
@@ -73,8 +89,15 @@ export interface RouteDefinition<
   /** Every path this operation answers on (aliases included), Fastify syntax (`:orgId`). */
   paths: readonly string[];
   access: RouteAccess<T['role']> & { kind: Kind };
-  /** The request body's schema; unknown fields are refused (additionalProperties: false). */
+  /** The request body's schema (or one per resource version); unknown fields are refused (additionalProperties: false). */
   body?: Schema;
+  /**
+   * The Atlas resource versions (dates) the operation serves on /api/atlas/v2, oldest first; the edge
+   * answers each request with one of them (media-type.ts). Default DEFAULT_RESOURCE_VERSIONS.
+   */
+  versions?: readonly string[];
+  /** The success status, for the OpenAPI document, when it is not the method's usual one (POST 201, DELETE 204, else 200). */
+  status?: RouteResult['status'];
   /** The success response's schema, for the OpenAPI document. */
   response?: TSchema;
   /** A larger body limit than the server's default, for a route that takes large bodies (bytes). */
@@ -91,7 +114,7 @@ export interface RouteDefinition<
  * with it, so that each handler's context follows from the route's own access and body schema.
  */
 export function routeDefiner<T extends EdgeTypes>() {
-  return function defineRoute<Kind extends AccessKind, Schema extends TSchema | undefined = undefined>(
+  return function defineRoute<Kind extends AccessKind, Schema extends BodySchema = undefined>(
     route: RouteDefinition<T, Kind, Schema>,
   ): RouteDefinition<T> {
     return route;

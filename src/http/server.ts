@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { ApiError, apiErrors } from './api-error.js';
 import { authenticationStep } from './authenticate.js';
 import { authorizationStep, grantedAccess } from './authorize.js';
-import { BodyValidator } from './body-validation.js';
+import { RouteBodyValidator } from './body-validation.js';
 import { clientAddress } from './client-address.js';
 import type { DigestAuthenticator } from './digest/digest-authenticator.js';
 import { earlyChallenge } from './early-challenge.js';
@@ -13,9 +13,10 @@ import type { AccessDirectory, EdgeTypes, RoleCheck } from './edge-types.js';
 import { clientErrorWriter, errorHandlers } from './error-handler.js';
 import { LazyRequestLogger } from './lazy-request-logger.js';
 import { replyWithError, send, setAnswerHeaders, WireCasedResponse } from './reply.js';
+import { DEFAULT_RESOURCE_VERSIONS, negotiate, servesVersions } from './media-type.js';
 import { newRequestState, stateOf, type RequestState } from './request-state.js';
 import type { RouteDefinition } from './route.js';
-import { parseWireFlags, readWireFlags, type ResponseMediaType } from './wire-format.js';
+import { parseWireFlags, readWireFlags } from './wire-format.js';
 
 export interface ServiceVersion {
   gitHash: string;
@@ -127,10 +128,16 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
   return app;
 
   function registerRoute(route: RouteDefinition<T>): void {
-    const validator = route.body === undefined ? undefined : new BodyValidator(route.body);
+    const validator = route.body === undefined ? undefined : new RouteBodyValidator(route.body);
+    const versions = route.versions ?? DEFAULT_RESOURCE_VERSIONS;
     const access = route.access;
     for (const path of route.paths) {
-      const mediaType: ResponseMediaType = path.startsWith('/api/atlas/v2/') ? 'atlas-2023-01-01' : 'json';
+      const bodyVersions = validator?.versions ?? [];
+      if (bodyVersions.length > 0 && (!servesVersions(path) || versions.some((version) => !bodyVersions.includes(version)))) {
+        throw new Error(
+          `route ${route.name}: a body schema per version needs ${path} to be an Atlas v2 path, with a schema for each version`,
+        );
+      }
       app.route({
         method: route.method,
         url: path,
@@ -138,7 +145,8 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
         ...(route.bodyLimitBytes === undefined ? {} : { bodyLimit: route.bodyLimitBytes }),
         handler: async (request, reply) => {
           const flags = parseWireFlags(request.query as Record<string, unknown>);
-          const body = validator === undefined ? undefined : validator.validate(request.body);
+          const mediaTypes = negotiate(path, request.headers.accept, request.headers['content-type'], versions);
+          const body = validator === undefined ? undefined : validator.validate(request.body, mediaTypes.bodyVersion);
           const state = stateOf<T>(request);
           const result = await route.handle({
             params: request.params as Record<string, string>,
@@ -150,7 +158,7 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
             // What the steps established for this route's access: its organization, project and key.
             ...grantedAccess(state, access.kind),
           });
-          return send(reply, result.status, result.body, mediaType, flags);
+          return send(reply, result.status, result.body, mediaTypes.response, flags);
         },
       });
     }

@@ -2,7 +2,8 @@ import { apiErrors, type ApiError } from './api-error.js';
 
 /**
  * The Public API wire format, applied once at the edge: `pretty`, `envelope`, the error body and the
- * media types. Handlers return plain values; nothing else in livelink writes response bytes.
+ * media types (Atlas v2's versioned ones are chosen in media-type.ts). Handlers return plain values;
+ * nothing else in livelink writes response bytes.
  */
 
 /** Query flags every Public API route takes. */
@@ -11,6 +12,7 @@ export interface WireFlags {
   envelope: boolean;
 }
 
+/** The media type of every error and of every answer outside Atlas v2 (media-type.ts chooses the rest). */
 export const JSON_MEDIA_TYPE = 'application/json';
 /**
  * The digest challenge's media type on the Ops Manager paths, as the Ops Manager documentation's 401
@@ -19,14 +21,6 @@ export const JSON_MEDIA_TYPE = 'application/json';
 export const OPS_MANAGER_CHALLENGE_MEDIA_TYPE = 'application/json;charset=ISO-8859-1';
 /** The Ops Manager Public API's base path: the paths whose digest challenge is Ops Manager's. */
 export const OPS_MANAGER_API_PREFIX = '/api/public/';
-/** Atlas v2 answers success with its versioned media type (observed in recorded Atlas traffic). */
-export const ATLAS_2023_MEDIA_TYPE = 'application/vnd.atlas.2023-01-01+json';
-
-export type ResponseMediaType = 'json' | 'atlas-2023-01-01';
-
-export function contentTypeFor(mediaType: ResponseMediaType): string {
-  return mediaType === 'json' ? JSON_MEDIA_TYPE : `${ATLAS_2023_MEDIA_TYPE};charset=utf-8`;
-}
 
 /** The Content-Type of the digest challenge answered on `path`. */
 export function challengeContentType(path: string): string {
