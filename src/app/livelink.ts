@@ -24,6 +24,18 @@ import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
 import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
 import { linkTokenRoutes } from '../features/link-tokens/link-token-routes.js';
+import {
+  LiveMigrationKyselyStore,
+  LiveMigrationValidationKyselyStore,
+  MigrationHostHeartbeatKyselyStore,
+} from '../features/live-migrations/live-migration-kysely-store.js';
+import { liveMigrationRoutes } from '../features/live-migrations/live-migration-routes.js';
+import { LiveMigrationService } from '../features/live-migrations/live-migration-service.js';
+import type {
+  LiveMigrationStore,
+  LiveMigrationValidationStore,
+  MigrationHostHeartbeatStore,
+} from '../features/live-migrations/live-migration-store.js';
 import { MigrationLinkKyselyStore } from '../features/migration-link/migration-link-kysely-store.js';
 import { MigrationLinkService } from '../features/migration-link/migration-link-service.js';
 import type { MigrationLinkStore } from '../features/migration-link/migration-link-store.js';
@@ -70,6 +82,7 @@ export interface LivelinkServices {
   sessions: SessionService;
   audit: AuditService;
   clusters: ClusterService;
+  liveMigrations: LiveMigrationService;
 }
 
 /** Every store, bound to one database handle: the shared one, or one write transaction's. */
@@ -82,12 +95,17 @@ interface Stores {
   users: UserStore;
   sessions: SessionStore;
   clusters: ClusterStore;
+  liveMigrations: LiveMigrationStore;
+  liveMigrationValidations: LiveMigrationValidationStore;
+  migrationHostHeartbeats: MigrationHostHeartbeatStore;
 }
 
 /** What a write transaction hands a service: every store bound to it, and the hooks that cross features. */
 interface TransactionStores extends Stores {
   /** The organizations service's hook: an inventory change marks the organization's link due, in the same transaction. */
   inventoryChanged(orgId: string): Promise<void>;
+  /** The live-migration service's hook: the link-token service does not remove a link under an active migration. */
+  activeLiveMigrationProjects(targetOrgId: string, sourceOrgId?: string): Promise<string[]>;
 }
 
 function storesOn(db: Db): Stores {
@@ -100,6 +118,9 @@ function storesOn(db: Db): Stores {
     users: new UserKyselyStore(db),
     sessions: new SessionKyselyStore(db),
     clusters: new ClusterKyselyStore(db),
+    liveMigrations: new LiveMigrationKyselyStore(db),
+    liveMigrationValidations: new LiveMigrationValidationKyselyStore(db),
+    migrationHostHeartbeats: new MigrationHostHeartbeatKyselyStore(db),
   };
 }
 
@@ -139,6 +160,8 @@ export interface LivelinkOptions {
    * can stand in for Atlas without a second server. The caller closes it.
    */
   targetClient?: TargetClient;
+  /** How long a live migration's cutover waits for the migration host to complete (tests shorten it). */
+  cutoverWaitMs?: number;
 }
 
 /**
@@ -169,7 +192,11 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const transaction: WriteTransaction<TransactionStores> = (work) =>
     database.writeTransaction((tx) => {
       const bound = storesOn(tx);
-      return work({ ...bound, inventoryChanged: (orgId) => bound.links.markDue(orgId) });
+      return work({
+        ...bound,
+        inventoryChanged: (orgId) => bound.links.markDue(orgId),
+        activeLiveMigrationProjects: (orgId, sourceOrgId) => liveMigrations.activeProjectsIn(bound, orgId, sourceOrgId),
+      });
     });
 
   // Services, each given its stores and the transaction factory; none builds anything of its own.
@@ -190,7 +217,22 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const sessions = new SessionService(stores.sessions, () => now().getTime());
   const audit = new AuditService(stores.audit);
   const clusters = new ClusterService(stores.clusters, transaction, organizations, secretBox, mongoClusterProbe(), now);
-  const services: LivelinkServices = { organizations, apiKeys, linkTokens, migrationLinks, users, sessions, audit, clusters };
+  const liveMigrations = new LiveMigrationService(stores, transaction, clusters, stores.linkTokens, secretBox, {
+    now,
+    expiryHours: config.migrationExpiryHours,
+    ...(options.cutoverWaitMs === undefined ? {} : { cutoverWaitMs: options.cutoverWaitMs, cutoverPollMs: 20 }),
+  });
+  const services: LivelinkServices = {
+    organizations,
+    apiKeys,
+    linkTokens,
+    migrationLinks,
+    users,
+    sessions,
+    audit,
+    clusters,
+    liveMigrations,
+  };
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
 
@@ -218,6 +260,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
     ...(servesTarget ? clusterRoutes(clusters) : []),
+    ...(servesTarget ? liveMigrationRoutes(liveMigrations) : []),
   ];
 
   const serviceVersion = readServiceVersion(process.env);

@@ -51,6 +51,11 @@ export interface Config {
   bodyLimitBytes: number;
   /** LIVELINK_OUTBOUND_TIMEOUT: total seconds for one call to the target. Default 15. */
   outboundTimeoutSeconds: number;
+  /**
+   * --migration-expiry-hours, LIVELINK_MIGRATION_EXPIRY_HOURS: a live migration ready for cutover and not
+   * cut over within this many hours is EXPIRED (Atlas's timer). Whole hours, 1 to 8760. Default 120.
+   */
+  migrationExpiryHours: number;
   /** --tls-cert and --tls-key, LIVELINK_TLS_CERT and LIVELINK_TLS_KEY: PEM files; with both, livelink serves HTTPS (TLS 1.2+). */
   tls: { certFile: string; keyFile: string } | undefined;
   /** --target-ca, LIVELINK_TARGET_CA: a PEM CA bundle trusted for the target's certificate besides the system's. */
@@ -166,6 +171,13 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     nonceLifetimeSeconds: integer(env['LIVELINK_NONCE_LIFETIME'], 'LIVELINK_NONCE_LIFETIME', 300, 5, 86_400),
     bodyLimitBytes: integer(env['LIVELINK_BODY_LIMIT'], 'LIVELINK_BODY_LIMIT', 65_536, 1024, 16 * 1024 * 1024),
     outboundTimeoutSeconds: integer(env['LIVELINK_OUTBOUND_TIMEOUT'], 'LIVELINK_OUTBOUND_TIMEOUT', 15, 1, 600),
+    migrationExpiryHours: integer(
+      text('migration-expiry-hours', 'LIVELINK_MIGRATION_EXPIRY_HOURS'),
+      '--migration-expiry-hours',
+      120,
+      1,
+      8760,
+    ),
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
     targetCaFile: text('target-ca', 'LIVELINK_TARGET_CA'),
     insecureHttp,

@@ -185,4 +185,88 @@ export const apiErrors = {
         'Ask for one of them in the Accept header as application/vnd.atlas.YYYY-MM-DD+json.',
       [requested],
     ),
+
+  // Push live migrations on the target (features/live-migrations).
+  /** The detail Atlas's specification gives for this code (its conflict example). */
+  cannotDeleteOrgLinkWithActiveMigration: (...projectIds: string[]) =>
+    new ApiError(
+      409,
+      'CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK',
+      `Cannot delete organization link while there is active migration in following project ids: ${projectIds.join(', ')}`,
+      projectIds,
+    ),
+  /** livelink */
+  liveMigrationNotFound: (id: string, groupId: string) =>
+    new ApiError(404, 'LIVE_MIGRATION_NOT_FOUND', `No live migration with ID ${id} exists in group ${groupId}.`, [id, groupId]),
+  /** livelink: the relay's target end, a job id not of this source organization. */
+  liveMigrationJobNotFound: (id: string, sourceOrgId: string) =>
+    new ApiError(
+      404,
+      'LIVE_MIGRATION_NOT_FOUND',
+      `No live migration or validation with ID ${id} exists for source organization ${sourceOrgId}.`,
+      [id, sourceOrgId],
+    ),
+  /** livelink */
+  liveMigrationValidationNotFound: (id: string, groupId: string) =>
+    new ApiError(404, 'LIVE_MIGRATION_VALIDATION_NOT_FOUND', `No live migration validation with ID ${id} exists in group ${groupId}.`, [
+      id,
+      groupId,
+    ]),
+  /** livelink: source.groupId names no project a source organization linked to this organization pushed. */
+  liveMigrationSourceProjectNotFound: (sourceGroupId: string, orgId: string) =>
+    new ApiError(
+      404,
+      'LIVE_MIGRATION_SOURCE_PROJECT_NOT_FOUND',
+      `No source organization linked to organization ${orgId} has pushed a project with ID ${sourceGroupId} (source.groupId): ` +
+        'link the source organization with a link-token first, or check the id in availableProjects.',
+      [sourceGroupId, orgId],
+    ),
+  /** livelink */
+  liveMigrationSourceClusterNotFound: (clusterName: string, sourceGroupId: string) =>
+    new ApiError(
+      404,
+      'LIVE_MIGRATION_SOURCE_CLUSTER_NOT_FOUND',
+      `Source project ${sourceGroupId} has no deployment named ${clusterName} (source.clusterName).`,
+      [clusterName, sourceGroupId],
+    ),
+  /** livelink */
+  liveMigrationHostNotFound: (hostname: string, sourceGroupId: string) =>
+    new ApiError(
+      404,
+      'LIVE_MIGRATION_HOST_NOT_FOUND',
+      `Source project ${sourceGroupId} has no migration host ${hostname} (migrationHosts).`,
+      [hostname, sourceGroupId],
+    ),
+  /** livelink: one active migration at a time per source organization (Atlas's "one at a time"). */
+  sourceOrgLiveMigrationInProgress: (sourceOrgId: string, activeId: string) =>
+    new ApiError(
+      409,
+      'LIVE_MIGRATION_IN_PROGRESS',
+      `Source organization ${sourceOrgId} already has an active live migration, ${activeId}: migrate its deployments one at a time.`,
+      [sourceOrgId, activeId],
+    ),
+  /** livelink: one active migration at a time into a destination cluster. */
+  destinationClusterLiveMigrationInProgress: (clusterName: string, activeId: string) =>
+    new ApiError(
+      409,
+      'LIVE_MIGRATION_IN_PROGRESS',
+      `Destination cluster ${clusterName} already receives an active live migration, ${activeId}: one migration at a time per cluster.`,
+      [clusterName, activeId],
+    ),
+  /** livelink */
+  liveMigrationNotReadyForCutover: (id: string, status: string) =>
+    new ApiError(
+      400,
+      'LIVE_MIGRATION_NOT_READY_FOR_CUTOVER',
+      `Live migration ${id} is not ready for cutover (status ${status}): wait until readyForCutover is true.`,
+      [id, status],
+    ),
+  /** livelink: a migration that is COMPLETE, FAILED or EXPIRED has nothing left to cut over. */
+  liveMigrationNotActive: (id: string, status: string, why: string | null) =>
+    new ApiError(
+      409,
+      'LIVE_MIGRATION_NOT_ACTIVE',
+      `Live migration ${id} is ${status}${why === null ? '' : ` (${why})`}: there is nothing to cut over; start a new migration if needed.`,
+      [id, status],
+    ),
 } as const;

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -212,6 +212,66 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         // How the source reaches a deployment, sealed the same way; null until an operator gives one.
         await db.schema.alterTable('deployments').addColumn('connection_string', 'text').execute();
+      },
+    },
+    '0006-live-migrations': {
+      async up(db: Kysely<unknown>) {
+        // The target's push live migrations and their validations: what each was asked (the plan, with the
+        // source credentials sealed and bound to the row), and what the migration host reported. No foreign
+        // key to the destination cluster: a cluster deleted under a migration fails that migration instead.
+        const plan = <T extends CreateTableBuilder<string, never>>(table: T): T =>
+          table
+            .addColumn('id', 'text', (c) => c.primaryKey())
+            .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+            .addColumn('group_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+            .addColumn('source_org_id', 'text', (c) => c.notNull())
+            .addColumn('source_group_id', 'text', (c) => c.notNull())
+            .addColumn('source_cluster_name', 'text', (c) => c.notNull())
+            .addColumn('destination_cluster_id', 'text', (c) => c.notNull())
+            .addColumn('destination_cluster_name', 'text', (c) => c.notNull())
+            .addColumn('migration_host', 'text', (c) => c.notNull())
+            .addColumn('drop_destination_data', 'integer', (c) => c.notNull())
+            .addColumn('managed_authentication', 'integer', (c) => c.notNull())
+            .addColumn('ssl', 'integer', (c) => c.notNull())
+            .addColumn('ca_certificate_path', 'text')
+            .addColumn('sealed_credentials', 'text')
+            .addColumn('status', 'text', (c) => c.notNull())
+            .addColumn('error_message', 'text')
+            .addColumn('created_at', 'text', (c) => c.notNull()) as T;
+        await plan(db.schema.createTable('live_migration_validations')).addColumn('finished_at', 'text').execute();
+        await plan(db.schema.createTable('live_migrations'))
+          .addColumn('phase', 'text')
+          .addColumn('ready_for_cutover', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('ready_since', 'text')
+          .addColumn('lag_seconds', 'double precision')
+          .addColumn('documents_copied', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('collections_copied', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('collections_to_copy', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('changes_applied', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('cutover_requested_at', 'text')
+          .addColumn('ended_at', 'text')
+          .addColumn('last_report_at', 'text')
+          .addColumn('stop_acknowledged', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // The lookups: a host's jobs (every poll), an organization's active migrations (the slots).
+        for (const table of ['live_migration_validations', 'live_migrations']) {
+          await db.schema
+            .createIndex(`${table}_host`)
+            .on(table)
+            .columns(['org_id', 'source_org_id', 'source_group_id', 'migration_host', 'status'])
+            .execute();
+        }
+        await db.schema.createIndex('live_migrations_org_status').on('live_migrations').columns(['org_id', 'status']).execute();
+        // Each migration host's last poll of its job (its heartbeat), one row per host.
+        await db.schema
+          .createTable('migration_host_heartbeats')
+          .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+          .addColumn('source_org_id', 'text', (c) => c.notNull())
+          .addColumn('source_group_id', 'text', (c) => c.notNull())
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addColumn('last_seen_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('migration_host_heartbeats_pk', ['org_id', 'source_org_id', 'source_group_id', 'hostname'])
+          .execute();
       },
     },
   };

@@ -22,6 +22,9 @@ export interface Database {
   users: UserRow;
   web_sessions: WebSessionRow;
   clusters: ClusterRow;
+  live_migration_validations: LiveMigrationValidationRow;
+  live_migrations: LiveMigrationRow;
+  migration_host_heartbeats: MigrationHostHeartbeatRow;
 }
 
 export interface OrganizationRow {
@@ -193,4 +196,56 @@ export interface ClusterRow {
   /** As the server's buildInfo reported it when the cluster was created (or as given for an offline set-up). */
   mongodb_version: string;
   created_at: string;
+}
+
+/** What a live migration or its validation was asked to do (the columns both tables share). */
+export interface LiveMigrationPlanColumns {
+  id: string;
+  /** The target organization. */
+  org_id: string;
+  /** The destination project. */
+  group_id: string;
+  source_org_id: string;
+  source_group_id: string;
+  source_cluster_name: string;
+  destination_cluster_id: string;
+  destination_cluster_name: string;
+  migration_host: string;
+  drop_destination_data: number;
+  managed_authentication: number;
+  ssl: number;
+  ca_certificate_path: string | null;
+  /** The source's username and password as JSON, sealed with the SecretBox and bound to the row; null once it ended. */
+  sealed_credentials: string | null;
+  status: string;
+  error_message: string | null;
+  created_at: string;
+}
+
+export interface LiveMigrationValidationRow extends LiveMigrationPlanColumns {
+  finished_at: string | null;
+}
+
+export interface LiveMigrationRow extends LiveMigrationPlanColumns {
+  phase: string | null;
+  ready_for_cutover: number;
+  ready_since: string | null;
+  lag_seconds: number | null;
+  /** bigint: PostgreSQL returns it as a string. */
+  documents_copied: number | string;
+  collections_copied: number;
+  collections_to_copy: number;
+  changes_applied: number | string;
+  cutover_requested_at: string | null;
+  ended_at: string | null;
+  last_report_at: string | null;
+  stop_acknowledged: number;
+}
+
+export interface MigrationHostHeartbeatRow {
+  org_id: string;
+  source_org_id: string;
+  source_group_id: string;
+  hostname: string;
+  last_seen_at: string;
 }

@@ -13,6 +13,12 @@ import type { NewAuditEvent } from '../../src/features/audit/audit.js';
 import type { AvailableProject } from '../../src/features/link-tokens/available-project.js';
 import { LinkTokenKyselyStore } from '../../src/features/link-tokens/link-token-kysely-store.js';
 import type { LinkToken, ReceivedInventory } from '../../src/features/link-tokens/link-token.js';
+import {
+  LiveMigrationKyselyStore,
+  LiveMigrationValidationKyselyStore,
+  MigrationHostHeartbeatKyselyStore,
+} from '../../src/features/live-migrations/live-migration-kysely-store.js';
+import type { HostKey, LiveMigration, LiveMigrationValidation, MigrationPlan } from '../../src/features/live-migrations/live-migration.js';
 import { MigrationLinkKyselyStore } from '../../src/features/migration-link/migration-link-kysely-store.js';
 import type { StoredMigrationLink } from '../../src/features/migration-link/migration-link-store.js';
 import { OrganizationKyselyStore } from '../../src/features/organizations/organization-kysely-store.js';
@@ -556,9 +562,183 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.putInventory(push(sourceA as string, [project('replaced')]));
         await store.putInventory(push(sourceA as string, [a1, a2]));
         assert.deepEqual(await store.availableProjects(orgId), [a1, a2, b1]);
+        assert.deepEqual(await store.linkedSources(orgId), [push(sourceA as string, [a1, a2]), push(sourceB as string, [b1])]);
         await store.forgetSource(orgId, sourceA as string);
         assert.deepEqual(await store.availableProjects(orgId), [b1]);
         assert.deepEqual(await store.availableProjects(newObjectId()), []);
+      });
+    });
+
+    describe('live migrations', () => {
+      const host = async (name: string): Promise<HostKey & { groupId: string }> => {
+        const organizations = new OrganizationKyselyStore(database.db);
+        const org = organization(name);
+        await organizations.createOrganization(org);
+        const groupId = newObjectId();
+        await organizations.createProject({ id: groupId, orgId: org.id, name: 'Atlas project', createdAt: '2026-01-01T00:00:00.000Z' });
+        return { orgId: org.id, groupId, sourceOrgId: newObjectId(), sourceGroupId: newObjectId(), hostname: 'mh1.example.com' };
+      };
+      const plan = (at: HostKey & { groupId: string }): MigrationPlan => ({
+        orgId: at.orgId,
+        groupId: at.groupId,
+        sourceOrgId: at.sourceOrgId,
+        sourceGroupId: at.sourceGroupId,
+        sourceClusterName: 'rs0',
+        destinationClusterId: newObjectId(),
+        destinationClusterName: 'dest',
+        migrationHost: at.hostname,
+        dropDestinationData: true,
+        managedAuthentication: false,
+        ssl: true,
+        caCertificatePath: '/etc/ca.pem',
+      });
+      const migration = (at: HostKey & { groupId: string }, createdAt: string, changes: Partial<LiveMigration> = {}): LiveMigration => ({
+        id: newObjectId(),
+        plan: plan(at),
+        sealedCredentials: 'sealed',
+        status: 'NEW',
+        phase: null,
+        readyForCutover: false,
+        readySince: null,
+        lagSeconds: null,
+        documentsCopied: 0,
+        collectionsCopied: 0,
+        collectionsToCopy: 0,
+        changesApplied: 0,
+        errorMessage: null,
+        cutoverRequestedAt: null,
+        endedAt: null,
+        lastReportAt: null,
+        stopAcknowledged: false,
+        createdAt,
+        ...changes,
+      });
+
+      it('stores a migration with its plan, saves its progress (large counters and fractional lag included) and lists the active ones', async () => {
+        const store = new LiveMigrationKyselyStore(database.db);
+        const at = await host('Migrations');
+        const first = migration(at, '2026-01-01T00:00:00.000Z');
+        const second = migration(at, '2026-01-02T00:00:00.000Z');
+        await store.insert(second);
+        await store.insert(first);
+        assert.deepEqual(await store.get(first.id), first);
+        assert.equal(await store.get(newObjectId()), undefined);
+        assert.deepEqual(await store.active(at.orgId), [first, second]);
+        const working: LiveMigration = {
+          ...first,
+          status: 'WORKING',
+          phase: 'TAILING',
+          readyForCutover: true,
+          readySince: '2026-01-01T01:00:00.000Z',
+          lagSeconds: 1.25,
+          documentsCopied: 5_000_000_000,
+          collectionsCopied: 3,
+          collectionsToCopy: 4,
+          changesApplied: 3_000_000_000,
+          lastReportAt: '2026-01-01T01:00:00.000Z',
+          cutoverRequestedAt: '2026-01-01T02:00:00.000Z',
+        };
+        await store.save(working);
+        assert.deepEqual(await store.get(first.id), working);
+        await store.save({
+          ...second,
+          status: 'FAILED',
+          errorMessage: 'gone',
+          endedAt: '2026-01-03T00:00:00.000Z',
+          sealedCredentials: null,
+        });
+        assert.deepEqual(await store.active(at.orgId), [working]);
+        assert.deepEqual(await store.active(newObjectId()), []);
+        const sealed = (await store.withCredentials()).map((m) => m.id);
+        assert.ok(sealed.includes(first.id) && !sealed.includes(second.id), 'only the migrations that still hold credentials');
+      });
+
+      it('finds the migrations ready and not cut over before a time, and a host’s jobs: active, or ended with the host not told', async () => {
+        const store = new LiveMigrationKyselyStore(database.db);
+        const at = await host('Host jobs');
+        const ready = migration(at, '2026-02-01T00:00:00.000Z', {
+          status: 'WORKING',
+          readyForCutover: true,
+          readySince: '2026-02-01T00:00:00.000Z',
+        });
+        const cutOver = migration(at, '2026-02-01T00:00:01.000Z', {
+          status: 'WORKING',
+          readyForCutover: true,
+          readySince: '2026-02-01T00:00:00.000Z',
+          cutoverRequestedAt: '2026-02-01T00:00:00.000Z',
+        });
+        const told = migration(at, '2026-02-01T00:00:02.000Z', {
+          status: 'EXPIRED',
+          readySince: '2026-01-01T00:00:00.000Z',
+          stopAcknowledged: true,
+        });
+        const untold = migration(at, '2026-02-01T00:00:03.000Z', { status: 'FAILED', stopAcknowledged: false });
+        const complete = migration(at, '2026-02-01T00:00:04.000Z', { status: 'COMPLETE' });
+        const elsewhere = migration({ ...at, hostname: 'mh2.example.com' }, '2026-02-01T00:00:05.000Z');
+        for (const m of [ready, cutOver, told, untold, complete, elsewhere]) await store.insert(m);
+        const due = await store.readyUncutBefore('2026-02-01T00:00:00.001Z');
+        assert.deepEqual(
+          due.filter((m) => m.plan.orgId === at.orgId).map((m) => m.id),
+          [ready.id],
+        );
+        assert.deepEqual(
+          (await store.readyUncutBefore('2026-02-01T00:00:00.000Z')).filter((m) => m.plan.orgId === at.orgId),
+          [],
+        );
+        assert.deepEqual(
+          (await store.forHost(at)).map((m) => m.id),
+          [ready.id, cutOver.id, untold.id],
+        );
+        assert.deepEqual(await store.forHost({ ...at, sourceGroupId: newObjectId() }), []);
+      });
+
+      it('stores validations, saves their end, and lists a host’s PENDING ones oldest first', async () => {
+        const store = new LiveMigrationValidationKyselyStore(database.db);
+        const at = await host('Validations');
+        const validation = (createdAt: string): LiveMigrationValidation => ({
+          id: newObjectId(),
+          plan: { ...plan(at), managedAuthentication: true, caCertificatePath: null, dropDestinationData: false, ssl: false },
+          sealedCredentials: null,
+          status: 'PENDING',
+          errorMessage: null,
+          createdAt,
+          finishedAt: null,
+        });
+        const [later, earlier, ended] = [
+          validation('2026-03-02T00:00:00.000Z'),
+          validation('2026-03-01T00:00:00.000Z'),
+          validation('2026-03-01T00:00:00.000Z'),
+        ];
+        for (const v of [later, earlier, ended]) await store.insert(v);
+        assert.deepEqual(await store.get(earlier.id), earlier);
+        assert.equal(await store.get(newObjectId()), undefined);
+        const failed: LiveMigrationValidation = {
+          ...ended,
+          status: 'FAILED',
+          errorMessage: 'Source appears to be a standalone',
+          finishedAt: '2026-03-03T00:00:00.000Z',
+        };
+        await store.save(failed);
+        assert.deepEqual(await store.get(ended.id), failed);
+        assert.deepEqual(
+          (await store.pendingForHost(at)).map((v) => v.id),
+          [earlier.id, later.id],
+        );
+        assert.deepEqual(await store.pendingForHost({ ...at, hostname: 'other' }), []);
+        await store.save({ ...later, sealedCredentials: 'sealed' });
+        const sealed = (await store.withCredentials()).map((v) => v.id);
+        assert.ok(sealed.includes(later.id) && !sealed.includes(earlier.id), 'only the validations that still hold credentials');
+      });
+
+      it('keeps one heartbeat a host, moved by each poll', async () => {
+        const store = new MigrationHostHeartbeatKyselyStore(database.db);
+        const at = await host('Heartbeats');
+        assert.equal(await store.lastSeen(at), undefined);
+        await store.record(at, '2026-04-01T00:00:00.000Z');
+        await store.record(at, '2026-04-01T00:00:05.000Z');
+        await store.record({ ...at, hostname: 'mh2.example.com' }, '2026-04-01T00:00:09.000Z');
+        assert.equal(await store.lastSeen(at), '2026-04-01T00:00:05.000Z');
+        assert.equal(await store.lastSeen({ ...at, sourceOrgId: newObjectId() }), undefined);
       });
     });
 

@@ -36,6 +36,8 @@ export interface OrgWithKey {
 export interface FixtureOptions {
   /** Collects every log line (at trace level) instead of discarding them. */
   logLines?: string[];
+  /** Passed to the composition root (the clock, a shorter cutover wait). */
+  livelink?: Omit<LivelinkOptions, 'logger'>;
 }
 
 export async function startLivelink(
@@ -50,7 +52,7 @@ export async function startLivelink(
     sink === undefined
       ? pino({ level: process.env['LIVELINK_TEST_LOG'] ?? 'silent' })
       : pino({ level: 'trace', redact: LOG_REDACTIONS }, { write: (line: string) => void sink.push(line) });
-  const livelink = await createLivelink(config, { logger });
+  const livelink = await createLivelink(config, { ...options.livelink, logger });
   const url = await livelink.listen();
   const client = (publicKey: string, privateKey: string, options?: DigestClientOptions) =>
     new DigestTestClient(url, publicKey, privateKey, options);

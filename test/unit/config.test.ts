@@ -9,6 +9,7 @@ describe('configuration', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 8080);
     assert.equal(config.syncIntervalSeconds, 60);
+    assert.equal(config.migrationExpiryHours, 120);
     assert.equal(config.targetUrl, undefined);
     assert.ok(config.dataDir.endsWith('/data'));
   });
@@ -26,6 +27,11 @@ describe('configuration', () => {
     const config = loadConfig({ flags: { port: '9000' }, env: { LIVELINK_PORT: '9001', LIVELINK_ROLE: 'target' } });
     assert.equal(config.port, 9000);
     assert.equal(config.role, 'target');
+    assert.equal(loadConfig({ flags: {}, env: { LIVELINK_MIGRATION_EXPIRY_HOURS: '2' } }).migrationExpiryHours, 2);
+    assert.equal(
+      loadConfig({ flags: { 'migration-expiry-hours': '24' }, env: { LIVELINK_MIGRATION_EXPIRY_HOURS: '2' } }).migrationExpiryHours,
+      24,
+    );
   });
 
   it('stops on a bad value with a message that names it', () => {
@@ -37,6 +43,8 @@ describe('configuration', () => {
       [{ 'target-url': 'https://atlas.example.com/api' }, {}, /--target-url must be a base URL/],
       [{ role: 'source' }, {}, /--target-url is required with --role source/],
       [{ 'sync-interval': '0' }, {}, /--sync-interval must be between 1 and 86400/],
+      [{ 'migration-expiry-hours': '0' }, {}, /--migration-expiry-hours must be between 1 and 8760/],
+      [{}, { LIVELINK_MIGRATION_EXPIRY_HOURS: '1.5' }, /--migration-expiry-hours must be a whole number/],
       [{}, { LIVELINK_TRUSTED_PROXIES: 'proxy.example' }, /--trusted-proxy is not an IP address or CIDR block/],
       [{ 'log-level': 'loud' }, {}, /--log-level must be one of/],
       [

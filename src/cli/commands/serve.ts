@@ -16,6 +16,7 @@ export const SERVER_OPTIONS = {
   'tls-key': { type: 'string' },
   'target-ca': { type: 'string' },
   'insecure-http': { type: 'boolean' },
+  'migration-expiry-hours': { type: 'string' },
   ...DATA_OPTION,
 } as const satisfies OptionsConfig;
 
@@ -30,6 +31,10 @@ export const SERVER_HELP: readonly (readonly [string, string])[] = [
   ['--tls-cert FILE --tls-key FILE', 'serve HTTPS (TLS 1.2+) with this PEM certificate and key (LIVELINK_TLS_CERT, LIVELINK_TLS_KEY)'],
   ['--target-ca FILE', "PEM CA certificates to trust for the target's certificate (LIVELINK_TARGET_CA)"],
   ['--insecure-http', 'allow plain HTTP on a non-loopback address (LIVELINK_INSECURE_HTTP=true)'],
+  [
+    '--migration-expiry-hours H',
+    'hours a live migration ready for cutover waits for its cutover before it is EXPIRED (LIVELINK_MIGRATION_EXPIRY_HOURS, default 120)',
+  ],
 ];
 
 const ROLE_HELP: readonly [string, string] = ['--role ROLE', 'both, source (Ops Manager) or target (Atlas) (LIVELINK_ROLE, default both)'];
@@ -41,7 +46,7 @@ export const serveCommand: Command = {
     synopsis:
       'serve [--role both|source|target] [--host H] [--port P] [--data DIR] [--target-url URL] [--sync-interval SECONDS]\n' +
       '[--log-level L] [--log-requests] [--trusted-proxy CIDR ...] [--tls-cert FILE --tls-key FILE] [--target-ca FILE]\n' +
-      '[--insecure-http] [--database-url URL]',
+      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H]',
     description:
       'Serves the Ops Manager migration-link API (source), the Atlas link-token API (target), or both. Logs go to\n' +
       'stdout as JSON lines. SIGTERM or SIGINT stops it: it stops accepting, lets requests in flight finish,\n' +

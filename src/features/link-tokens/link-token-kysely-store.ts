@@ -67,6 +67,23 @@ export class LinkTokenKyselyStore implements LinkTokenStore {
     return rows.flatMap((row) => JSON.parse(row.projects) as AvailableProject[]);
   }
 
+  async linkedSources(targetOrgId: string): Promise<ReceivedInventory[]> {
+    const rows = await this.db
+      .selectFrom('linked_sources')
+      .selectAll()
+      .where('target_org_id', '=', targetOrgId)
+      .orderBy('source_org_id')
+      .execute();
+    return rows.map((row) => ({
+      targetOrgId: row.target_org_id,
+      sourceOrgId: row.source_org_id,
+      linkTokenId: row.link_token_id,
+      sourceOrgName: row.source_org_name,
+      projects: JSON.parse(row.projects) as AvailableProject[],
+      pushedAt: row.pushed_at,
+    }));
+  }
+
   async forgetSource(targetOrgId: string, sourceOrgId: string): Promise<void> {
     await this.db.deleteFrom('linked_sources').where('target_org_id', '=', targetOrgId).where('source_org_id', '=', sourceOrgId).execute();
   }

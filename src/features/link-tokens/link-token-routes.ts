@@ -49,6 +49,8 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): ApiRoute[] {
       method: 'DELETE',
       paths: ATLAS_BASES.map((base) => `${base}/orgs/:orgId/liveMigrations/linkTokens`),
       access: { kind: 'organization', role: 'ORG_OWNER' },
+      // 409 while a live migration runs (CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK).
+      errors: [409],
       async handle({ organization }) {
         await linkTokens.deleteTokens(organization);
         return { status: 204 };
@@ -87,6 +89,7 @@ export function linkTokenRoutes(linkTokens: LinkTokenService): ApiRoute[] {
       method: 'DELETE',
       paths: [SOURCE_INVENTORY_PATH],
       access: { kind: 'organization', role: 'ORG_LIVE_MIGRATION_LINK' },
+      errors: [409],
       async handle({ organization, params }) {
         await linkTokens.forgetSource(organization, sourceOrgIdOf(params));
         return { status: 204 };

@@ -11,6 +11,11 @@ import type { LinkTokenStore } from './link-token-store.js';
 /** What the link-token service uses in a write transaction: its own store, and the API keys' (a token is a key). */
 export interface LinkTokenWrites extends ApiKeyWrites {
   linkTokens: LinkTokenStore;
+  /**
+   * The destination projects of the organization's active live migrations (of one source organization,
+   * when given), read in the same transaction: a link is not removed under a running migration.
+   */
+  activeLiveMigrationProjects: (targetOrgId: string, sourceOrgId?: string) => Promise<string[]>;
 }
 
 /**
@@ -63,6 +68,8 @@ export class LinkTokenService {
     const deleted = await this.transaction(async (writes) => {
       const tokens = await writes.linkTokens.list(organization.id);
       if (tokens.length === 0) return false;
+      const migrating = await writes.activeLiveMigrationProjects(organization.id);
+      if (migrating.length > 0) throw apiErrors.cannotDeleteOrgLinkWithActiveMigration(...migrating);
       await writes.linkTokens.deleteAll(organization.id);
       for (const token of tokens) {
         await this.apiKeys.deleteIn(writes, token.apiKeyId);
@@ -101,7 +108,12 @@ export class LinkTokenService {
     return pushedAt;
   }
 
+  /** Forgets a source that disconnected, unless one of its deployments is being migrated (the source then keeps its link). */
   async forgetSource(organization: Organization, sourceOrgId: string): Promise<void> {
-    await this.transaction(({ linkTokens }) => linkTokens.forgetSource(organization.id, sourceOrgId));
+    await this.transaction(async ({ linkTokens, activeLiveMigrationProjects }) => {
+      const migrating = await activeLiveMigrationProjects(organization.id, sourceOrgId);
+      if (migrating.length > 0) throw apiErrors.cannotDeleteOrgLinkWithActiveMigration(...migrating);
+      await linkTokens.forgetSource(organization.id, sourceOrgId);
+    });
   }
 }

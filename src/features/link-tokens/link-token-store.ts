@@ -18,6 +18,8 @@ export interface LinkTokenStore {
   putInventory(inventory: ReceivedInventory): Promise<void>;
   /** Every project the organization's linked sources pushed, ordered by source organization. */
   availableProjects(targetOrgId: string): Promise<AvailableProject[]>;
+  /** What each linked source last pushed to the organization, ordered by source organization. */
+  linkedSources(targetOrgId: string): Promise<ReceivedInventory[]>;
   /** Forgets what one source pushed. */
   forgetSource(targetOrgId: string, sourceOrgId: string): Promise<void>;
 }

@@ -33,6 +33,8 @@ export function migrationLinkRoutes(links: MigrationLinkService): ApiRoute[] {
       method: 'DELETE',
       paths: BASES.map((base) => `${base}/orgs/:orgId/liveExport/migrationLink`),
       access: { kind: 'organization', role: 'ORG_OWNER' },
+      // 409 while the target migrates one of the organization's deployments.
+      errors: [409],
       async handle({ organization }) {
         await links.disconnect(organization);
         return { status: 204 };

@@ -12,6 +12,9 @@ import type { LinkStatus, MigrationLink } from './migration-link.js';
 import type { MigrationLinkStore, StoredMigrationLink } from './migration-link-store.js';
 import type { TargetClient, TargetOutcome } from './target-client.js';
 
+/** What the target answers a disconnect while a live migration of the organization runs. */
+const ACTIVE_MIGRATION_CODE = 'CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK';
+
 /** A claim older than this is taken to belong to a request that died (a crash between claim and reply). */
 export const STALE_CLAIM_MS = 60_000;
 
@@ -105,6 +108,11 @@ export class MigrationLinkService {
     const stored = await this.links.get(organization.id);
     if (stored === undefined || stored.link.state !== 'LINKED') throw apiErrors.orgLinkNotFound(organization.id);
     const told = await this.target.forgetSource(this.#open(stored), organization.id);
+    // The target refuses while one of the organization's deployments is being migrated: the link stays,
+    // and the caller gets the target's answer (its project ids are in its detail).
+    if (told.kind === 'refused' && told.status === 409 && told.errorCode === ACTIVE_MIGRATION_CODE) {
+      throw apiErrors.cannotDeleteOrgLinkWithActiveMigration(...(told.detail?.match(/[a-f0-9]{24}/g) ?? []));
+    }
     await this.transaction(async ({ links, audit }) => {
       await links.delete(organization.id, stored.tokenDigest);
       await audit.append({

@@ -1,0 +1,640 @@
+import type { SecretBox } from '../../crypto/secret-box.js';
+import { apiErrors } from '../../http/api-error.js';
+import type { WriteTransaction } from '../../persistence/write-transaction.js';
+import { newObjectId } from '../../shared/ids.js';
+import type { ApiKey } from '../api-keys/api-key.js';
+import type { AuditStore } from '../audit/audit-store.js';
+import type { AuditEventType } from '../audit/audit.js';
+import type { AvailableDeployment, AvailableProject } from '../link-tokens/available-project.js';
+import type { LinkTokenStore } from '../link-tokens/link-token-store.js';
+import type { Organization, Project } from '../organizations/organization.js';
+import {
+  isActive,
+  type HostKey,
+  type JobInstructions,
+  type JobReport,
+  type LiveMigration,
+  type LiveMigrationValidation,
+  type MigrationJob,
+  type MigrationPlan,
+  type MigrationRequest,
+  type SourceCredentials,
+} from './live-migration.js';
+import type { LiveMigrationStore, LiveMigrationValidationStore, MigrationHostHeartbeatStore } from './live-migration-store.js';
+
+/** A migration host not seen within this long is not running: a validation for it fails at once. */
+export const HOST_ALIVE_MS = 30_000;
+/** The host is caught up, so ready for cutover, when tailing with a lag of at most this. */
+export const READY_LAG_SECONDS = 2;
+/** Atlas's timer: readyForCutover not cut over within 120 hours is EXPIRED. */
+export const DEFAULT_EXPIRY_HOURS = 120;
+/**
+ * How long a cutover PUT waits for the host to finish. The server closes a socket idle for 60 s
+ * (server.ts), so the answer must be written well before that.
+ */
+export const DEFAULT_CUTOVER_WAIT_MS = 55_000;
+
+/** The destination cluster as this feature needs it (the clusters feature's Cluster). */
+export interface DestinationCluster {
+  id: string;
+  groupId: string;
+  name: string;
+}
+
+/** The target's destination clusters (the clusters feature's ClusterService, bound by the composition root). */
+export interface DestinationClusters {
+  findByName(groupId: string, name: string): Promise<DestinationCluster | undefined>;
+  /** The cluster's connection string, opened from its seal: only ever for the host's job. */
+  connectionString(clusterId: string): Promise<string | undefined>;
+}
+
+/** What the linked sources pushed, and which link-token a key belongs to (the link-token store). */
+export type LinkedSources = Pick<LinkTokenStore, 'linkedSources' | 'findByApiKey'>;
+
+/** What the live-migration service uses in a write transaction. */
+export interface LiveMigrationWrites {
+  liveMigrations: LiveMigrationStore;
+  liveMigrationValidations: LiveMigrationValidationStore;
+  audit: AuditStore;
+}
+
+export interface LiveMigrationReads {
+  liveMigrations: LiveMigrationStore;
+  liveMigrationValidations: LiveMigrationValidationStore;
+  /** Written outside write transactions: one idempotent upsert per poll, which nothing reads and writes together. */
+  migrationHostHeartbeats: MigrationHostHeartbeatStore;
+}
+
+export interface LiveMigrationOptions {
+  /** The one clock: expiry, heartbeats, every timestamp. */
+  now: () => Date;
+  /** readyForCutover not cut over within this many hours: EXPIRED. */
+  expiryHours: number;
+  /** How long a cutover PUT waits for COMPLETE, in real time (a test's frozen clock must not make it endless). */
+  cutoverWaitMs: number;
+  /** How often that wait looks at the migration: the host's report may arrive on another node. */
+  cutoverPollMs: number;
+}
+
+/**
+ * The target (Atlas) side of push live migrations: the static checks of a request, validations and
+ * migrations and their states, the cutover, and the relay's target end through which the migration host
+ * (behind its source) takes its job and reports. States: NEW → WORKING (first report) → readyForCutover
+ * (tailing, caught up) → cutover requested → COMPLETE (the host applied everything); FAILED on a host's
+ * failure report; EXPIRED when ready and not cut over within the expiry. A migration is active while NEW or
+ * WORKING: one at a time per source organization and per destination cluster.
+ */
+export class LiveMigrationService {
+  readonly #options: LiveMigrationOptions;
+
+  constructor(
+    private readonly reads: LiveMigrationReads,
+    private readonly transaction: WriteTransaction<LiveMigrationWrites>,
+    private readonly clusters: DestinationClusters,
+    private readonly linkedSources: LinkedSources,
+    private readonly secretBox: Pick<SecretBox, 'seal' | 'open' | 'isStale'>,
+    options: Partial<LiveMigrationOptions> = {},
+  ) {
+    this.#options = {
+      now: options.now ?? (() => new Date()),
+      expiryHours: options.expiryHours ?? DEFAULT_EXPIRY_HOURS,
+      cutoverWaitMs: options.cutoverWaitMs ?? DEFAULT_CUTOVER_WAIT_MS,
+      cutoverPollMs: options.cutoverPollMs ?? 200,
+    };
+  }
+
+  #now(): Date {
+    return this.#options.now();
+  }
+
+  /**
+   * Checks a request and records a validation for the migration host to run. The host must have asked
+   * for its job in the last 30 s; otherwise the validation is FAILED at once, saying so.
+   */
+  async validate(organization: Organization, project: Project, request: MigrationRequest): Promise<LiveMigrationValidation> {
+    const { plan, credentials } = await this.#check(organization, project, request);
+    const now = this.#now();
+    const id = newObjectId(now);
+    const alive = await this.#hostAlive(hostOf(plan), now);
+    const validation: LiveMigrationValidation = {
+      id,
+      plan,
+      sealedCredentials: alive ? this.#seal(validationBinding(id), credentials) : null,
+      status: alive ? 'PENDING' : 'FAILED',
+      errorMessage: alive
+        ? null
+        : `The migration host ${plan.migrationHost} has not contacted livelink in the last ${HOST_ALIVE_MS / 1000} seconds: ` +
+          'start it (livelink migration-host run) and validate again.',
+      createdAt: now.toISOString(),
+      finishedAt: alive ? null : now.toISOString(),
+    };
+    await this.transaction(({ liveMigrationValidations }) => liveMigrationValidations.insert(validation));
+    return validation;
+  }
+
+  async validation(project: Project, id: string): Promise<LiveMigrationValidation> {
+    const found = await this.reads.liveMigrationValidations.get(id);
+    if (found === undefined || found.plan.groupId !== project.id) throw apiErrors.liveMigrationValidationNotFound(id, project.id);
+    return found;
+  }
+
+  /** Checks a request and creates the migration (NEW), unless its source organization or destination cluster has one running. */
+  async create(organization: Organization, project: Project, request: MigrationRequest): Promise<LiveMigration> {
+    const { plan, credentials } = await this.#check(organization, project, request);
+    const now = this.#now();
+    const id = newObjectId(now);
+    const migration: LiveMigration = {
+      id,
+      plan,
+      sealedCredentials: this.#seal(migrationBinding(id), credentials),
+      status: 'NEW',
+      phase: null,
+      readyForCutover: false,
+      readySince: null,
+      lagSeconds: null,
+      documentsCopied: 0,
+      collectionsCopied: 0,
+      collectionsToCopy: 0,
+      changesApplied: 0,
+      errorMessage: null,
+      cutoverRequestedAt: null,
+      endedAt: null,
+      lastReportAt: null,
+      stopAcknowledged: false,
+      createdAt: now.toISOString(),
+    };
+    await this.transaction(async (writes) => {
+      // An expired migration frees its slots before they are looked at.
+      await this.#expireDue(writes);
+      const active = await writes.liveMigrations.active(plan.orgId);
+      const sameSource = active.find((other) => other.plan.sourceOrgId === plan.sourceOrgId);
+      if (sameSource !== undefined) throw apiErrors.sourceOrgLiveMigrationInProgress(plan.sourceOrgId, sameSource.id);
+      const sameCluster = active.find((other) => other.plan.destinationClusterId === plan.destinationClusterId);
+      if (sameCluster !== undefined) throw apiErrors.destinationClusterLiveMigrationInProgress(plan.destinationClusterName, sameCluster.id);
+      await writes.liveMigrations.insert(migration);
+      await this.#event(writes, 'LIVE_MIGRATION_CREATED', migration, null);
+    });
+    return migration;
+  }
+
+  async migration(project: Project, id: string): Promise<LiveMigration> {
+    await this.#expireDueNow();
+    const found = await this.reads.liveMigrations.get(id);
+    if (found === undefined || found.plan.groupId !== project.id) throw apiErrors.liveMigrationNotFound(id, project.id);
+    return found;
+  }
+
+  /**
+   * Asks the host to cut over, then waits (bounded) until it reports COMPLETE: it stops tailing only once
+   * it applied every change, so the destination then equals the source the user stopped writing to.
+   * `completed` is false when the wait ran out first: the cutover goes on, and the GET tells its end.
+   */
+  async cutover(project: Project, id: string): Promise<{ migration: LiveMigration; completed: boolean }> {
+    const requested = await this.transaction(async (writes) => {
+      await this.#expireDue(writes);
+      const current = await writes.liveMigrations.get(id);
+      if (current === undefined || current.plan.groupId !== project.id) throw apiErrors.liveMigrationNotFound(id, project.id);
+      if (!isActive(current.status)) throw apiErrors.liveMigrationNotActive(id, current.status, current.errorMessage);
+      if (!current.readyForCutover) throw apiErrors.liveMigrationNotReadyForCutover(id, current.status);
+      if (current.cutoverRequestedAt !== null) return current;
+      const updated: LiveMigration = { ...current, cutoverRequestedAt: this.#now().toISOString() };
+      await writes.liveMigrations.save(updated);
+      await this.#event(writes, 'LIVE_MIGRATION_CUTOVER_REQUESTED', updated, null);
+      return updated;
+    });
+    const deadline = Date.now() + this.#options.cutoverWaitMs;
+    let latest = requested;
+    for (;;) {
+      if (latest.status === 'COMPLETE') return { migration: latest, completed: true };
+      if (!isActive(latest.status)) throw apiErrors.liveMigrationNotActive(id, latest.status, latest.errorMessage);
+      if (Date.now() >= deadline) return { migration: latest, completed: false };
+      await delay(Math.min(this.#options.cutoverPollMs, Math.max(0, deadline - Date.now())));
+      latest = (await this.reads.liveMigrations.get(id)) ?? latest;
+    }
+  }
+
+  /**
+   * The relay's GET of a host's job, which is also the host's heartbeat: a FAILED or EXPIRED migration the
+   * host was not told of yet (once, with `stop`), else the oldest active migration or PENDING validation
+   * assigned to it, else none.
+   */
+  async nextJob(
+    organization: Organization,
+    apiKey: ApiKey,
+    sourceOrgId: string,
+    sourceGroupId: string,
+    hostname: string,
+  ): Promise<MigrationJob | null> {
+    await this.#admitRelay(organization, apiKey, sourceOrgId);
+    const host: HostKey = { orgId: organization.id, sourceOrgId, sourceGroupId, hostname };
+    await this.reads.migrationHostHeartbeats.record(host, this.#now().toISOString());
+    await this.#expireDueNow();
+    const migrations = await this.reads.liveMigrations.forHost(host);
+    const ended = migrations.find((migration) => !isActive(migration.status));
+    if (ended !== undefined) {
+      await this.transaction(async ({ liveMigrations }) => {
+        const current = await liveMigrations.get(ended.id);
+        if (current !== undefined && !current.stopAcknowledged) await liveMigrations.save({ ...current, stopAcknowledged: true });
+      });
+      // The host only stops; a cluster deleted since leaves no connection string to give.
+      return this.#jobOf('MIGRATION', ended, (await this.clusters.connectionString(ended.plan.destinationClusterId)) ?? '', {
+        cutoverRequested: ended.cutoverRequestedAt !== null,
+        stop: true,
+      });
+    }
+    const candidates: { kind: MigrationJob['kind']; record: LiveMigration | LiveMigrationValidation }[] = [
+      ...migrations.map((record) => ({ kind: 'MIGRATION' as const, record })),
+      ...(await this.reads.liveMigrationValidations.pendingForHost(host)).map((record) => ({ kind: 'VALIDATION' as const, record })),
+    ];
+    const next = candidates.sort((a, b) => byCreation(a.record, b.record))[0];
+    if (next === undefined) return null;
+    const connectionString = await this.clusters.connectionString(next.record.plan.destinationClusterId);
+    if (connectionString === undefined) {
+      await this.#failJob(
+        next.kind,
+        next.record.id,
+        `The destination cluster ${next.record.plan.destinationClusterName} no longer exists.`,
+      );
+      return null;
+    }
+    const cutoverRequested = next.kind === 'MIGRATION' && 'cutoverRequestedAt' in next.record && next.record.cutoverRequestedAt !== null;
+    return this.#jobOf(next.kind, next.record, connectionString, { cutoverRequested, stop: false });
+  }
+
+  /** The relay's PUT of a host's report on job `jobId`: moves the validation or migration on, and says what the host is to do. */
+  async report(
+    organization: Organization,
+    apiKey: ApiKey,
+    sourceOrgId: string,
+    jobId: string,
+    report: JobReport,
+  ): Promise<JobInstructions> {
+    await this.#admitRelay(organization, apiKey, sourceOrgId);
+    const migration = await this.reads.liveMigrations.get(jobId);
+    const validation = migration === undefined ? await this.reads.liveMigrationValidations.get(jobId) : undefined;
+    const plan = migration?.plan ?? validation?.plan;
+    if (plan === undefined || plan.orgId !== organization.id || plan.sourceOrgId !== sourceOrgId) {
+      throw apiErrors.liveMigrationJobNotFound(jobId, sourceOrgId);
+    }
+    // A host that reports is alive, whether or not it polled lately.
+    await this.reads.migrationHostHeartbeats.record(hostOf(plan), this.#now().toISOString());
+    const kind = migration === undefined ? 'VALIDATION' : 'MIGRATION';
+    if (report.kind !== kind) throw apiErrors.invalidAttribute('kind', `job ${jobId} is a ${kind}.`);
+    return report.kind === 'VALIDATION' ? this.#reportValidation(jobId, report) : this.#reportMigration(jobId, report);
+  }
+
+  /**
+   * The destination projects of the organization's active migrations (of one source organization when
+   * given), in the caller's transaction, after expiring the due ones: the link-token service refuses to
+   * remove a link under them.
+   */
+  async activeProjectsIn(writes: LiveMigrationWrites, orgId: string, sourceOrgId?: string): Promise<string[]> {
+    await this.#expireDue(writes);
+    const active = await writes.liveMigrations.active(orgId);
+    const projects = active.filter((migration) => sourceOrgId === undefined || migration.plan.sourceOrgId === sourceOrgId);
+    return [...new Set(projects.map((migration) => migration.plan.groupId))];
+  }
+
+  /**
+   * Re-seals the source credentials sealed with an older key (see ApiKeyService.resealSecrets). They exist
+   * only while a validation or migration runs, and each is replaced only while it is still the one read.
+   */
+  async resealSecrets(): Promise<number> {
+    let resealed = 0;
+    for (const migration of await this.reads.liveMigrations.withCredentials()) {
+      const sealed = migration.sealedCredentials;
+      if (sealed === null || !this.secretBox.isStale(sealed)) continue;
+      const binding = migrationBinding(migration.id);
+      const fresh = this.secretBox.seal(this.secretBox.open(sealed, binding), binding);
+      await this.transaction(async ({ liveMigrations }) => {
+        const current = await liveMigrations.get(migration.id);
+        if (current?.sealedCredentials === sealed) await liveMigrations.save({ ...current, sealedCredentials: fresh });
+      });
+      resealed += 1;
+    }
+    for (const validation of await this.reads.liveMigrationValidations.withCredentials()) {
+      const sealed = validation.sealedCredentials;
+      if (sealed === null || !this.secretBox.isStale(sealed)) continue;
+      const binding = validationBinding(validation.id);
+      const fresh = this.secretBox.seal(this.secretBox.open(sealed, binding), binding);
+      await this.transaction(async ({ liveMigrationValidations }) => {
+        const current = await liveMigrationValidations.get(validation.id);
+        if (current?.sealedCredentials === sealed) await liveMigrationValidations.save({ ...current, sealedCredentials: fresh });
+      });
+      resealed += 1;
+    }
+    return resealed;
+  }
+
+  async #reportValidation(id: string, report: Extract<JobReport, { kind: 'VALIDATION' }>): Promise<JobInstructions> {
+    return this.transaction(async ({ liveMigrationValidations }) => {
+      const current = await liveMigrationValidations.get(id);
+      // Already ended (a second report): the host has nothing left to do for it.
+      if (current === undefined || current.status !== 'PENDING') return { cutoverRequested: false, stop: true };
+      await liveMigrationValidations.save({
+        ...current,
+        status: report.status,
+        errorMessage:
+          report.status === 'FAILED' ? (reason(report.errorMessage) ?? 'The migration host reported a failure without a reason.') : null,
+        finishedAt: this.#now().toISOString(),
+        sealedCredentials: null,
+      });
+      return { cutoverRequested: false, stop: false };
+    });
+  }
+
+  async #reportMigration(id: string, report: Extract<JobReport, { kind: 'MIGRATION' }>): Promise<JobInstructions> {
+    return this.transaction(async (writes) => {
+      await this.#expireDue(writes);
+      const current = await writes.liveMigrations.get(id);
+      if (current === undefined) throw new Error(`live migration ${id} disappeared`);
+      const cutoverRequested = current.cutoverRequestedAt !== null;
+      if (!isActive(current.status)) {
+        // FAILED or EXPIRED: the host is told to stop, and now knows. COMPLETE: nothing more to do.
+        if (current.status !== 'COMPLETE' && !current.stopAcknowledged)
+          await writes.liveMigrations.save({ ...current, stopAcknowledged: true });
+        return { cutoverRequested, stop: current.status !== 'COMPLETE' };
+      }
+      const at = this.#now().toISOString();
+      const progress = {
+        phase: report.phase,
+        documentsCopied: report.documentsCopied,
+        collectionsCopied: report.collectionsCopied,
+        collectionsToCopy: report.collectionsToCopy,
+        changesApplied: report.changesApplied,
+        lagSeconds: report.lagSeconds,
+        lastReportAt: at,
+      };
+      if (report.phase === 'FAILED') {
+        const failed: LiveMigration = {
+          ...current,
+          ...progress,
+          status: 'FAILED',
+          readyForCutover: false,
+          errorMessage: reason(report.errorMessage) ?? 'The migration host reported a failure without a reason.',
+          endedAt: at,
+          sealedCredentials: null,
+          // It reported the failure itself: there is nobody to tell.
+          stopAcknowledged: true,
+        };
+        await writes.liveMigrations.save(failed);
+        await this.#event(writes, 'LIVE_MIGRATION_FAILED', failed, failed.errorMessage);
+        return { cutoverRequested, stop: true };
+      }
+      if (report.phase === 'COMPLETE') {
+        // COMPLETE is the end of a cutover; a host claiming it unasked would skip the user's confirmation.
+        if (!cutoverRequested) throw apiErrors.invalidAttribute('phase', `live migration ${id} was not asked to cut over.`);
+        const complete: LiveMigration = { ...current, ...progress, status: 'COMPLETE', endedAt: at, sealedCredentials: null };
+        await writes.liveMigrations.save(complete);
+        await this.#event(writes, 'LIVE_MIGRATION_COMPLETED', complete, null);
+        return { cutoverRequested, stop: false };
+      }
+      const caughtUp =
+        report.phase === 'TAILING' && (report.caughtUp || (report.lagSeconds !== null && report.lagSeconds <= READY_LAG_SECONDS));
+      const ready = current.readyForCutover || caughtUp;
+      await writes.liveMigrations.save({
+        ...current,
+        ...progress,
+        status: 'WORKING',
+        readyForCutover: ready,
+        readySince: current.readySince ?? (ready ? at : null),
+      });
+      return { cutoverRequested, stop: false };
+    });
+  }
+
+  /**
+   * What a request names must exist where it says: the destination cluster in the path's project, the
+   * source project among those a linked source organization pushed to this organization, the deployment
+   * and the one migration host in that project. Each answer names what is wrong.
+   */
+  async #check(
+    organization: Organization,
+    project: Project,
+    request: MigrationRequest,
+  ): Promise<{ plan: MigrationPlan; credentials: SourceCredentials | null }> {
+    const { source, destination } = request;
+    if (destination.groupId !== project.id) {
+      throw apiErrors.invalidAttribute('destination.groupId', `it must be the project of the request path, ${project.id}.`);
+    }
+    const [migrationHost, ...others] = request.migrationHosts;
+    if (migrationHost === undefined || others.length > 0) {
+      throw apiErrors.invalidAttribute('migrationHosts', `give exactly one migration host (got ${request.migrationHosts.length}).`);
+    }
+    if (destination.hostnameSchemaType !== 'PUBLIC') {
+      throw apiErrors.invalidAttribute(
+        'destination.hostnameSchemaType',
+        'livelink reaches a destination cluster by its connection string only: use PUBLIC.',
+      );
+    }
+    if (destination.privateLinkId !== null) {
+      throw apiErrors.invalidAttribute('destination.privateLinkId', 'livelink has no private endpoints: leave it out.');
+    }
+    if (request.shardingEntries > 0) {
+      throw apiErrors.invalidAttribute('sharding', "livelink's destination clusters are replica sets: leave shardingEntries empty.");
+    }
+    const credentials = credentialsOf(source);
+    const cluster = await this.clusters.findByName(project.id, destination.clusterName);
+    if (cluster === undefined) throw apiErrors.clusterNotFoundInGroup(destination.clusterName, project.id);
+    const pushed = await this.#pushedProject(organization.id, source.groupId);
+    if (pushed === undefined) throw apiErrors.liveMigrationSourceProjectNotFound(source.groupId, organization.id);
+    const deployment: AvailableDeployment | undefined = pushed.project.deployments.find((d) => d.name === source.clusterName);
+    if (deployment === undefined) throw apiErrors.liveMigrationSourceClusterNotFound(source.clusterName, source.groupId);
+    if (deployment.sharded) {
+      throw apiErrors.invalidAttribute('source.clusterName', `${source.clusterName} is a sharded cluster: livelink migrates replica sets.`);
+    }
+    if (!pushed.project.migrationHosts.includes(migrationHost)) throw apiErrors.liveMigrationHostNotFound(migrationHost, source.groupId);
+    return {
+      plan: {
+        orgId: organization.id,
+        groupId: project.id,
+        sourceOrgId: pushed.sourceOrgId,
+        sourceGroupId: source.groupId,
+        sourceClusterName: source.clusterName,
+        destinationClusterId: cluster.id,
+        destinationClusterName: cluster.name,
+        migrationHost,
+        dropDestinationData: request.dropDestinationData,
+        managedAuthentication: source.managedAuthentication,
+        ssl: source.ssl,
+        caCertificatePath: source.caCertificatePath,
+      },
+      credentials,
+    };
+  }
+
+  async #pushedProject(orgId: string, sourceGroupId: string): Promise<{ sourceOrgId: string; project: AvailableProject } | undefined> {
+    for (const linked of await this.linkedSources.linkedSources(orgId)) {
+      const project = linked.projects.find((p) => p.projectId === sourceGroupId);
+      if (project !== undefined) return { sourceOrgId: linked.sourceOrgId, project };
+    }
+    return undefined;
+  }
+
+  /**
+   * The relay's key is a link-token's, and only the source organization that pushed under that token may
+   * take or report its jobs; anything else is answered as for a revoked key.
+   */
+  async #admitRelay(organization: Organization, apiKey: ApiKey, sourceOrgId: string): Promise<void> {
+    const token = await this.linkedSources.findByApiKey(organization.id, apiKey.id);
+    if (token === undefined) throw apiErrors.userUnauthorized();
+    const linked = (await this.linkedSources.linkedSources(organization.id)).find((source) => source.sourceOrgId === sourceOrgId);
+    if (linked === undefined || linked.linkTokenId !== token.id) throw apiErrors.userUnauthorized();
+  }
+
+  async #hostAlive(host: HostKey, now: Date): Promise<boolean> {
+    const lastSeen = await this.reads.migrationHostHeartbeats.lastSeen(host);
+    return lastSeen !== undefined && now.getTime() - Date.parse(lastSeen) <= HOST_ALIVE_MS;
+  }
+
+  /** Expires the due migrations, if there are any: looked for outside a transaction first, since nearly always there are none. */
+  async #expireDueNow(): Promise<void> {
+    if ((await this.reads.liveMigrations.readyUncutBefore(this.#expiryCutoff())).length === 0) return;
+    await this.transaction((writes) => this.#expireDue(writes));
+  }
+
+  async #expireDue(writes: LiveMigrationWrites): Promise<void> {
+    const hours = this.#options.expiryHours;
+    for (const due of await writes.liveMigrations.readyUncutBefore(this.#expiryCutoff())) {
+      const expired: LiveMigration = {
+        ...due,
+        status: 'EXPIRED',
+        readyForCutover: false,
+        errorMessage: `It was ready for cutover for ${hours} hours without being cut over.`,
+        endedAt: this.#now().toISOString(),
+        sealedCredentials: null,
+        stopAcknowledged: false,
+      };
+      await writes.liveMigrations.save(expired);
+      await this.#event(writes, 'LIVE_MIGRATION_EXPIRED', expired, expired.errorMessage);
+    }
+  }
+
+  #expiryCutoff(): string {
+    return new Date(this.#now().getTime() - this.#options.expiryHours * 3_600_000).toISOString();
+  }
+
+  async #failJob(kind: MigrationJob['kind'], id: string, why: string): Promise<void> {
+    const at = this.#now().toISOString();
+    await this.transaction(async (writes) => {
+      if (kind === 'VALIDATION') {
+        const current = await writes.liveMigrationValidations.get(id);
+        if (current?.status !== 'PENDING') return;
+        await writes.liveMigrationValidations.save({
+          ...current,
+          status: 'FAILED',
+          errorMessage: why,
+          finishedAt: at,
+          sealedCredentials: null,
+        });
+        return;
+      }
+      const current = await writes.liveMigrations.get(id);
+      if (current === undefined || !isActive(current.status)) return;
+      const failed: LiveMigration = {
+        ...current,
+        status: 'FAILED',
+        readyForCutover: false,
+        errorMessage: why,
+        endedAt: at,
+        sealedCredentials: null,
+        stopAcknowledged: false,
+      };
+      await writes.liveMigrations.save(failed);
+      await this.#event(writes, 'LIVE_MIGRATION_FAILED', failed, why);
+    });
+  }
+
+  #jobOf(
+    kind: MigrationJob['kind'],
+    record: LiveMigration | LiveMigrationValidation,
+    connectionString: string,
+    instructions: JobInstructions,
+  ): MigrationJob {
+    const { plan } = record;
+    const binding = kind === 'MIGRATION' ? migrationBinding(record.id) : validationBinding(record.id);
+    const credentials =
+      record.sealedCredentials === null ? null : (JSON.parse(this.secretBox.open(record.sealedCredentials, binding)) as SourceCredentials);
+    return {
+      id: record.id,
+      kind,
+      sourceGroupId: plan.sourceGroupId,
+      sourceClusterName: plan.sourceClusterName,
+      source: {
+        managedAuthentication: plan.managedAuthentication,
+        username: credentials?.username ?? null,
+        password: credentials?.password ?? null,
+        ssl: plan.ssl,
+        caCertificatePath: plan.caCertificatePath,
+      },
+      destination: { clusterName: plan.destinationClusterName, connectionString },
+      dropDestinationData: plan.dropDestinationData,
+      ...instructions,
+    };
+  }
+
+  #seal(binding: string, credentials: SourceCredentials | null): string | null {
+    return credentials === null ? null : this.secretBox.seal(JSON.stringify(credentials), binding);
+  }
+
+  async #event(writes: LiveMigrationWrites, eventType: AuditEventType, migration: LiveMigration, why: string | null): Promise<void> {
+    const { plan } = migration;
+    await writes.audit.append({
+      orgId: plan.orgId,
+      eventType,
+      details: {
+        liveMigrationId: migration.id,
+        groupId: plan.groupId,
+        sourceOrgId: plan.sourceOrgId,
+        sourceGroupId: plan.sourceGroupId,
+        sourceClusterName: plan.sourceClusterName,
+        destinationClusterName: plan.destinationClusterName,
+        migrationHost: plan.migrationHost,
+        ...(why === null ? {} : { reason: why }),
+      },
+      createdAt: this.#now().toISOString(),
+    });
+  }
+}
+
+/**
+ * The source's credentials: none when Automation manages authentication (the Atlas CLI sends empty
+ * strings then, which the routes turn into null), both otherwise.
+ */
+function credentialsOf(source: MigrationRequest['source']): SourceCredentials | null {
+  if (source.managedAuthentication) {
+    if (source.username !== null || source.password !== null) {
+      throw apiErrors.invalidAttribute('source.username', 'leave username and password out when managedAuthentication is true.');
+    }
+    return null;
+  }
+  if (source.username === null) throw apiErrors.missingAttribute('source.username');
+  if (source.password === null) throw apiErrors.missingAttribute('source.password');
+  return { username: source.username, password: source.password };
+}
+
+function hostOf(plan: MigrationPlan): HostKey {
+  return { orgId: plan.orgId, sourceOrgId: plan.sourceOrgId, sourceGroupId: plan.sourceGroupId, hostname: plan.migrationHost };
+}
+
+function byCreation(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** A host's words, trimmed and bounded: shown in the API and the events. */
+function reason(message: string | null | undefined): string | null {
+  const text = message?.trim() ?? '';
+  return text === '' ? null : text.slice(0, 1000);
+}
+
+function validationBinding(id: string): string {
+  return `live_migration_validations|${id}`;
+}
+
+function migrationBinding(id: string): string {
+  return `live_migrations|${id}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
