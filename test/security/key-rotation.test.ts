@@ -35,6 +35,10 @@ describe('rotating the encryption key', () => {
   const CLUSTER_URI = 'mongodb://atlas:pw-two@atlas-c0.example.net:27017/';
   let deploymentId: string;
   let clusterId: string;
+  const SOURCE_PASSWORD = 'pw-three';
+  let liveMigrationId: string;
+  let linkKey: { publicApiKey: string; privateApiKey: string };
+  let jobPath: string;
 
   before(async () => {
     first = await startLivelink({ 'sync-interval': '1' }, { LIVELINK_ENCRYPTION_KEY: k1, LIVELINK_NONCE_KEY: nonceKey });
@@ -71,6 +75,31 @@ describe('rotating the encryption key', () => {
     const atlasProject = await organizations.createProject(atlas.orgId, 'Atlas Project');
     clusterId = (await clusters.create(atlasProject.id, { name: 'Cluster0', connectionString: CLUSTER_URI, mongoDBVersion: '8.0.4' }))
       .cluster.id;
+    // A live migration of that deployment, whose source credentials are sealed too.
+    await organizations.addMigrationHost(project.id, 'mh1.example.com');
+    await first.livelink.services.migrationLinks.sync(ops.orgId);
+    const atlasOrg = await organizations.getOrganization(atlas.orgId);
+    assert.ok(atlasOrg !== undefined);
+    liveMigrationId = (
+      await first.livelink.services.liveMigrations.create(atlasOrg, atlasProject, {
+        source: {
+          clusterName: 'rs0',
+          groupId: project.id,
+          managedAuthentication: false,
+          ssl: false,
+          caCertificatePath: null,
+          username: 'migrator',
+          password: SOURCE_PASSWORD,
+        },
+        destination: { clusterName: 'Cluster0', groupId: atlasProject.id, hostnameSchemaType: 'PUBLIC', privateLinkId: null },
+        migrationHosts: ['mh1.example.com'],
+        dropDestinationData: false,
+        shardingEntries: 0,
+      })
+    ).id;
+    const contents = JSON.parse(Buffer.from(linkToken, 'base64').toString('utf8')) as { publicApiKey: string; privateApiKey: string };
+    linkKey = contents;
+    jobPath = `/api/atlas/v1.0/orgs/${atlas.orgId}/liveMigrations/sourceOrganizations/${ops.orgId}/groups/${project.id}/migrationHosts/mh1.example.com/job`;
     await first.livelink.close();
   });
   after(() => first.close());
@@ -92,8 +121,14 @@ describe('rotating the encryption key', () => {
         env: { LIVELINK_ENCRYPTION_KEY: k2, LIVELINK_PREVIOUS_ENCRYPTION_KEYS: k1, LIVELINK_NONCE_KEY: nonceKey },
       });
       assert.equal(code, 0);
-      const counts = JSON.parse(stdout.text()) as { apiKeys: number; linkTokens: number; connectionStrings: number };
+      const counts = JSON.parse(stdout.text()) as {
+        apiKeys: number;
+        linkTokens: number;
+        connectionStrings: number;
+        liveMigrationCredentials: number;
+      };
       assert.equal(counts.linkTokens, 1);
+      assert.equal(counts.liveMigrationCredentials, 1, "the live migration's source credentials");
       assert.equal(counts.connectionStrings, 2, "the deployment's and the cluster's");
       assert.ok(counts.apiKeys >= 3, JSON.stringify(counts));
       assert.equal((await statusOf(during)).status, 200, 'served throughout');
@@ -115,6 +150,11 @@ describe('rotating the encryption key', () => {
       );
       assert.equal(await after.livelink.services.organizations.connectionStringOf(deploymentId), DEPLOYMENT_URI);
       assert.equal(await after.livelink.services.clusters.connectionString(clusterId), CLUSTER_URI);
+      const job = await after.client(linkKey.publicApiKey, linkKey.privateApiKey).request('GET', jobPath);
+      assert.equal(job.status, 200, job.text);
+      const { job: given } = job.json() as { job: { id: string; source: { username: string; password: string } } };
+      assert.equal(given.id, liveMigrationId);
+      assert.equal(given.source.password, SOURCE_PASSWORD, 'the sealed source credentials open with only the new key');
       const stale = await after.livelink.database.db.selectFrom('api_keys').select('digest_secret').execute();
       const currentKeyId = stale[0]?.digest_secret.split('.')[1];
       assert.ok(stale.every((row) => row.digest_secret.split('.')[1] === currentKeyId));
@@ -133,6 +173,6 @@ describe('rotating the encryption key', () => {
       }),
       0,
     );
-    assert.deepEqual(JSON.parse(stdout.text()), { apiKeys: 0, linkTokens: 0, connectionStrings: 0 });
+    assert.deepEqual(JSON.parse(stdout.text()), { apiKeys: 0, linkTokens: 0, connectionStrings: 0, liveMigrationCredentials: 0 });
   });
 });

@@ -13,8 +13,9 @@ export const rotateKeysCommand: Command = {
   usage: usage({
     synopsis: 'rotate-keys [--data DIR | --database-url URL] [--json]',
     description:
-      'Re-seals the digest secrets of API keys, the stored link-tokens and the connection strings of deployments and\n' +
-      'clusters that are sealed with an older key, with LIVELINK_ENCRYPTION_KEY. Older keys must be listed in\n' +
+      'Re-seals the digest secrets of API keys, the stored link-tokens, the connection strings of deployments and\n' +
+      'clusters and the source credentials of running live migrations that are sealed with an older key, with\n' +
+      'LIVELINK_ENCRYPTION_KEY. Older keys must be listed in\n' +
       'LIVELINK_PREVIOUS_ENCRYPTION_KEYS (comma-separated) so the values can be opened. Safe while servers run: each\n' +
       'value opens with either key until it is re-sealed.',
     json: true,
@@ -26,13 +27,15 @@ export const rotateKeysCommand: Command = {
       apiKeys: await services.apiKeys.resealSecrets(),
       linkTokens: await services.migrationLinks.resealSecrets(),
       connectionStrings: (await services.organizations.resealConnectionStrings()) + (await services.clusters.resealConnectionStrings()),
+      liveMigrationCredentials: await services.liveMigrations.resealSecrets(),
     }));
     emit(
       io,
       values,
       counts,
       () =>
-        `Re-sealed ${counts.apiKeys} API key secret(s), ${counts.linkTokens} link-token(s) and ${counts.connectionStrings} connection string(s) with the current key.`,
+        `Re-sealed ${counts.apiKeys} API key secret(s), ${counts.linkTokens} link-token(s), ${counts.connectionStrings} connection string(s) ` +
+        `and ${counts.liveMigrationCredentials} live migration source credential(s) with the current key.`,
     );
     return 0;
   },
