@@ -157,6 +157,30 @@ describe('fuzzing every route', () => {
       key: () => target,
       body: true,
     },
+    // Live migrations: the source's owner key owns its project too (one process serves both roles), so the
+    // cases reach body validation and the static checks.
+    {
+      name: 'POST liveMigrations/validate',
+      method: 'POST',
+      path: (_s, _t, p) => pathId(p).map((id) => `/api/atlas/v2/groups/${id}/liveMigrations/validate`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'POST liveMigrations',
+      method: 'POST',
+      path: (_s, _t, p) => pathId(p).map((id) => `/api/atlas/v1.0/groups/${id}/liveMigrations`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'PUT liveMigrations cutover',
+      method: 'PUT',
+      path: (_s, _t, p) =>
+        fc.tuple(pathId(p), pathId(p)).map(([group, id]) => `/api/atlas/v2/groups/${group}/liveMigrations/${id}/cutover`),
+      key: () => source,
+      body: false,
+    },
     { name: 'GET orgs', method: 'GET', path: () => fc.constant('/api/public/v1.0/orgs'), key: () => source, body: false },
     { name: 'GET org', method: 'GET', path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}`), key: () => source, body: false },
     {
