@@ -6,6 +6,7 @@
  * The parsers are loaded on first use: the driver and its URL parser take longer to load than the rest
  * of a CLI command, and only the commands that handle connection strings need them.
  */
+import type { MongoClient } from 'mongodb';
 import type { ConnectionString } from 'mongodb-connection-string-url';
 
 /** What a stored connection string may be at most: far beyond any real one, and a bound on what is sealed. */
@@ -32,7 +33,7 @@ export async function checkConnectionString(uri: string): Promise<void> {
     throw new ConnectionStringError('a connection string starts with mongodb:// or mongodb+srv://');
   }
   await parse(uri);
-  const { MongoClient } = await import('mongodb');
+  const { MongoClient } = await loadMongoDriver();
   try {
     // The client's constructor runs the driver's whole option parser and opens nothing.
     new MongoClient(uri);
@@ -91,10 +92,37 @@ export function scrubbed(message: string, uri: string): string {
   return text;
 }
 
+/** What livelink uses of the driver. */
+export interface MongoDriver {
+  MongoClient: typeof MongoClient;
+}
+
+let driver: Promise<MongoDriver> | undefined;
+
+/**
+ * The official driver, imported on first use. Both packages here are CommonJS: Node gives their
+ * exports by name, the bundle (esbuild) only under `default` when they define them with getters, as the
+ * driver does; so a name missing at the top is read from `default`.
+ */
+export function loadMongoDriver(): Promise<MongoDriver> {
+  driver ??= import('mongodb').then((module: MongoDriver & { default?: MongoDriver }) => {
+    const MongoClient = module.MongoClient ?? module.default?.MongoClient;
+    if (MongoClient === undefined) throw new Error('the mongodb package exports no MongoClient');
+    return { MongoClient };
+  });
+  return driver;
+}
+
 let parser: Promise<typeof ConnectionString> | undefined;
 
 async function parse(uri: string): Promise<ConnectionString> {
-  parser ??= import('mongodb-connection-string-url').then((module) => module.ConnectionString);
+  parser ??= import('mongodb-connection-string-url').then(
+    (module: { ConnectionString?: typeof ConnectionString; default?: { ConnectionString?: typeof ConnectionString } }) => {
+      const Parser = module.ConnectionString ?? module.default?.ConnectionString;
+      if (Parser === undefined) throw new Error('the mongodb-connection-string-url package exports no ConnectionString');
+      return Parser;
+    },
+  );
   const Parser = await parser;
   try {
     return new Parser(uri);

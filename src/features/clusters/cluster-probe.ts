@@ -1,4 +1,4 @@
-import { connectionStringWithoutCredentials, scrubbed } from '../../shared/connection-string.js';
+import { connectionStringWithoutCredentials, loadMongoDriver, scrubbed } from '../../shared/connection-string.js';
 import { ClusterUnreachableError, type ClusterProbe } from './cluster.js';
 
 /** "A few seconds": long enough for a server across a network, short enough for a person at a prompt. */
@@ -12,7 +12,7 @@ export const PROBE_TIMEOUT_MS = 5000;
 export function mongoClusterProbe(timeoutMs: number = PROBE_TIMEOUT_MS): ClusterProbe {
   return async (connectionString) => {
     const where = await connectionStringWithoutCredentials(connectionString);
-    const { MongoClient } = await import('mongodb');
+    const { MongoClient } = await loadMongoDriver();
     const client = new MongoClient(connectionString, {
       serverSelectionTimeoutMS: timeoutMs,
       connectTimeoutMS: timeoutMs,
