@@ -3,6 +3,7 @@ import { ApiError } from '../http/api-error.js';
 import { CommandError, UsageError, type CliIo, type Command } from './command.js';
 import { apikeyCommands } from './commands/apikey.js';
 import { backupCommand } from './commands/backup.js';
+import { clusterCommands } from './commands/cluster.js';
 import { deploymentCommands } from './commands/deployment.js';
 import { initCommand } from './commands/init.js';
 import { migrationHostCommands } from './commands/migration-host.js';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   ...projectCommands,
   ...deploymentCommands,
   ...migrationHostCommands,
+  ...clusterCommands,
   ...apikeyCommands,
   ...userCommands,
   rotateKeysCommand,

@@ -24,7 +24,7 @@ describe('livelink command dispatch', () => {
   });
 
   it("prints each command's usage on --help and through help, exit 0", async () => {
-    assert.equal(commands.length, 21);
+    assert.equal(commands.length, 24);
     for (const command of commands) {
       assert.ok(command.usage.startsWith(`Usage: livelink ${command.path.join(' ')}`), command.usage);
       assert.match(command.usage, /\n {2}--data DIR +data folder/);

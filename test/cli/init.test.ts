@@ -100,6 +100,8 @@ describe('livelink init', () => {
         agentVersion: '12.0.33.7866-1',
         dbSizeBytes: 1073741824,
         oplogSizeMB: 2048,
+        hasConnectionString: false,
+        connectionString: null,
       },
     ]);
     assert.deepEqual(await cliJson<unknown[]>(['migration-host', 'list', '--project', projectId, '--data', data]), [

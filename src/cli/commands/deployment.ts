@@ -1,11 +1,51 @@
+import type { Livelink } from '../../app/livelink.js';
 import { apiErrors } from '../../http/api-error.js';
 import type { Deployment, NewDeployment } from '../../features/organizations/organization.js';
 import { DATA_OPTION, JSON_OPTION, UsageError, usage, type Command, type OptionValues, type OptionsConfig } from '../command.js';
-import { nameFlag, objectIdFlag, optionalNameFlag, optionalString, requiredString, switchPair, wholeNumberFlag } from '../flags.js';
+import { optionalConnectionStringFlag } from '../connection-string-flag.js';
+import {
+  flagSet,
+  nameFlag,
+  objectIdFlag,
+  optionalNameFlag,
+  optionalString,
+  requiredString,
+  switchPair,
+  wholeNumberFlag,
+} from '../flags.js';
 import { withLivelink } from '../management.js';
 import { emit, fields, table, yesNo } from '../output.js';
 
 type DeploymentChanges = Partial<Omit<NewDeployment, 'projectId'>>;
+
+/**
+ * What the CLI shows of a deployment: its facts, and whether it has a connection string, shown with its
+ * password masked as **** (the string itself is sealed and never shown back in clear).
+ */
+interface DeploymentOutput extends Deployment {
+  hasConnectionString: boolean;
+  connectionString: string | null;
+}
+
+/** The deployments with their masked connection strings, read in the command's one opening of the data. */
+async function withConnectionStrings(livelink: Livelink, projectId: string, deployments: Deployment[]): Promise<DeploymentOutput[]> {
+  const masked = await livelink.services.organizations.maskedConnectionStrings(projectId);
+  return deployments.map((deployment) => {
+    const connectionString = masked.get(deployment.id) ?? null;
+    return { ...deployment, hasConnectionString: connectionString !== null, connectionString };
+  });
+}
+
+async function withConnectionString(livelink: Livelink, deployment: Deployment): Promise<DeploymentOutput> {
+  const [shown] = await withConnectionStrings(livelink, deployment.projectId, [deployment]);
+  if (shown === undefined) throw new Error('a deployment was lost between its change and its output');
+  return shown;
+}
+
+const CONNECTION_STRING_HELP: readonly [string, string] = [
+  '--connection-string URI',
+  'how the migration host reaches it: mongodb:// or mongodb+srv://, credentials included (kept sealed)',
+];
 
 /** The facts Atlas's AvailableDeployment reports; the lengths are the ones the target accepts in a push. */
 const FACT_OPTIONS = {
@@ -45,34 +85,54 @@ export const deploymentCreateCommand: Command = {
   usage: usage({
     synopsis:
       'deployment create --project ID --name NAME --mongodb-version V --fcv V [--sharded] [--shards N] [--tls] [--unmanaged]\n' +
-      '[--agent-version V] [--db-size-bytes N] [--oplog-size-mb N] [--data DIR] [--json]',
-    description: 'Creates a deployment with the facts a live migration reports to Atlas. Managed, not sharded and TLS off unless told.',
-    options: [['--project ID', 'project id (24 hex digits)'], ['--name NAME', 'deployment name, unique in the project'], ...FACT_HELP],
+      '[--agent-version V] [--db-size-bytes N] [--oplog-size-mb N] [--connection-string URI] [--data DIR] [--json]',
+    description:
+      'Creates a deployment with the facts a live migration reports to Atlas. Managed, not sharded and TLS off unless told.\n' +
+      'Its connection string stays on the source: it is never pushed to the target nor shown back with its password.',
+    options: [
+      ['--project ID', 'project id (24 hex digits)'],
+      ['--name NAME', 'deployment name, unique in the project'],
+      ...FACT_HELP,
+      CONNECTION_STRING_HELP,
+    ],
     json: true,
     examples: ['livelink deployment create --project 65f0c0ffee0123456789abcd --name rs0 --mongodb-version 6.0.14 --fcv 6.0'],
   }),
-  options: { project: { type: 'string' }, name: { type: 'string' }, ...FACT_OPTIONS, ...DATA_OPTION, ...JSON_OPTION },
+  options: {
+    project: { type: 'string' },
+    name: { type: 'string' },
+    ...FACT_OPTIONS,
+    'connection-string': { type: 'string' },
+    ...DATA_OPTION,
+    ...JSON_OPTION,
+  },
   async run({ values }, io) {
     const projectId = objectIdFlag(values, 'project');
     const name = nameFlag(values, 'name');
     const mongoDBVersion = mongoVersion(requiredString(values, 'mongodb-version'));
     const featureCompatibilityVersion = fcv(requiredString(values, 'fcv'));
     const facts = optionalFacts(values);
-    const deployment = await withLivelink(values, io, ({ services }) =>
-      services.organizations.createDeployment(projectId, {
-        name,
-        mongoDBVersion,
-        featureCompatibilityVersion,
-        managed: true,
-        sharded: false,
-        shardsSize: null,
-        tlsEnabled: false,
-        agentVersion: null,
-        dbSizeBytes: null,
-        oplogSizeMB: null,
-        ...facts,
-      }),
-    );
+    const connectionString = await optionalConnectionStringFlag(values, 'connection-string');
+    const deployment = await withLivelink(values, io, async (livelink) => {
+      const created = await livelink.services.organizations.createDeployment(
+        projectId,
+        {
+          name,
+          mongoDBVersion,
+          featureCompatibilityVersion,
+          managed: true,
+          sharded: false,
+          shardsSize: null,
+          tlsEnabled: false,
+          agentVersion: null,
+          dbSizeBytes: null,
+          oplogSizeMB: null,
+          ...facts,
+        },
+        connectionString,
+      );
+      return withConnectionString(livelink, created);
+    });
     emit(io, values, deployment, () => `Created deployment ${deployment.id}\n${describeDeployment(deployment)}`);
     return 0;
   },
@@ -85,12 +145,16 @@ export const deploymentUpdateCommand: Command = {
     synopsis:
       'deployment update --id ID [--name NAME] [--mongodb-version V] [--fcv V] [--sharded | --not-sharded] [--shards N]\n' +
       '[--tls | --no-tls] [--managed | --unmanaged] [--agent-version V] [--db-size-bytes N]\n' +
-      '[--oplog-size-mb N] [--data DIR] [--json]',
-    description: 'Changes only the facts given. A linked organization pushes the change to the target at its next sync.',
+      '[--oplog-size-mb N] [--connection-string URI | --no-connection-string] [--data DIR] [--json]',
+    description:
+      'Changes only the facts given. A linked organization pushes the change to the target at its next sync.\n' +
+      'The connection string is no part of what is pushed: changing it alone pushes nothing.',
     options: [
       ['--id ID', 'deployment id (24 hex digits)'],
       ['--name NAME', 'new name, unique in the project'],
       ...FACT_HELP.flatMap((line) => [line, ...(UPDATE_ONLY_HELP[line[0]] ?? [])]),
+      CONNECTION_STRING_HELP,
+      ['--no-connection-string', 'forget the connection string'],
     ],
     json: true,
     examples: ['livelink deployment update --id 65f0c0ffee0123456789abce --mongodb-version 7.0.12 --fcv 7.0'],
@@ -102,11 +166,19 @@ export const deploymentUpdateCommand: Command = {
     'not-sharded': { type: 'boolean' },
     'no-tls': { type: 'boolean' },
     managed: { type: 'boolean' },
+    'connection-string': { type: 'string' },
+    'no-connection-string': { type: 'boolean' },
     ...DATA_OPTION,
     ...JSON_OPTION,
   },
   async run({ values }, io) {
     const id = objectIdFlag(values, 'id');
+    if (optionalString(values, 'connection-string') !== undefined && flagSet(values, 'no-connection-string')) {
+      throw new UsageError('--connection-string and --no-connection-string cannot be used together');
+    }
+    const connectionString = flagSet(values, 'no-connection-string')
+      ? null
+      : await optionalConnectionStringFlag(values, 'connection-string');
     const changes: DeploymentChanges = {};
     const name = optionalNameFlag(values, 'name');
     if (name !== undefined) changes.name = name;
@@ -115,9 +187,13 @@ export const deploymentUpdateCommand: Command = {
     const compatibility = optionalString(values, 'fcv');
     if (compatibility !== undefined) changes.featureCompatibilityVersion = fcv(compatibility);
     Object.assign(changes, optionalFacts(values));
-    if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give at least one flag besides --id');
+    if (Object.keys(changes).length === 0 && connectionString === undefined) {
+      throw new UsageError('nothing to change: give at least one flag besides --id');
+    }
 
-    const deployment = await withLivelink(values, io, ({ services }) => services.organizations.updateDeployment(id, changes));
+    const deployment = await withLivelink(values, io, async (livelink) =>
+      withConnectionString(livelink, await livelink.services.organizations.updateDeployment(id, changes, connectionString)),
+    );
     emit(io, values, deployment, () => `Updated deployment ${deployment.id}\n${describeDeployment(deployment)}`);
     return 0;
   },
@@ -135,13 +211,14 @@ export const deploymentListCommand: Command = {
   options: { project: { type: 'string' }, ...DATA_OPTION, ...JSON_OPTION },
   async run({ values }, io) {
     const projectId = objectIdFlag(values, 'project');
-    const deployments = await withLivelink(values, io, async ({ services }) => {
-      if ((await services.organizations.getProject(projectId)) === undefined) throw apiErrors.groupNotFound(projectId);
-      return services.organizations.listDeployments(projectId);
+    const deployments = await withLivelink(values, io, async (livelink) => {
+      const { organizations } = livelink.services;
+      if ((await organizations.getProject(projectId)) === undefined) throw apiErrors.groupNotFound(projectId);
+      return withConnectionStrings(livelink, projectId, await organizations.listDeployments(projectId));
     });
     emit(io, values, deployments, () =>
       table(
-        ['ID', 'NAME', 'VERSION', 'FCV', 'SHARDS', 'TLS', 'MANAGED'],
+        ['ID', 'NAME', 'VERSION', 'FCV', 'SHARDS', 'TLS', 'MANAGED', 'CONNECTION STRING'],
         deployments.map((d) => [
           d.id,
           d.name,
@@ -150,6 +227,7 @@ export const deploymentListCommand: Command = {
           shardsText(d),
           yesNo(d.tlsEnabled),
           yesNo(d.managed),
+          d.connectionString ?? '-',
         ]),
         `No deployments in project ${projectId}.`,
       ),
@@ -208,7 +286,7 @@ function shardsText(deployment: Deployment): string {
   return deployment.shardsSize === null ? 'yes' : String(deployment.shardsSize);
 }
 
-function describeDeployment(deployment: Deployment): string {
+function describeDeployment(deployment: DeploymentOutput): string {
   return fields([
     ['name', deployment.name],
     ['project', deployment.projectId],
@@ -220,5 +298,6 @@ function describeDeployment(deployment: Deployment): string {
     ['agent version', deployment.agentVersion ?? '-'],
     ['data size (bytes)', deployment.dbSizeBytes === null ? '-' : String(deployment.dbSizeBytes)],
     ['oplog size (MB)', deployment.oplogSizeMB === null ? '-' : String(deployment.oplogSizeMB)],
+    ['connection string', deployment.connectionString ?? '-'],
   ]);
 }
