@@ -165,6 +165,33 @@ describe('the clusters routes', () => {
       assert.equal(v1.text, JSON.stringify(cluster0View('v1.0')));
     });
 
+    it("answers the resource version the client's Accept asks for, the same fields in each", async () => {
+      const path = `${base('v2')}/${groupId}/clusters/Cluster0`;
+      for (const [accept, version] of [
+        ['application/vnd.atlas.2024-08-05+json', '2024-08-05'],
+        ['application/vnd.atlas.2025-03-12+json', '2024-08-05'],
+        ['application/vnd.atlas.2023-02-01+json', '2023-02-01'],
+        ['application/vnd.atlas.2023-06-30+json', '2023-02-01'],
+        ['application/vnd.atlas.2023-01-01+json', '2023-01-01'],
+        ['application/json', '2023-01-01'],
+      ] as const) {
+        const response = await atlas.client.request('GET', path, undefined, { accept });
+        assert.equal(response.status, 200, accept);
+        assertHeaders(response, `application/vnd.atlas.${version}+json;charset=utf-8`);
+        assert.equal(response.text, JSON.stringify(cluster0View()), accept);
+        const list = await atlas.client.request('GET', `${base('v2')}/${groupId}/clusters`, undefined, { accept });
+        assert.equal(list.headers.get('content-type'), `application/vnd.atlas.${version}+json;charset=utf-8`, accept);
+      }
+      const tooOld = await atlas.client.request('GET', path, undefined, { accept: 'application/vnd.atlas.2022-12-31+json' });
+      assert.equal(tooOld.status, 406);
+      assert.equal((tooOld.json() as { errorCode: string }).errorCode, 'INVALID_VERSION_DATE');
+      // v1.0 has no versions: plain JSON whatever is asked.
+      const v1 = await atlas.client.request('GET', `${base('v1.0')}/${groupId}/clusters/Cluster0`, undefined, {
+        accept: 'application/vnd.atlas.2024-08-05+json',
+      });
+      assert.equal(v1.headers.get('content-type'), 'application/json');
+    });
+
     it('answers an unknown name with 404 CLUSTER_NOT_FOUND in Atlas words, names matched exactly', async () => {
       for (const version of ['v2', 'v1.0'] as const) {
         for (const name of ['Cluster1', 'cluster0', 'Cluster0%20']) {

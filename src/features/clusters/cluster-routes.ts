@@ -14,6 +14,13 @@ const ATLAS_BASES = [
 const LinkSchema = Type.Object({ href: Type.String(), rel: Type.String() });
 
 /**
+ * The versions of Atlas's clusters resource. livelink answers every one with the same fields, those of
+ * `ClusterDescription20240805` it knows, which the older versions have too; the media type says which
+ * version the client was given.
+ */
+const CLUSTER_VERSIONS = ['2023-01-01', '2023-02-01', '2024-08-05'] as const;
+
+/**
  * Atlas's `ClusterDescription20240805`, as far as livelink knows a cluster: a replica set that is up
  * (IDLE, not paused), its version as the server reported it, and its standard connection string
  * without credentials. Atlas would give an SRV string as `standardSrv` too; livelink gives the string
@@ -77,6 +84,7 @@ export function clusterRoutes(clusters: ClusterService): ApiRoute[] {
       method: 'GET',
       paths: [`${base}/groups/:groupId/clusters`],
       access: { kind: 'project', role: 'ORG_READ_ONLY' },
+      versions: CLUSTER_VERSIONS,
       response: ClusterListSchema,
       async handle({ project, query, origin }) {
         const counted = includeCount(query);
@@ -92,6 +100,7 @@ export function clusterRoutes(clusters: ClusterService): ApiRoute[] {
       method: 'GET',
       paths: [`${base}/groups/:groupId/clusters/:clusterName`],
       access: { kind: 'project', role: 'ORG_READ_ONLY' },
+      versions: CLUSTER_VERSIONS,
       response: ClusterSchema,
       async handle({ project, params, origin }) {
         const name = params['clusterName'] ?? '';
