@@ -36,6 +36,11 @@ import type {
   LiveMigrationValidationStore,
   MigrationHostHeartbeatStore,
 } from '../features/live-migrations/live-migration-store.js';
+import { MigrationHostKeyKyselyStore } from '../features/migration-hosts/migration-host-key-kysely-store.js';
+import type { MigrationHostKeyStore } from '../features/migration-hosts/migration-host-key-store.js';
+import { MigrationHostService } from '../features/migration-hosts/migration-host-service.js';
+import { MigrationJobRelay } from '../features/migration-hosts/migration-job-relay.js';
+import { migrationJobRoutes } from '../features/migration-hosts/migration-job-routes.js';
 import { MigrationLinkKyselyStore } from '../features/migration-link/migration-link-kysely-store.js';
 import { MigrationLinkService } from '../features/migration-link/migration-link-service.js';
 import type { MigrationLinkStore } from '../features/migration-link/migration-link-store.js';
@@ -81,6 +86,7 @@ export interface LivelinkServices {
   users: UserService;
   sessions: SessionService;
   audit: AuditService;
+  migrationHosts: MigrationHostService;
   clusters: ClusterService;
   liveMigrations: LiveMigrationService;
 }
@@ -94,6 +100,7 @@ interface Stores {
   audit: AuditStore;
   users: UserStore;
   sessions: SessionStore;
+  migrationHostKeys: MigrationHostKeyStore;
   clusters: ClusterStore;
   liveMigrations: LiveMigrationStore;
   liveMigrationValidations: LiveMigrationValidationStore;
@@ -117,6 +124,7 @@ function storesOn(db: Db): Stores {
     audit: new AuditKyselyStore(db),
     users: new UserKyselyStore(db),
     sessions: new SessionKyselyStore(db),
+    migrationHostKeys: new MigrationHostKeyKyselyStore(db),
     clusters: new ClusterKyselyStore(db),
     liveMigrations: new LiveMigrationKyselyStore(db),
     liveMigrationValidations: new LiveMigrationValidationKyselyStore(db),
@@ -216,6 +224,9 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const users = new UserService(stores.users, transaction, organizations, now);
   const sessions = new SessionService(stores.sessions, () => now().getTime());
   const audit = new AuditService(stores.audit);
+  // The source's migration hosts: their own keys, and the relay of their jobs to the target over the link.
+  const migrationHosts = new MigrationHostService(stores.migrationHostKeys, transaction, apiKeys, now);
+  const migrationJobRelay = new MigrationJobRelay(migrationHosts, migrationLinks, organizations, target, transaction, now);
   const clusters = new ClusterService(stores.clusters, transaction, organizations, secretBox, mongoClusterProbe(), now);
   const liveMigrations = new LiveMigrationService(stores, transaction, clusters, stores.linkTokens, secretBox, {
     now,
@@ -230,6 +241,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     users,
     sessions,
     audit,
+    migrationHosts,
     clusters,
     liveMigrations,
   };
@@ -258,6 +270,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...organizationRoutes(organizations),
     ...auditRoutes(audit),
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
+    ...(servesSource ? migrationJobRoutes(migrationJobRelay) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
     ...(servesTarget ? clusterRoutes(clusters) : []),
     ...(servesTarget ? liveMigrationRoutes(liveMigrations) : []),

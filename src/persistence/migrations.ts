@@ -274,6 +274,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007-migration-host-keys': {
+      async up(db: Kysely<unknown>) {
+        // A migration host's own API key (livelink migration-host add), bound to its host row: the key
+        // may call the job routes of that host alone. Deleting the key leaves the host, without a key.
+        await db.schema
+          .alterTable('migration_hosts')
+          .addColumn('api_key_id', 'text', (c) => c.references('api_keys.id').onDelete('set null'))
+          .execute();
+        // One host a key; and the lookup every request of a host makes.
+        await db.schema.createIndex('migration_hosts_api_key').on('migration_hosts').column('api_key_id').unique().execute();
+      },
+    },
   };
 }
 

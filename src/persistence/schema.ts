@@ -67,6 +67,8 @@ export interface MigrationHostRow {
   id: string;
   project_id: string;
   hostname: string;
+  /** The host's own API key (role ORG_MIGRATION_HOST); null when it has none. */
+  api_key_id: string | null;
 }
 
 export interface ApiKeyRow {

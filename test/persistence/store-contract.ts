@@ -19,6 +19,7 @@ import {
   MigrationHostHeartbeatKyselyStore,
 } from '../../src/features/live-migrations/live-migration-kysely-store.js';
 import type { HostKey, LiveMigration, LiveMigrationValidation, MigrationPlan } from '../../src/features/live-migrations/live-migration.js';
+import { MigrationHostKeyKyselyStore } from '../../src/features/migration-hosts/migration-host-key-kysely-store.js';
 import { MigrationLinkKyselyStore } from '../../src/features/migration-link/migration-link-kysely-store.js';
 import type { StoredMigrationLink } from '../../src/features/migration-link/migration-link-store.js';
 import { OrganizationKyselyStore } from '../../src/features/organizations/organization-kysely-store.js';
@@ -343,6 +344,65 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.replaceSealedSecret(k.id, 'sealed-1', 'sealed-2'), true);
         assert.equal(await store.replaceSealedSecret(k.id, 'sealed-1', 'sealed-3'), false);
         assert.equal((await store.findByPublicKey('resealky'))?.sealedDigestSecret, 'sealed-2');
+      });
+    });
+
+    describe('migration host keys', () => {
+      async function projectWithHosts(hostnames: string[]) {
+        const orgs = new OrganizationKyselyStore(database.db);
+        const org = organization(`Hosts ${newObjectId()}`);
+        await orgs.createOrganization(org);
+        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
+        await orgs.createProject(project);
+        for (const hostname of hostnames) await orgs.addMigrationHost({ id: newObjectId(), projectId: project.id, hostname });
+        return { orgs, org, project };
+      }
+      async function hostKey(orgId: string): Promise<ApiKey> {
+        const apiKey: ApiKey = {
+          id: newObjectId(),
+          publicKey: `h${newObjectId().slice(-7)}`,
+          orgId,
+          description: 'a host key',
+          roles: ['ORG_MIGRATION_HOST'],
+          accessList: [],
+          createdAt: '2026-01-01T00:00:00.000Z',
+        };
+        await new ApiKeyKyselyStore(database.db).create(apiKey, 'sealed');
+        return apiKey;
+      }
+
+      it('finds a host without a key, binds one key once, and finds the host by its key', async () => {
+        const { org, project } = await projectWithHosts(['mh1', 'mh2']);
+        const store = new MigrationHostKeyKyselyStore(database.db);
+        const mh1 = await store.find(project.id, 'mh1');
+        assert.deepEqual({ ...mh1, hostId: '' }, { hostId: '', projectId: project.id, hostname: 'mh1', apiKeyId: null });
+        assert.equal(await store.find(project.id, 'ghost'), undefined);
+        assert.equal(await store.find(newObjectId(), 'mh1'), undefined);
+
+        const key = await hostKey(org.id);
+        assert.equal(await store.bindKey(mh1?.hostId ?? '', key.id), true);
+        assert.equal((await store.find(project.id, 'mh1'))?.apiKeyId, key.id);
+        assert.deepEqual(await store.findByApiKey(key.id), { ...mh1, apiKeyId: key.id });
+        assert.equal((await store.find(project.id, 'mh2'))?.apiKeyId, null, 'only that host');
+        // A host with a key keeps it; one key serves one host.
+        assert.equal(await store.bindKey(mh1?.hostId ?? '', (await hostKey(org.id)).id), false);
+        const mh2 = await store.find(project.id, 'mh2');
+        await assert.rejects(store.bindKey(mh2?.hostId ?? '', key.id));
+        assert.equal(await store.bindKey(newObjectId(), (await hostKey(org.id)).id), false);
+        assert.equal(await store.findByApiKey(newObjectId()), undefined);
+      });
+
+      it('leaves the host without a key when its key is deleted, and forgets the key with the host', async () => {
+        const { orgs, org, project } = await projectWithHosts(['mh1', 'mh2']);
+        const store = new MigrationHostKeyKyselyStore(database.db);
+        const [first, second] = [await hostKey(org.id), await hostKey(org.id)];
+        await store.bindKey((await store.find(project.id, 'mh1'))?.hostId ?? '', first.id);
+        await store.bindKey((await store.find(project.id, 'mh2'))?.hostId ?? '', second.id);
+        assert.equal(await new ApiKeyKyselyStore(database.db).delete(first.id), true);
+        assert.equal((await store.find(project.id, 'mh1'))?.apiKeyId, null);
+        assert.equal(await store.findByApiKey(first.id), undefined);
+        assert.equal(await orgs.removeMigrationHost(project.id, 'mh2'), true);
+        assert.equal(await store.findByApiKey(second.id), undefined);
       });
     });
 

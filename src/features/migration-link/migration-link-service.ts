@@ -103,6 +103,15 @@ export class MigrationLinkService {
     return (await this.links.get(orgId))?.link;
   }
 
+  /**
+   * The link-token of the organization's link, opened, when it is LINKED: what the migration hosts' job
+   * relay calls the target with (migration-hosts/migration-job-relay.ts). Never leaves the source.
+   */
+  async linkedTarget(orgId: string): Promise<LinkTokenContents | undefined> {
+    const stored = await this.links.get(orgId);
+    return stored?.link.state === 'LINKED' ? this.#open(stored) : undefined;
+  }
+
   /** Removes the link and tells the target (best effort: a target that is gone must not keep a link alive). */
   async disconnect(organization: Organization): Promise<void> {
     const stored = await this.links.get(organization.id);
