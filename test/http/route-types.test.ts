@@ -79,6 +79,22 @@ describe('route context types', () => {
       }),
       defineRoute({
         ...base,
+        method: 'POST',
+        paths: ['/api/atlas/v2/x'],
+        name: 'routeWithABodyPerVersion',
+        access: { kind: 'organization', role: 'ORG_OWNER' },
+        versions: ['2023-01-01', '2024-05-30'],
+        body: {
+          '2023-01-01': Type.Object({ dropEnabled: Type.Boolean() }, { additionalProperties: false }),
+          '2024-05-30': Type.Object({ dropDestinationData: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        },
+        async handle({ body }) {
+          is<{ dropEnabled: boolean } | { dropDestinationData?: boolean }>()(body, true);
+          return done;
+        },
+      }),
+      defineRoute({
+        ...base,
         name: 'wrongRole',
         // @ts-expect-error a role no key can have
         access: { kind: 'organization', role: 'ORG_SUPREME_LEADER' },
@@ -92,7 +108,7 @@ describe('route context types', () => {
     same<Organization | undefined, Organization>(true);
     assert.deepEqual(
       routes.map((route) => route.access.kind),
-      ['organization', 'project', 'authenticated', 'public', 'organization', 'organization'],
+      ['organization', 'project', 'authenticated', 'public', 'organization', 'organization', 'organization'],
     );
   });
 });
