@@ -91,9 +91,12 @@ export class ChangeApplier {
   }
 
   /**
-   * One ordered bulk write per namespace. Every write sets a document's whole state, so only the
-   * last one per _id matters; the others are dropped. Writes of different documents keep the order
-   * of their last events.
+   * One bulk write per namespace. Every write sets a document's whole state, so only the last one per
+   * _id matters; the others are dropped. What is left touches each document once, and no unique index
+   * but _id's is built before cutover, so the writes are independent of each other: they go unordered,
+   * which the driver sends as one command per kind of write (updates, deletes) instead of one per run
+   * of the same kind, each a round trip. A capped collection is the exception: its documents are in
+   * insertion order and the oldest go first, so there the writes keep the order of their last events.
    */
   private async writeDocuments(writes: readonly DocumentWrite[]): Promise<void> {
     if (writes.length === 0) return;
@@ -105,14 +108,15 @@ export class ChangeApplier {
       group.last.delete(write.key);
       group.last.set(write.key, write.operation);
     }
-    const { destination } = this.dependencies;
+    const { destination, catalog } = this.dependencies;
     await Promise.all(
-      [...byNamespace.values()].map(({ ns, last }) =>
-        destination
+      [...byNamespace.values()].map(async ({ ns, last }) => {
+        const ordered = await catalog.isCapped(ns);
+        await destination
           .db(ns.db)
           .collection(ns.coll)
-          .bulkWrite([...last.values()], { ordered: true, bypassDocumentValidation: true }),
-      ),
+          .bulkWrite([...last.values()], { ordered, bypassDocumentValidation: true });
+      }),
     );
   }
 
@@ -158,7 +162,7 @@ export class ChangeApplier {
       catalog.remember(ns, false);
       return 'skipped';
     }
-    catalog.remember(ns, true);
+    catalog.remember(ns, true, definition.copy.options);
     await ensureDefinition(destination, definition.copy);
     if (definition.copy.kind === 'collection') await syncIndexes(source, destination, ns, 'during-sync');
     return 'copied';

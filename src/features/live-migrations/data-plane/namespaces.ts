@@ -100,36 +100,49 @@ export async function readSourceDefinition(source: MongoClient, ns: Namespace): 
 }
 
 /**
- * Which namespaces the tail applies document changes to. Names decide most; a time-series collection
- * is only recognisable from its definition, so an unknown namespace is looked up once on the source
- * and remembered until a create, drop or rename touches it.
+ * Which namespaces the tail applies document changes to, and which of them are capped. Names decide
+ * most; a time-series collection is only recognisable from its definition, so an unknown namespace is
+ * looked up once on the source and remembered until a create, drop or rename touches it.
  */
 export class NamespaceCatalog {
-  private readonly replicated = new Map<string, boolean>();
+  private readonly known = new Map<string, { readonly replicated: boolean; readonly capped: boolean }>();
 
   constructor(private readonly source: MongoClient) {}
 
   async isReplicated(ns: Namespace): Promise<boolean> {
     if (isExcludedByName(ns)) return false;
-    const key = namespaceKey(ns);
-    const known = this.replicated.get(key);
-    if (known !== undefined) return known;
-    const definition = await readSourceDefinition(this.source, ns);
-    // A namespace gone from the source by now is treated as a collection: a later drop removes it.
-    const replicated = definition === undefined || 'copy' in definition;
-    this.replicated.set(key, replicated);
-    return replicated;
+    return (await this.lookUp(ns)).replicated;
   }
 
-  remember(ns: Namespace, replicated: boolean): void {
-    this.replicated.set(namespaceKey(ns), replicated);
+  /** A capped collection keeps documents in insertion order (and drops the oldest): its writes keep their order. */
+  async isCapped(ns: Namespace): Promise<boolean> {
+    if (isExcludedByName(ns)) return false;
+    return (await this.lookUp(ns)).capped;
+  }
+
+  remember(ns: Namespace, replicated: boolean, options: Document = {}): void {
+    this.known.set(namespaceKey(ns), { replicated, capped: options['capped'] === true });
   }
 
   forget(ns: Namespace): void {
-    this.replicated.delete(namespaceKey(ns));
+    this.known.delete(namespaceKey(ns));
   }
 
   forgetDatabase(db: string): void {
-    for (const key of [...this.replicated.keys()]) if (key.startsWith(`${db}.`)) this.replicated.delete(key);
+    for (const key of [...this.known.keys()]) if (key.startsWith(`${db}.`)) this.known.delete(key);
+  }
+
+  private async lookUp(ns: Namespace): Promise<{ readonly replicated: boolean; readonly capped: boolean }> {
+    const key = namespaceKey(ns);
+    const cached = this.known.get(key);
+    if (cached !== undefined) return cached;
+    const definition = await readSourceDefinition(this.source, ns);
+    // A namespace gone from the source by now is treated as a collection: a later drop removes it.
+    const facts = {
+      replicated: definition === undefined || 'copy' in definition,
+      capped: definition !== undefined && 'copy' in definition && definition.copy.options['capped'] === true,
+    };
+    this.known.set(key, facts);
+    return facts;
   }
 }
