@@ -60,12 +60,19 @@ export interface UsageSpec {
   options?: readonly (readonly [string, string])[];
   /** Adds the --json line; every command that prints data has it. */
   json?: boolean;
+  /** False for a command that keeps no data, and so takes neither --data nor --database-url (migration-host run). */
+  data?: boolean;
   examples?: readonly string[];
 }
 
 /** Formats a command's `--help` text, so every command's usage reads the same way. */
 export function usage(spec: UsageSpec): string {
-  const options = [...(spec.options ?? []), DATA_HELP, DATABASE_HELP, ...(spec.json === true ? [JSON_HELP] : []), HELP_HELP];
+  const options = [
+    ...(spec.options ?? []),
+    ...(spec.data === false ? [] : [DATA_HELP, DATABASE_HELP]),
+    ...(spec.json === true ? [JSON_HELP] : []),
+    HELP_HELP,
+  ];
   const width = Math.max(...options.map(([flag]) => flag.length)) + 2;
   // Continuation lines of the synopsis line up after the command's words.
   const [first = '', ...more] = spec.synopsis.split('\n').map((line) => line.trim());

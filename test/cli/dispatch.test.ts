@@ -24,10 +24,12 @@ describe('livelink command dispatch', () => {
   });
 
   it("prints each command's usage on --help and through help, exit 0", async () => {
-    assert.equal(commands.length, 24);
+    assert.equal(commands.length, 25);
     for (const command of commands) {
       assert.ok(command.usage.startsWith(`Usage: livelink ${command.path.join(' ')}`), command.usage);
-      assert.match(command.usage, /\n {2}--data DIR +data folder/);
+      // Every command keeps its data somewhere, but the migration host, which may run on another machine.
+      if (command.path.join(' ') === 'migration-host run') assert.doesNotMatch(command.usage, /--data/);
+      else assert.match(command.usage, /\n {2}--data DIR +data folder/);
       for (const argv of [
         [...command.path, '--help'],
         ['help', ...command.path],
