@@ -308,6 +308,7 @@ describe('the migration job relay (source side)', () => {
       [ownerClient, 'GET', jobPath()],
       [ownerClient, 'PUT', reportPath()],
       // The host key may call nothing else.
+      [host, 'GET', '/api/public/v1.0/orgs'],
       [host, 'GET', `/api/public/v1.0/orgs/${org.id}`],
       [host, 'GET', `/api/public/v1.0/groups/${project.id}`],
       [host, 'GET', `/api/public/v1.0/orgs/${org.id}/liveExport/migrationLink/status`],

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { isGlobalRole } from '../api-keys/api-key.js';
+import { apiErrors } from '../../http/api-error.js';
+import { isGlobalRole, MIGRATION_HOST_ROLE } from '../api-keys/api-key.js';
 import { pagedList, type Link } from '../../http/paging.js';
 import { defineRoute, type ApiRoute } from './api-route.js';
 import type { Organization, Project } from './organization.js';
@@ -67,6 +68,8 @@ export function organizationRoutes(organizations: OrganizationService): ApiRoute
       access: { kind: 'authenticated' },
       response: listOf(OrganizationSchema),
       async handle({ apiKey, query, origin }) {
+        // A migration host's key may call its job routes and nothing else, this list included.
+        if (apiKey.roles.every((role) => role === MIGRATION_HOST_ROLE)) throw apiErrors.userUnauthorized();
         const global = apiKey.roles.some(isGlobalRole);
         const visible = global
           ? await organizations.listOrganizations()
