@@ -8,7 +8,7 @@
  * compared, source against destination.
  *
  * On the way: validations that fail with the record's messages (a standalone source, a time-series
- * collection, a destination that is not empty); a source that disappears in the middle of the copy
+ * collection, a destination that does not answer, a destination that is not empty); a source that disappears in the middle of the copy
  * (FAILED, the reason in the organizations' events, retried by a new migration); inserts, updates,
  * replacements and deletes on the source during the copy and during the tail; the migration host
  * killed with SIGKILL during the copy and during the tail, each time after a number of copied documents
@@ -204,8 +204,8 @@ describe('push live migration, end to end', { skip: MONGODB_SERVERS_SKIP_REASON 
   };
 
   /** The Atlas CLI's body (reference §4.2): empty strings where it was given nothing, hostnameSchemaType "". */
-  const request = (sourceClusterName: string, dropDestinationData: boolean) => ({
-    destination: { clusterName: 'Cluster0', groupId: atlasProjectId, hostnameSchemaType: '' },
+  const request = (sourceClusterName: string, dropDestinationData: boolean, clusterName = 'Cluster0') => ({
+    destination: { clusterName, groupId: atlasProjectId, hostnameSchemaType: '' },
     dropDestinationData,
     migrationHosts: [HOSTNAME],
     source: {
@@ -224,8 +224,10 @@ describe('push live migration, end to end', { skip: MONGODB_SERVERS_SKIP_REASON 
   async function validate(
     sourceClusterName: string,
     dropDestinationData = false,
+    clusterName = 'Cluster0',
   ): Promise<{ status: string; errorMessage: string | null }> {
-    const created = await atlas.request('POST', `${base()}/validate`, request(sourceClusterName, dropDestinationData), v2(V2_2024));
+    const body = request(sourceClusterName, dropDestinationData, clusterName);
+    const created = await atlas.request('POST', `${base()}/validate`, body, v2(V2_2024));
     assert.equal(created.status, 200, created.text);
     const { _id: id, status } = created.json() as { _id: string; status: string };
     assert.equal(status, 'PENDING');
@@ -297,6 +299,13 @@ describe('push live migration, end to end', { skip: MONGODB_SERVERS_SKIP_REASON 
         errorMessage: 'Source cluster contains a time series collection, which is unsupported',
       });
       await sourceClient.db('t').dropDatabase();
+      // A destination cluster whose server is gone (recorded without the create-time check).
+      await server.livelink.services.clusters.create(atlasProjectId, {
+        name: 'Gone',
+        connectionString: 'mongodb://127.0.0.1:1/?directConnection=true',
+        mongoDBVersion: '8.2.11',
+      });
+      assert.match((await validate('rs0', false, 'Gone')).errorMessage ?? '', /^Could not reach the destination cluster: /);
       assert.deepEqual(await validate('rs0'), { status: 'SUCCESS', errorMessage: null });
 
       // A source that disappears in the middle of the copy: FAILED, with the reason, on both sides.

@@ -94,18 +94,11 @@ async function runChecks(job: HostMigrationJob, options: ValidationOptions): Pro
     await connectSource(source);
     const sourceFacts = await describe(source, sourceUri, VALIDATION_MESSAGES.sourceUnreachable);
     if (sourceFacts.setName === undefined) throw new CheckFailed(VALIDATION_MESSAGES.standalone);
-    if (sourceFacts.major < OLDEST_SOURCE_MAJOR) {
-      throw new CheckFailed(
-        `The source runs MongoDB ${sourceFacts.version}: a push live migration needs MongoDB ${OLDEST_SOURCE_MAJOR}.0 or later on the source`,
-      );
-    }
+    const tooOld = versionProblem(sourceFacts.version, undefined);
+    if (tooOld !== undefined) throw new CheckFailed(tooOld);
     const destinationFacts = await describeDestination(destination, job.destination.connectionString);
-    if (sourceFacts.major > destinationFacts.major) {
-      throw new CheckFailed(
-        `The source runs MongoDB ${sourceFacts.version}, a later major version than the destination cluster's ${destinationFacts.version}: ` +
-          'the destination must run the same major version as the source or a later one',
-      );
-    }
+    const mismatch = versionProblem(sourceFacts.version, destinationFacts.version);
+    if (mismatch !== undefined) throw new CheckFailed(mismatch);
     if (await hasTimeSeriesCollection(source)) throw new CheckFailed(VALIDATION_MESSAGES.timeSeries);
     if (!job.dropDestinationData) {
       const held = await userCollections(destination);
@@ -121,6 +114,29 @@ async function runChecks(job: HostMigrationJob, options: ValidationOptions): Pro
   }
 }
 
+/**
+ * Why a source running `sourceVersion` cannot be migrated (into a destination running
+ * `destinationVersion`, when given); undefined when it can. Only major versions are compared.
+ */
+export function versionProblem(sourceVersion: string, destinationVersion: string | undefined): string | undefined {
+  const source = majorOf(sourceVersion);
+  if (source < OLDEST_SOURCE_MAJOR) {
+    return `The source runs MongoDB ${sourceVersion}: a push live migration needs MongoDB ${OLDEST_SOURCE_MAJOR}.0 or later on the source`;
+  }
+  if (destinationVersion !== undefined && source > majorOf(destinationVersion)) {
+    return (
+      `The source runs MongoDB ${sourceVersion}, a later major version than the destination cluster's ${destinationVersion}: ` +
+      'the destination must run the same major version as the source or a later one'
+    );
+  }
+  return undefined;
+}
+
+/** `8.2.11` → 8; anything unreadable → 0 (refused as too old: a server that hides its version is not trusted with one). */
+function majorOf(version: string): number {
+  return Number.parseInt(version, 10) || 0;
+}
+
 async function connectSource(source: MongoClient): Promise<void> {
   try {
     await source.connect();
@@ -131,7 +147,6 @@ async function connectSource(source: MongoClient): Promise<void> {
 
 interface ServerFacts {
   version: string;
-  major: number;
   setName: string | undefined;
 }
 
@@ -141,11 +156,7 @@ async function describe(client: MongoClient, uri: string, unreachable: string): 
     const hello: Record<string, unknown> = await admin.command({ hello: 1 });
     const buildInfo: Record<string, unknown> = await admin.command({ buildInfo: 1 });
     const version = typeof buildInfo['version'] === 'string' ? buildInfo['version'] : '0';
-    return {
-      version,
-      major: Number.parseInt(version, 10) || 0,
-      setName: typeof hello['setName'] === 'string' ? hello['setName'] : undefined,
-    };
+    return { version, setName: typeof hello['setName'] === 'string' ? hello['setName'] : undefined };
   } catch (error) {
     if (hasCode(error, UNAUTHORIZED)) throw new CheckFailed(VALIDATION_MESSAGES.notAuthorized);
     throw new CheckFailed(`${unreachable}: ${scrubbed(messageOf(error), uri)}`);
