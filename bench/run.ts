@@ -12,6 +12,8 @@
  *   npm run bench -- --profile         CPU profiles of livelink per scenario, summarized
  *   npm run bench -- --perf            Linux perf samples of the same, kernel and native code included
  *   npm run bench -- --quick           a short smoke run (fewer, shorter rounds; small growth)
+ *   npm run bench -- --migration       only the live-migration data plane against a bare driver copy
+ *                                      (bench/lib/migration.ts); --migration-docs N, --quick, --json, --profile
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +38,7 @@ import {
 } from './lib/livelink.js';
 import { LoadGenerator, type JobSpec } from './lib/loadgen.js';
 import { machineInfo } from './lib/machine.js';
+import { formatMigrationTable, migrationRun } from './lib/migration.js';
 import { mockoonArgs, preparePeers, prismArgs, type Peers } from './lib/peers.js';
 import { PERF_NODE_ARGS, perfRecord, perfSummary, perfUnavailable, removePerfMap } from './lib/perf.js';
 import { createBenchDatabase, postgresAdminUrl, type BenchDatabase } from './lib/postgres.js';
@@ -76,6 +79,10 @@ interface Options {
   startupSamples: number;
   peerStartupSamples: number;
   profileSeconds: number;
+  quick: boolean;
+  migration: boolean;
+  migrationDocs: number;
+  migrationTailSeconds: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -95,6 +102,9 @@ function parseOptions(argv: string[]): Options {
       'no-growth': { type: 'boolean', default: false },
       'no-postgres': { type: 'boolean', default: false },
       'profile-seconds': { type: 'string' },
+      migration: { type: 'boolean', default: false },
+      'migration-docs': { type: 'string' },
+      'migration-tail-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -104,6 +114,9 @@ function parseOptions(argv: string[]): Options {
         '                        [--growth-sizes 1000,100000,1000000] [--no-peers] [--no-growth] [--no-postgres]\n' +
         '       npm run bench -- --profile [--profile-seconds S] [--growth-sizes N]\n' +
         '       npm run bench -- --perf [--profile-seconds S]     (Linux perf: kernel, native code and JavaScript)\n' +
+        '       npm run bench -- --migration [--migration-docs N] [--migration-tail-seconds S] [--quick] [--json] [--profile]\n' +
+        '                        the live-migration data plane against a bare driver copy between two SecantusDB servers\n' +
+        '                        (default 1,000,000 documents, 50,000 with --quick; needs scripts/install-test-servers.sh)\n' +
         'PostgreSQL scenarios run when LIVELINK_BENCH_POSTGRES_URL (or LIVELINK_TEST_POSTGRES_URL) names a user that may create databases.\n',
     );
     process.exit(0);
@@ -133,6 +146,10 @@ function parseOptions(argv: string[]): Options {
     startupSamples: quick ? 2 : 5,
     peerStartupSamples: quick ? 1 : 3,
     profileSeconds: int(values['profile-seconds'], quick ? 3 : 8, 'profile-seconds'),
+    quick,
+    migration: values.migration,
+    migrationDocs: int(values['migration-docs'], quick ? 50_000 : 1_000_000, 'migration-docs'),
+    migrationTailSeconds: int(values['migration-tail-seconds'], quick ? 10 : 30, 'migration-tail-seconds'),
   };
 }
 
@@ -813,13 +830,36 @@ async function perfRun(options: Options): Promise<void> {
   process.stdout.write(text);
 }
 
+/** --migration: only the live-migration scenarios; the table (or JSON) and bench/.work/last-migration.{txt,json}. */
+async function migrationBench(options: Options): Promise<void> {
+  mkdirSync(WORK, { recursive: true });
+  const report = await migrationRun(
+    {
+      documents: options.migrationDocs,
+      batchSize: 1000,
+      tailSeconds: options.migrationTailSeconds,
+      rateSeconds: options.quick ? 3 : 5,
+      writeConcurrency: 8,
+      profile: options.profile,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+    },
+    log,
+  );
+  const table = formatMigrationTable(report);
+  writeFileSync(join(WORK, 'last-migration.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(WORK, 'last-migration.txt'), `${table}\n`);
+  log(`done in ${((performance.now() - began) / 1000).toFixed(0)} s; also written to bench/.work/last-migration.{txt,json}`);
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${table}\n`);
+}
+
 async function main(): Promise<void> {
   installExitGuards();
   // This process only waits while the load runs; on the generator's core it never takes the server's.
   pinSelf(LOADGEN_CORE);
   const options = parseOptions(process.argv.slice(2));
   try {
-    if (options.perf) await perfRun(options);
+    if (options.migration) await migrationBench(options);
+    else if (options.perf) await perfRun(options);
     else if (options.profile) await profileRun(options);
     else await benchRun(options);
   } finally {

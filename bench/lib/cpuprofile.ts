@@ -38,7 +38,7 @@ export interface ProfileSummary {
   busyMs: number;
   idleMs: number;
   self: Entry[];
-  /** Inclusive time of functions in livelink's own code (dist/), each sample counted once per function. */
+  /** Inclusive time of functions in livelink's own code (dist/, or src/ through tsx), each sample counted once per function. */
   livelinkTotal: Entry[];
   packages: Entry[];
 }
@@ -58,25 +58,38 @@ export function packageOf(url: string, functionName: string): string {
     const rest = url.slice(modules + '/node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') === true ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? url);
   }
-  const dist = url.indexOf('/dist/');
-  if (dist !== -1)
+  const own = ownCodeAt(url);
+  if (own !== -1)
     return `livelink ${url
-      .slice(dist + '/dist/'.length)
+      .slice(own)
+      .replace(/^dist\//, '')
       .split('/')
       .slice(0, -1)
-      .join('/')}`;
+      .join('/')}`.trimEnd();
   return url.replace(/^file:\/\//, '');
+}
+
+/**
+ * Where livelink's own path begins in a frame's URL: at `dist/` (the built server) or at `src/` (the
+ * sources, as a worker run through tsx loads them); -1 for anything else.
+ */
+function ownCodeAt(url: string): number {
+  if (url.includes('/node_modules/')) return -1;
+  const dist = url.indexOf('/dist/');
+  if (dist !== -1) return dist + 1;
+  const src = url.indexOf('/src/');
+  return src === -1 ? -1 : src + 1;
 }
 
 function where(frame: CallFrame): string {
   if (frame.url === '') return '';
   const modules = frame.url.lastIndexOf('/node_modules/');
-  const dist = frame.url.indexOf('/dist/');
+  const own = ownCodeAt(frame.url);
   const short =
     modules !== -1
       ? frame.url.slice(modules + '/node_modules/'.length)
-      : dist !== -1
-        ? frame.url.slice(dist + 1)
+      : own !== -1
+        ? frame.url.slice(own)
         : frame.url.replace(/^file:\/\//, '');
   // 0-based in the profile; editors count from 1.
   return `${short}:${frame.lineNumber + 1}`;
@@ -131,7 +144,7 @@ export function summarize(file: string, top = 25, window?: { fromUs: number; toU
     const seen = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id)?.callFrame;
-      if (frame === undefined || !frame.url.includes('/dist/')) continue;
+      if (frame === undefined || ownCodeAt(frame.url) === -1) continue;
       const key = `${label(frame)} ${where(frame)}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -150,6 +150,14 @@ function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+/** One line per target, marked HOLDS, MISS or n/a (not measured in this run). */
+export function formatTargets(targets: readonly TargetCheck[]): string[] {
+  return targets.map((t) => {
+    const mark = t.holds === null ? 'n/a ' : t.holds ? 'HOLDS' : 'MISS ';
+    return `  [${mark}] ${t.target}: ${t.measured} (required ${t.required})`;
+  });
+}
+
 export function formatTable(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [];
@@ -203,11 +211,7 @@ export function formatTable(report: BenchReport): string {
   lines.push('', 'resident memory (MB): after start → after the load');
   for (const [name, rss] of Object.entries(report.rss_mb))
     lines.push(`  ${pad(name, 20)} ${rss.after_start.toFixed(1).padStart(7)} → ${rss.after_load.toFixed(1).padStart(7)}`);
-  lines.push('', 'targets:');
-  for (const t of report.targets) {
-    const mark = t.holds === null ? 'n/a ' : t.holds ? 'HOLDS' : 'MISS ';
-    lines.push(`  [${mark}] ${t.target}: ${t.measured} (required ${t.required})`);
-  }
+  lines.push('', 'targets:', ...formatTargets(report.targets));
   if (report.notes.length > 0) lines.push('', 'notes:', ...report.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
 }
