@@ -711,6 +711,16 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(await store.active(newObjectId()), []);
         const sealed = (await store.withCredentials()).map((m) => m.id);
         assert.ok(sealed.includes(first.id) && !sealed.includes(second.id), 'only the migrations that still hold credentials');
+        assert.deepEqual(
+          (await store.recent(at.orgId, 10)).map((m) => m.id),
+          [second.id, first.id],
+          'the organization’s latest, newest first',
+        );
+        assert.deepEqual(
+          (await store.recent(at.orgId, 1)).map((m) => m.id),
+          [second.id],
+        );
+        assert.deepEqual(await store.recent(newObjectId(), 10), []);
       });
 
       it('finds the migrations ready and not cut over before a time, and a host’s jobs: active, or ended with the host not told', async () => {
@@ -788,6 +798,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.save({ ...later, sealedCredentials: 'sealed' });
         const sealed = (await store.withCredentials()).map((v) => v.id);
         assert.ok(sealed.includes(later.id) && !sealed.includes(earlier.id), 'only the validations that still hold credentials');
+        const recent = (await store.recent(at.orgId, 2)).map((v) => v.id);
+        assert.equal(recent.length, 2);
+        assert.equal(recent[0], later.id, 'newest first');
+        assert.deepEqual(await store.recent(newObjectId(), 10), []);
       });
 
       it('keeps one heartbeat a host, moved by each poll', async () => {

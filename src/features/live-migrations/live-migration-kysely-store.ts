@@ -83,6 +83,18 @@ export class LiveMigrationKyselyStore implements LiveMigrationStore {
       .execute();
     return rows.map(toMigration);
   }
+
+  async recent(orgId: string, limit: number): Promise<LiveMigration[]> {
+    const rows = await this.db
+      .selectFrom('live_migrations')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMigration);
+  }
 }
 
 export class LiveMigrationValidationKyselyStore implements LiveMigrationValidationStore {
@@ -125,6 +137,18 @@ export class LiveMigrationValidationKyselyStore implements LiveMigrationValidati
       .selectAll()
       .where('sealed_credentials', 'is not', null)
       .orderBy('id')
+      .execute();
+    return rows.map(toValidation);
+  }
+
+  async recent(orgId: string, limit: number): Promise<LiveMigrationValidation[]> {
+    const rows = await this.db
+      .selectFrom('live_migration_validations')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
       .execute();
     return rows.map(toValidation);
   }

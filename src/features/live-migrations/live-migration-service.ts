@@ -185,6 +185,22 @@ export class LiveMigrationService {
   }
 
   /**
+   * The organization's latest migrations and validations, newest first, after expiring the due ones:
+   * what the web page lists (the API reads one at a time, by id).
+   */
+  async recent(
+    organization: Organization,
+    limit: number,
+  ): Promise<{ migrations: LiveMigration[]; validations: LiveMigrationValidation[] }> {
+    await this.#expireDueNow();
+    const [migrations, validations] = await Promise.all([
+      this.reads.liveMigrations.recent(organization.id, limit),
+      this.reads.liveMigrationValidations.recent(organization.id, limit),
+    ]);
+    return { migrations, validations };
+  }
+
+  /**
    * Asks the host to cut over, then waits (bounded) until it reports COMPLETE: it stops tailing only once
    * it applied every change, so the destination then equals the source the user stopped writing to.
    * `completed` is false when the wait ran out first: the cutover goes on, and the GET tells its end.

@@ -17,6 +17,8 @@ export interface LiveMigrationStore {
   forHost(host: HostKey): Promise<LiveMigration[]>;
   /** The migrations that still hold sealed credentials (key rotation re-seals them). */
   withCredentials(): Promise<LiveMigration[]>;
+  /** The organization's latest `limit` migrations, newest first (what a page lists). */
+  recent(orgId: string, limit: number): Promise<LiveMigration[]>;
 }
 
 export interface LiveMigrationValidationStore {
@@ -27,6 +29,8 @@ export interface LiveMigrationValidationStore {
   pendingForHost(host: HostKey): Promise<LiveMigrationValidation[]>;
   /** The validations that still hold sealed credentials (key rotation re-seals them). */
   withCredentials(): Promise<LiveMigrationValidation[]>;
+  /** The organization's latest `limit` validations, newest first (what a page lists). */
+  recent(orgId: string, limit: number): Promise<LiveMigrationValidation[]>;
 }
 
 /** When each migration host last asked for its job: the host's heartbeat. */
