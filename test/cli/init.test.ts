@@ -21,6 +21,8 @@ interface Demo {
   source: DemoKey;
   target: DemoKey;
   users: DemoUser[];
+  atlasProject: { orgId: string; projectId: string; name: string };
+  migrationHost: { projectId: string; hostname: string; publicKey: string; privateKey: string };
 }
 
 describe('livelink init', () => {
@@ -34,7 +36,7 @@ describe('livelink init', () => {
     assert.equal(first.code, 0);
     assert.equal(first.stderr, '');
     const demo = JSON.parse(first.stdout) as Demo;
-    assert.deepEqual(Object.keys(demo), ['source', 'target', 'users']);
+    assert.deepEqual(Object.keys(demo), ['source', 'target', 'users', 'atlasProject', 'migrationHost']);
     assert.deepEqual(
       demo.users.map((u) => [u.username, u.role, u.orgId]),
       [
@@ -52,6 +54,14 @@ describe('livelink init', () => {
       assert.equal(await keyAuthenticates(data, key.publicKey, key.privateKey), true);
     }
 
+    assert.deepEqual(Object.keys(demo.migrationHost), ['projectId', 'hostname', 'publicKey', 'privateKey']);
+    assert.equal(demo.migrationHost.hostname, 'migration-host-1.example.internal');
+    assert.match(demo.migrationHost.publicKey, PUBLIC_KEY);
+    assert.equal(await keyAuthenticates(data, demo.migrationHost.publicKey, demo.migrationHost.privateKey), true);
+    assert.deepEqual(Object.keys(demo.atlasProject), ['orgId', 'projectId', 'name']);
+    assert.equal(demo.atlasProject.orgId, demo.target.orgId);
+    assert.equal(demo.atlasProject.name, 'Demo Atlas Project');
+
     const second = await cli(['init', '--json', '--data', data]);
     assert.deepEqual(second, first);
 
@@ -63,20 +73,23 @@ describe('livelink init', () => {
         [demo.source.orgId, 'Demo Ops Manager Organization', false],
       ],
     );
-    for (const side of [demo.source, demo.target]) {
-      const keys = await cliJson<ApiKey[]>(['apikey', 'list', '--org', side.orgId, '--data', data]);
-      assert.deepEqual(
-        keys.map((k) => [k.publicKey, k.roles, k.accessList]),
-        [[side.publicKey, ['ORG_OWNER'], []]],
-      );
-    }
+    const keysOf = async (orgId: string): Promise<unknown[][]> =>
+      (await cliJson<ApiKey[]>(['apikey', 'list', '--org', orgId, '--data', data]))
+        .map((k) => [k.publicKey, k.roles, k.accessList])
+        .sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    assert.deepEqual(await keysOf(demo.target.orgId), [[demo.target.publicKey, ['ORG_OWNER'], []]]);
+    // The migration host's key is in the source organization, with the host's role only.
+    assert.deepEqual(await keysOf(demo.source.orgId), [
+      [demo.migrationHost.publicKey, ['ORG_MIGRATION_HOST'], []],
+      [demo.source.publicKey, ['ORG_OWNER'], []],
+    ]);
 
     const file = join(data, 'demo-credentials.json');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), demo);
   });
 
-  it('creates the demo project, deployment and migration host in the source organization only', async () => {
+  it('creates the demo project, deployment and migration host in the source organization, and an Atlas project in the target', async () => {
     const demo = await cliJson<Demo>(['init', '--data', data]);
     await cliJson<Demo>(['init', '--data', data]);
     const projects = await cliJson<Project[]>(['project', 'list', '--org', demo.source.orgId, '--data', data]);
@@ -107,7 +120,12 @@ describe('livelink init', () => {
     assert.deepEqual(await cliJson<unknown[]>(['migration-host', 'list', '--project', projectId, '--data', data]), [
       { projectId, hostname: 'migration-host-1.example.internal' },
     ]);
-    assert.deepEqual(await cliJson<Project[]>(['project', 'list', '--org', demo.target.orgId, '--data', data]), []);
+    assert.equal(demo.migrationHost.projectId, projectId);
+    const atlasProjects = await cliJson<Project[]>(['project', 'list', '--org', demo.target.orgId, '--data', data]);
+    assert.deepEqual(
+      atlasProjects.map((p) => [p.id, p.name, p.orgId]),
+      [[demo.atlasProject.projectId, 'Demo Atlas Project', demo.target.orgId]],
+    );
   });
 
   it('prints a readable block, saying whether it set the demo up or found it', async () => {
@@ -126,8 +144,14 @@ describe('livelink init', () => {
         '',
         'Target (Atlas): Demo Atlas Organization',
         `  org id       ${demo.target.orgId}`,
+        `  project id   ${demo.atlasProject.projectId} (Demo Atlas Project)`,
         `  public key   ${demo.target.publicKey}`,
         `  private key  ${demo.target.privateKey}`,
+        '',
+        'Migration host migration-host-1.example.internal of Demo Project (its own key):',
+        `  project id   ${demo.migrationHost.projectId}`,
+        `  public key   ${demo.migrationHost.publicKey}`,
+        `  private key  ${demo.migrationHost.privateKey}`,
         '',
         'Web page users (sign in at /login of the served URL):',
         `  source-owner   password ${demo.users[0]?.password}  Organization Owner, Demo Ops Manager Organization`,
@@ -150,11 +174,30 @@ describe('livelink init', () => {
     assert.equal(after.target.orgId, before.target.orgId);
     assert.notEqual(after.source.publicKey, before.source.publicKey);
     assert.notEqual(after.target.publicKey, before.target.publicKey);
+    // The host's private key went with the file: the host gets a new key, and the old one is gone.
+    assert.equal(after.migrationHost.projectId, before.migrationHost.projectId);
+    assert.notEqual(after.migrationHost.publicKey, before.migrationHost.publicKey);
+    assert.equal(await keyAuthenticates(data, after.migrationHost.publicKey, after.migrationHost.privateKey), true);
+    assert.equal(await keyAuthenticates(data, before.migrationHost.publicKey, before.migrationHost.privateKey), false);
+    assert.deepEqual(after.atlasProject, before.atlasProject);
     assert.equal(await keyAuthenticates(data, after.target.publicKey, after.target.privateKey), true);
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), after);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal((await cliJson<Organization[]>(['org', 'list', '--data', data])).length, 2);
     assert.equal((await cliJson<Project[]>(['project', 'list', '--org', after.source.orgId, '--data', data])).length, 1);
+  });
+
+  it('completes a credentials file written before live migrations: the Atlas project and the host key are added', async () => {
+    const file = join(data, 'demo-credentials.json');
+    const before = await cliJson<Demo>(['init', '--data', data]);
+    const { atlasProject: _project, migrationHost: _host, ...older } = before;
+    writeFileSync(file, JSON.stringify(older));
+    const after = await cliJson<Demo>(['init', '--data', data]);
+    assert.deepEqual([after.source, after.target, after.users], [before.source, before.target, before.users]);
+    assert.deepEqual(after.atlasProject, before.atlasProject);
+    assert.equal(await keyAuthenticates(data, after.migrationHost.publicKey, after.migrationHost.privateKey), true);
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), after);
+    assert.equal((await cliJson<Project[]>(['project', 'list', '--org', after.target.orgId, '--data', data])).length, 1);
   });
 
   it('exits 1 on a credentials file that is not one', async () => {

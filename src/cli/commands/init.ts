@@ -12,6 +12,8 @@ export const DEMO_SOURCE_ORG_NAME = 'Demo Ops Manager Organization';
 export const DEMO_TARGET_ORG_NAME = 'Demo Atlas Organization';
 export const DEMO_PROJECT_NAME = 'Demo Project';
 export const DEMO_MIGRATION_HOST = 'migration-host-1.example.internal';
+/** The Atlas project of the target organization that holds the demo's destination cluster. */
+export const DEMO_ATLAS_PROJECT_NAME = 'Demo Atlas Project';
 export const DEMO_DEPLOYMENT: Omit<NewDeployment, 'projectId'> = {
   name: 'rs-demo',
   mongoDBVersion: '6.0.14',
@@ -40,11 +42,31 @@ export interface DemoUser {
   orgId: string;
 }
 
+/** The demo migration host's own API key (role ORG_MIGRATION_HOST), which `migration-host run` authenticates with. */
+export interface DemoMigrationHost {
+  projectId: string;
+  hostname: string;
+  publicKey: string;
+  privateKey: string;
+}
+
+/** The Atlas project a demo destination cluster goes in. */
+export interface DemoAtlasProject {
+  orgId: string;
+  projectId: string;
+  name: string;
+}
+
 export interface DemoCredentials {
   source: DemoKey;
   target: DemoKey;
   users: DemoUser[];
+  atlasProject: DemoAtlasProject;
+  migrationHost: DemoMigrationHost;
 }
+
+/** What a saved file may lack: files written before the live migrations have no Atlas project nor host key. */
+type SavedDemoCredentials = Omit<DemoCredentials, 'atlasProject' | 'migrationHost'> & Partial<DemoCredentials>;
 
 /** The demo's users: an owner and a read-only user of the source, an owner of the target. */
 export const DEMO_USERS: readonly { username: string; side: 'source' | 'target'; role: UserRole }[] = [
@@ -70,7 +92,7 @@ export interface DemoSetup {
 export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   const file = join(livelink.config.dataDir, DEMO_CREDENTIALS_FILE);
   const saved = readDemoCredentials(file);
-  const { organizations, apiKeys, users } = livelink.services;
+  const { organizations, apiKeys, users, migrationHosts } = livelink.services;
 
   const keyExists = async (key: DemoKey): Promise<boolean> =>
     (await organizations.getOrganization(key.orgId)) !== undefined &&
@@ -78,15 +100,30 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   const userWorks = async (user: DemoUser): Promise<boolean> => (await users.verify(user.username, user.password))?.orgId === user.orgId;
   const savedUser = (username: string, orgId: string): DemoUser | undefined =>
     saved?.users.find((u) => u.username === username && u.orgId === orgId);
-  const allUsersWork = async (credentials: DemoCredentials): Promise<boolean> => {
+  const allUsersWork = async (credentials: SavedDemoCredentials): Promise<boolean> => {
     for (const spec of DEMO_USERS) {
       const user = savedUser(spec.username, credentials[spec.side].orgId);
       if (user === undefined || !(await userWorks(user))) return false;
     }
     return true;
   };
-  if (saved !== undefined && (await keyExists(saved.source)) && (await keyExists(saved.target)) && (await allUsersWork(saved))) {
-    return { credentials: saved, created: false, file };
+  const hostKeyWorks = async (host: DemoMigrationHost | undefined, sourceOrgId: string): Promise<boolean> => {
+    if (host === undefined) return false;
+    const apiKey = (await apiKeys.list(sourceOrgId)).find((k) => k.publicKey === host.publicKey);
+    return apiKey !== undefined && (await migrationHosts.isHostKey(apiKey, host.projectId, host.hostname));
+  };
+  const atlasProjectExists = async (project: DemoAtlasProject | undefined, targetOrgId: string): Promise<boolean> =>
+    project !== undefined && project.orgId === targetOrgId && (await organizations.getProject(project.projectId))?.orgId === targetOrgId;
+  if (
+    saved?.migrationHost !== undefined &&
+    saved.atlasProject !== undefined &&
+    (await keyExists(saved.source)) &&
+    (await keyExists(saved.target)) &&
+    (await allUsersWork(saved)) &&
+    (await hostKeyWorks(saved.migrationHost, saved.source.orgId)) &&
+    (await atlasProjectExists(saved.atlasProject, saved.target.orgId))
+  ) {
+    return { credentials: { ...saved, migrationHost: saved.migrationHost, atlasProject: saved.atlasProject }, created: false, file };
   }
 
   const organization = async (savedId: string | undefined, name: string): Promise<Organization> =>
@@ -106,8 +143,26 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   if (!(await organizations.listDeployments(project.id)).some((d) => d.name === DEMO_DEPLOYMENT.name)) {
     await organizations.createDeployment(project.id, DEMO_DEPLOYMENT);
   }
-  await organizations.addMigrationHost(project.id, DEMO_MIGRATION_HOST);
+  // The host's private key is shown once, at creation: a host whose key is not in the file gets a new one.
+  let migrationHost = saved?.migrationHost;
+  if (migrationHost?.projectId !== project.id || !(await hostKeyWorks(migrationHost, source.id))) {
+    let added = await migrationHosts.add(project.id, DEMO_MIGRATION_HOST);
+    if (added.apiKey === undefined) {
+      await migrationHosts.remove(project.id, DEMO_MIGRATION_HOST);
+      added = await migrationHosts.add(project.id, DEMO_MIGRATION_HOST);
+    }
+    if (added.apiKey === undefined) throw new CommandError(`the demo migration host ${DEMO_MIGRATION_HOST} was not given a key`);
+    migrationHost = {
+      projectId: project.id,
+      hostname: DEMO_MIGRATION_HOST,
+      publicKey: added.apiKey.apiKey.publicKey,
+      privateKey: added.apiKey.privateKey,
+    };
+  }
   const target = await organization(saved?.target.orgId, DEMO_TARGET_ORG_NAME);
+  const atlasProject =
+    (await organizations.listProjects(target.id)).find((p) => p.name === DEMO_ATLAS_PROJECT_NAME) ??
+    (await organizations.createProject(target.id, DEMO_ATLAS_PROJECT_NAME));
 
   // A demo user whose password was lost with the file gets a new one: it is the demo's own account.
   const user = async (spec: (typeof DEMO_USERS)[number], orgId: string): Promise<DemoUser> => {
@@ -126,7 +181,12 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   const keys = { source: await key(source.id, saved?.source), target: await key(target.id, saved?.target) };
   const demoUsers: DemoUser[] = [];
   for (const spec of DEMO_USERS) demoUsers.push(await user(spec, keys[spec.side].orgId));
-  const credentials: DemoCredentials = { ...keys, users: demoUsers };
+  const credentials: DemoCredentials = {
+    ...keys,
+    users: demoUsers,
+    atlasProject: { orgId: target.id, projectId: atlasProject.id, name: atlasProject.name },
+    migrationHost,
+  };
   writeDemoCredentials(file, credentials);
   return { credentials, created: true, file };
 }
@@ -139,7 +199,8 @@ export const initCommand: Command = {
     description:
       `Creates, once, a source organization "${DEMO_SOURCE_ORG_NAME}" with a project "${DEMO_PROJECT_NAME}"\n` +
       `(deployment ${DEMO_DEPLOYMENT.name}, migration host ${DEMO_MIGRATION_HOST}), a target organization\n` +
-      `"${DEMO_TARGET_ORG_NAME}", an ORG_OWNER API key for each, and web page users\n` +
+      `"${DEMO_TARGET_ORG_NAME}" with an Atlas project "${DEMO_ATLAS_PROJECT_NAME}", an ORG_OWNER API key for each\n` +
+      "organization, the migration host's own API key, and web page users\n" +
       `${DEMO_USERS.map((u) => u.username).join(', ')} with generated passwords. The keys and passwords are kept in\n` +
       `<data>/${DEMO_CREDENTIALS_FILE} (mode 0600) and shown again by later runs, which create nothing.\n` +
       'For local use only: the file holds private keys in the clear.',
@@ -157,7 +218,14 @@ export const initCommand: Command = {
 export function credentialsJson(credentials: DemoCredentials): DemoCredentials {
   const pick = (key: DemoKey): DemoKey => ({ orgId: key.orgId, publicKey: key.publicKey, privateKey: key.privateKey });
   const pickUser = (user: DemoUser): DemoUser => ({ username: user.username, password: user.password, role: user.role, orgId: user.orgId });
-  return { source: pick(credentials.source), target: pick(credentials.target), users: credentials.users.map(pickUser) };
+  const { atlasProject: project, migrationHost: host } = credentials;
+  return {
+    source: pick(credentials.source),
+    target: pick(credentials.target),
+    users: credentials.users.map(pickUser),
+    atlasProject: { orgId: project.orgId, projectId: project.projectId, name: project.name },
+    migrationHost: { projectId: host.projectId, hostname: host.hostname, publicKey: host.publicKey, privateKey: host.privateKey },
+  };
 }
 
 /** The demo users as lines: name, password, role and organization, aligned. */
@@ -170,22 +238,22 @@ export function demoUserLines(credentials: DemoCredentials, indent = '  '): stri
 }
 
 function describeDemo(setup: DemoSetup): string {
-  const { source, target } = setup.credentials;
-  const block = (title: string, key: DemoKey): string =>
-    [
-      title,
-      fields([
-        ['org id', key.orgId],
-        ['public key', key.publicKey],
-        ['private key', key.privateKey],
-      ]),
-    ].join('\n');
+  const { source, target, atlasProject, migrationHost } = setup.credentials;
+  const block = (title: string, key: DemoKey, more: readonly (readonly [string, string])[] = []): string =>
+    [title, fields([['org id', key.orgId], ...more, ['public key', key.publicKey], ['private key', key.privateKey]])].join('\n');
   return [
     setup.created ? `Demo set up; credentials saved in ${setup.file}` : `Demo already set up; credentials from ${setup.file}`,
     '',
     block(`Source (Ops Manager): ${DEMO_SOURCE_ORG_NAME}`, source),
     '',
-    block(`Target (Atlas): ${DEMO_TARGET_ORG_NAME}`, target),
+    block(`Target (Atlas): ${DEMO_TARGET_ORG_NAME}`, target, [['project id', `${atlasProject.projectId} (${atlasProject.name})`]]),
+    '',
+    `Migration host ${migrationHost.hostname} of ${DEMO_PROJECT_NAME} (its own key):`,
+    fields([
+      ['project id', migrationHost.projectId],
+      ['public key', migrationHost.publicKey],
+      ['private key', migrationHost.privateKey],
+    ]),
     '',
     'Web page users (sign in at /login of the served URL):',
     ...demoUserLines(setup.credentials),
@@ -194,7 +262,7 @@ function describeDemo(setup: DemoSetup): string {
   ].join('\n');
 }
 
-function readDemoCredentials(file: string): DemoCredentials | undefined {
+function readDemoCredentials(file: string): SavedDemoCredentials | undefined {
   if (!existsSync(file)) return undefined;
   let parsed: unknown;
   try {
@@ -208,12 +276,20 @@ function readDemoCredentials(file: string): DemoCredentials | undefined {
     !isDemoKey(parsed['source']) ||
     !isDemoKey(parsed['target']) ||
     !Array.isArray(savedUsers) ||
-    !savedUsers.every(isDemoUser)
+    !savedUsers.every(isDemoUser) ||
+    !(parsed['atlasProject'] === undefined || isDemoAtlasProject(parsed['atlasProject'])) ||
+    !(parsed['migrationHost'] === undefined || isDemoMigrationHost(parsed['migrationHost']))
   ) {
     throw new CommandError(`${file} is not a livelink demo credentials file; remove it to set the demo up again`);
   }
   // A file from before the web pages has no users; they are created and the file rewritten.
-  return { source: parsed['source'], target: parsed['target'], users: savedUsers };
+  return {
+    source: parsed['source'],
+    target: parsed['target'],
+    users: savedUsers,
+    ...(parsed['atlasProject'] === undefined ? {} : { atlasProject: parsed['atlasProject'] }),
+    ...(parsed['migrationHost'] === undefined ? {} : { migrationHost: parsed['migrationHost'] }),
+  };
 }
 
 /** Written to a fresh file and renamed over the old one, so the file is never half written and always 0600. */
@@ -238,6 +314,22 @@ function isDemoUser(value: unknown): value is DemoUser {
     typeof value['role'] === 'string' &&
     isUserRole(value['role']) &&
     typeof value['orgId'] === 'string'
+  );
+}
+
+function isDemoAtlasProject(value: unknown): value is DemoAtlasProject {
+  return (
+    isRecord(value) && typeof value['orgId'] === 'string' && typeof value['projectId'] === 'string' && typeof value['name'] === 'string'
+  );
+}
+
+function isDemoMigrationHost(value: unknown): value is DemoMigrationHost {
+  return (
+    isRecord(value) &&
+    typeof value['projectId'] === 'string' &&
+    typeof value['hostname'] === 'string' &&
+    typeof value['publicKey'] === 'string' &&
+    typeof value['privateKey'] === 'string'
   );
 }
 
