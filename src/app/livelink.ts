@@ -322,6 +322,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
             organizations,
             migrationLinks,
             linkTokens,
+            liveMigrations,
+            clusters,
             sessions,
             // Failed sign-ins count like failed digest answers.
             loginThrottle: shared.loginThrottle,

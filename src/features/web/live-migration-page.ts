@@ -13,6 +13,8 @@ export interface LiveMigrationView {
   accessListText?: string | undefined;
   notice?: Notice | undefined;
   error?: { title: string; detail: string } | undefined;
+  /** The "Migrate a deployment" form and the organization's migrations (migrate-page.ts). */
+  migrations?: SafeHtml | undefined;
 }
 
 export function liveMigrationPath(orgId: string): string {
@@ -61,7 +63,8 @@ ${
 <section class="card" aria-labelledby="projects-heading">
   <h2 id="projects-heading">Available projects</h2>
   ${projectsTable(view.projects)}
-</section>`;
+</section>
+${view.migrations}`;
 }
 
 function projectsTable(projects: readonly AvailableProject[]): SafeHtml {

@@ -3,7 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerRole } from '../../config/config.js';
 import { ApiError, apiErrors } from '../../http/api-error.js';
 import type { AuthFailureThrottle } from '../../http/digest/digest-authenticator.js';
+import type { ClusterService } from '../clusters/cluster-service.js';
 import type { LinkTokenService } from '../link-tokens/link-token-service.js';
+import type { LiveMigrationService } from '../live-migrations/live-migration-service.js';
 import type { MigrationLinkService } from '../migration-link/migration-link-service.js';
 import type { Organization } from '../organizations/organization.js';
 import type { OrganizationService } from '../organizations/organization-service.js';
@@ -25,6 +27,10 @@ export interface WebPagesOptions {
   organizations: OrganizationService;
   migrationLinks: MigrationLinkService;
   linkTokens: LinkTokenService;
+  /** The target's migrations: what the Atlas API's live-migration routes call, and the page's list. */
+  liveMigrations: Pick<LiveMigrationService, 'validate' | 'create' | 'migration' | 'cutover' | 'recent'>;
+  /** The destination clusters the migration form offers. */
+  clusters: Pick<ClusterService, 'list'>;
   sessions: SessionService;
   /** The failed-answer throttle of the API's digest keys, counting sign-ins under `user:<username>`. */
   loginThrottle: AuthFailureThrottle;
@@ -59,6 +65,19 @@ const NOTICES: Readonly<Record<string, Notice>> = {
   'refresh-failed': { kind: 'warning', text: 'Refresh failed: Atlas did not accept the update. The last error says why.' },
   disconnected: { kind: 'success', text: 'Disconnected from Atlas.' },
   revoked: { kind: 'success', text: 'Link-tokens revoked.' },
+  'validation-started': {
+    kind: 'success',
+    text: 'Validation started: the migration host checks the source and the destination, and its result appears under Validations. The form keeps your choices for Start migration (enter a password again).',
+  },
+  'migration-started': {
+    kind: 'success',
+    text: 'Migration started. The migration host takes it within seconds; its progress appears under Migrations.',
+  },
+  'cutover-complete': { kind: 'success', text: 'Cut over: the migration is COMPLETE. Point your applications at the destination cluster.' },
+  'cutover-pending': {
+    kind: 'warning',
+    text: 'Cutover requested: the migration host is still applying the last changes. The migration turns COMPLETE under Migrations once it is done.',
+  },
   'signed-out': { kind: 'success', text: 'You are signed out.' },
 };
 

@@ -1,6 +1,7 @@
 /**
  * The pages' one script (progressive enhancement: every page works without it). It copies the link-token,
- * and checks access-list entries before the form is sent (the server checks them again). Kept as a
+ * checks access-list entries before the form is sent (the server checks them again), and reloads a page
+ * whose migrations are running (without it, the page's Refresh link does the same). Kept as a
  * string so the build carries it into dist/; it is served from livelink, never inline, so the pages'
  * Content-Security-Policy can forbid inline script.
  */
@@ -29,6 +30,21 @@ export const SCRIPT = String.raw`'use strict';
       }
     });
   });
+
+  // Reload while something runs, but never under a person's hands: typing in a form, or a click that
+  // is taking them elsewhere, stops it (the Refresh link is still there).
+  var running = document.querySelector('[data-auto-refresh]');
+  if (running) {
+    var seconds = Number(running.getAttribute('data-auto-refresh')) || 5;
+    var timer = setTimeout(function () { location.reload(); }, seconds * 1000);
+    var stop = function () { clearTimeout(timer); };
+    ['input', 'change', 'focusin', 'click', 'submit'].forEach(function (type) {
+      document.addEventListener(type, function (event) {
+        if (type !== 'click' || (event.target && event.target.closest && event.target.closest('a, button, input, select, label'))) stop();
+      }, true);
+    });
+    window.addEventListener('pagehide', stop);
+  }
 
   var IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
   var validIpv6 = function (text) {

@@ -90,6 +90,20 @@ input[type="text"], input[type="password"], textarea {
   width: 100%; padding: 10px 12px; font: inherit; color: var(--ink);
   background: #fff; border: 1px solid #889397; border-radius: 6px;
 }
+select {
+  width: 100%; padding: 9px 12px; font: inherit; color: var(--ink);
+  background: #fff; border: 1px solid #889397; border-radius: 6px;
+}
+select:focus-visible { outline: 3px solid var(--focus); outline-offset: 1px; border-color: var(--focus); }
+fieldset { border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px 14px; margin: 8px 0 0; display: grid; gap: 8px; min-width: 0; }
+legend { font-weight: 600; padding: 0 4px; }
+label.check { display: flex; align-items: flex-start; gap: 8px; font-weight: 400; }
+label.check input { margin-top: 0.3em; flex: none; width: 1.05em; height: 1.05em; accent-color: var(--green); }
+label.check.danger { color: var(--red); }
+label .sub { font-weight: 400; color: var(--muted); }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 16px; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+td .button { padding: 5px 12px; white-space: nowrap; }
 textarea { resize: vertical; min-height: 5.5rem; }
 textarea.mono { word-break: break-all; }
 input:focus-visible, textarea:focus-visible { outline: 3px solid var(--focus); outline-offset: 1px; border-color: var(--focus); }
@@ -137,6 +151,7 @@ th .sub, td .sub { display: block; font-weight: 400; color: var(--muted); font-s
   .card { padding: 18px 16px; }
   h1 { font-size: 1.5rem; }
   .status { grid-template-columns: 1fr; gap: 2px; }
+  .pair { grid-template-columns: 1fr; }
   .status dd { margin-bottom: 10px; }
   .actions .button, .actions form, .actions form .button { width: 100%; text-align: center; }
   .login { margin: 24px auto; }
