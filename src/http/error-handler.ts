@@ -103,13 +103,22 @@ function methodsByPath(routes: readonly RouteDefinition[]): (path: string) => st
   const patterns = routes.flatMap((route) =>
     route.paths.map((path) => ({
       pattern: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`),
+      // Which segments are fixed ('s') and which are parameters ('p'): the router prefers a fixed segment,
+      // so `/liveMigrations/validate` is the validate resource, not a migration whose id is "validate".
+      shape: path
+        .split('/')
+        .map((segment) => (segment.startsWith(':') ? 'p' : 's'))
+        .join(''),
       methods: route.method === 'GET' ? ['GET', 'HEAD'] : [route.method],
     })),
   );
   return (path) => {
+    const matching = patterns.filter(({ pattern }) => pattern.test(path));
+    // 's' sorts after 'p': the largest shape is the resource the router would pick for this path.
+    const chosen = matching.reduce<string | undefined>((best, { shape }) => (best === undefined || shape > best ? shape : best), undefined);
     const methods = new Set<string>();
-    for (const { pattern, methods: routeMethods } of patterns) {
-      if (pattern.test(path)) for (const method of routeMethods) methods.add(method);
+    for (const { shape, methods: routeMethods } of matching) {
+      if (shape === chosen) for (const method of routeMethods) methods.add(method);
     }
     return [...methods].sort();
   };

@@ -497,6 +497,13 @@ describe('the Public API edge', () => {
       const health = await fetch(`${server.url}/health`, { method: 'DELETE' });
       assert.equal(health.status, 405);
       assert.equal(health.headers.get('allow'), 'GET, HEAD');
+      // A fixed segment is its own resource, as the router takes it: `validate` is not a migration id.
+      const group = '0123456789abcdef01234567';
+      const validate = await owner.client.request('OPTIONS', `/api/atlas/v2/groups/${group}/liveMigrations/validate`);
+      assert.equal(validate.status, 405);
+      assert.equal(validate.headers.get('allow'), 'POST');
+      const migration = await owner.client.request('PATCH', `/api/atlas/v2/groups/${group}/liveMigrations/0123456789abcdef01234568`, {});
+      assert.equal(migration.headers.get('allow'), 'GET, HEAD');
     });
 
     it('answers an authenticated request to an unknown API path with RESOURCE_NOT_FOUND', async () => {
