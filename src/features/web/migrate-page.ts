@@ -201,10 +201,13 @@ function destinationCell(view: MigrationsView, plan: MigrationPlan): SafeHtml {
 function migrationsTable(view: MigrationsView): SafeHtml {
   if (view.migrations.length === 0) return html`<p class="empty">No migration yet.</p>`;
   const rows = view.migrations.map((m) => {
-    const ready = m.readyForCutover ? 'Yes' : 'No';
-    const cutoverAsked = m.cutoverRequestedAt !== null && m.status === 'WORKING';
+    // As the API answers them (migrationView): ready and lag only while it works; once ended, neither.
+    const working = m.status === 'WORKING';
+    const ready = working && m.readyForCutover ? 'Yes' : 'No';
+    const lag = working && m.lagSeconds !== null ? `${Math.round(m.lagSeconds)} s` : '—';
+    const cutoverAsked = m.cutoverRequestedAt !== null && working;
     const action =
-      view.canEdit && m.status === 'WORKING' && m.readyForCutover && m.cutoverRequestedAt === null
+      view.canEdit && working && m.readyForCutover && m.cutoverRequestedAt === null
         ? html`<a class="button" href="${cutoverPath(view.organization.id, m)}">Cut over…</a>`
         : cutoverAsked
           ? 'Cutting over'
@@ -217,7 +220,7 @@ function migrationsTable(view: MigrationsView): SafeHtml {
   <td>${statusBadge(m.status)}</td>
   <td data-phase>${m.phase ?? '—'}</td>
   <td class="num" data-documents>${m.documentsCopied.toLocaleString('en-US')}${copied}</td>
-  <td class="num" data-lag>${m.lagSeconds === null ? '—' : `${Math.round(m.lagSeconds)} s`}</td>
+  <td class="num" data-lag>${lag}</td>
   <td data-ready>${ready}</td>
   <td data-reason>${m.errorMessage ?? ''}</td>
   <td>${action}</td>

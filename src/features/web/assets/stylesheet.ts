@@ -81,7 +81,7 @@ h3 { margin: 20px 0 8px; font-size: 1rem; }
 .badge-pending { background: var(--amber-wash); color: var(--amber); border-color: #f2d48c; }
 .when { color: var(--muted); }
 
-.stack { display: grid; gap: 8px; max-width: 720px; }
+.stack { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; max-width: 720px; }
 label { font-weight: 600; }
 .hint { margin: 0; color: var(--muted); font-size: 0.875rem; }
 .field-error { margin: 0; color: var(--red); font-size: 0.875rem; font-weight: 600; }
@@ -101,7 +101,7 @@ label.check { display: flex; align-items: flex-start; gap: 8px; font-weight: 400
 label.check input { margin-top: 0.3em; flex: none; width: 1.05em; height: 1.05em; accent-color: var(--green); }
 label.check.danger { color: var(--red); }
 label .sub { font-weight: 400; color: var(--muted); }
-.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 16px; }
+.pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px 16px; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 td .button { padding: 5px 12px; white-space: nowrap; }
 textarea { resize: vertical; min-height: 5.5rem; }
@@ -128,7 +128,7 @@ input:focus-visible, textarea:focus-visible { outline: 3px solid var(--focus); o
 ol.steps { padding-left: 1.25rem; margin: 8px 0 0; }
 ol.steps li { margin: 4px 0; }
 
-.table-scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
+.table-scroll { position: relative; overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9375rem; }
 caption { text-align: left; padding: 10px 12px; color: var(--muted); font-size: 0.875rem; caption-side: top; }
 th, td { text-align: left; padding: 10px 12px; border-top: 1px solid var(--line); vertical-align: top; }
