@@ -221,15 +221,14 @@ function migrationsTable(view: MigrationsView): SafeHtml {
   <td data-phase>${m.phase ?? '—'}</td>
   <td class="num" data-documents>${m.documentsCopied.toLocaleString('en-US')}${copied}</td>
   <td class="num" data-lag>${lag}</td>
-  <td data-ready>${ready}</td>
+  <td><span data-ready>${ready}</span>${action !== '' && html`<span class="cell-action">${action}</span>`}</td>
   <td data-reason>${m.errorMessage ?? ''}</td>
-  <td>${action}</td>
 </tr>`;
   });
   return html`<div class="table-scroll" role="region" aria-labelledby="migrations-heading" tabindex="0">
   <table>
     <caption>The organization's latest migrations, newest first</caption>
-    <thead><tr><th scope="col">Source</th><th scope="col">Destination</th><th scope="col">Status</th><th scope="col">Phase</th><th scope="col">Documents copied</th><th scope="col">Lag</th><th scope="col">Ready for cutover</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+    <thead><tr><th scope="col">Source</th><th scope="col">Destination</th><th scope="col">Status</th><th scope="col">Phase</th><th scope="col">Documents copied</th><th scope="col">Lag</th><th scope="col">Ready</th><th scope="col">Reason</th></tr></thead>
     <tbody>
     ${rows}
     </tbody>

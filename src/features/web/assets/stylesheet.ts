@@ -102,8 +102,8 @@ label.check input { margin-top: 0.3em; flex: none; width: 1.05em; height: 1.05em
 label.check.danger { color: var(--red); }
 label .sub { font-weight: 400; color: var(--muted); }
 .pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 8px 16px; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
-td .button { padding: 5px 12px; white-space: nowrap; }
+.cell-action { display: block; margin-top: 6px; white-space: nowrap; }
+td .button { padding: 5px 12px; }
 textarea { resize: vertical; min-height: 5.5rem; }
 textarea.mono { word-break: break-all; }
 input:focus-visible, textarea:focus-visible { outline: 3px solid var(--focus); outline-offset: 1px; border-color: var(--focus); }
