@@ -27,7 +27,7 @@ describe('bin/livelink.js', () => {
     assert.equal(first.stderr, '');
     assert.equal(first.status, 0);
     const demo = JSON.parse(String(first.stdout)) as Record<string, Record<string, string>>;
-    assert.deepEqual(Object.keys(demo), ['source', 'target', 'users']);
+    assert.deepEqual(Object.keys(demo), ['source', 'target', 'users', 'atlasProject', 'migrationHost']);
     for (const side of ['source', 'target']) {
       const key = demo[side] ?? {};
       assert.deepEqual(Object.keys(key), ['orgId', 'publicKey', 'privateKey']);
