@@ -53,7 +53,7 @@ export async function tailChanges(input: TailInput): Promise<TailOutcome> {
       const cutoverAskedBeforeRead = input.cutoverRequested();
       const event = await nextChange(stream);
       if (event !== null) {
-        lag.changeRead();
+        lag.changeRead(event.clusterTime);
         pending.push(event);
         if (stream.bufferedCount() > 0 && pending.length < maxBatch) continue;
       }

@@ -4,6 +4,10 @@
  * waiting to be applied. Before any change is applied the position is the start point, so a tail
  * that begins far behind reports how far.
  *
+ * A change read while caught up moves the position to its own cluster time: everything before it is
+ * applied already, so the tail is as far behind as that change is old, not as old as the last change
+ * applied before a quiet stretch (which would report the quiet stretch itself as lag).
+ *
  * The cluster time is the source's clock and `now` the migration host's, so the figure is off by the
  * clocks' skew (never below 0); lag 0 itself does not depend on the clocks.
  */
@@ -20,7 +24,8 @@ export class LagGauge {
   }
 
   /** A change was read and waits to be applied. */
-  changeRead(): void {
+  changeRead(clusterTime?: Timestamp): void {
+    if (this.caughtUp && clusterTime !== undefined) this.positionSeconds = Math.max(this.positionSeconds ?? 0, clusterTime.t);
     this.caughtUp = false;
   }
 
