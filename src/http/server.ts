@@ -120,6 +120,9 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   for (const route of options.routes) registerRoute(route);
+  for (const { method, path } of shadowedMethods(options.routes)) {
+    app.route({ method, url: path, handler: (request, reply) => handleNotFound(request, reply) });
+  }
   if (options.extend !== undefined) await options.extend(app);
   app.addHook('preClose', (done) => {
     closing = true;
@@ -163,6 +166,32 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
       });
     }
   }
+}
+
+/**
+ * The methods a fixed path does not take but a parametric path of the same shape does, e.g. GET
+ * `.../liveMigrations/validate` beside GET `.../liveMigrations/:liveMigrationId`. Fastify routes each
+ * method on its own, so it would hand `validate` to the migration route as an id; registered on the fixed
+ * path, they reach the not-found handler, which answers 405 with the fixed resource's Allow, as it does
+ * for any other method that resource does not take.
+ */
+export function shadowedMethods(routes: readonly Pick<RouteDefinition, 'method' | 'paths'>[]): { method: string; path: string }[] {
+  const registered = routes.flatMap((route) => route.paths.map((path) => ({ method: route.method, path })));
+  const taken = new Set(registered.map(({ method, path }) => `${method} ${path}`));
+  const shadows = new Map<string, { method: string; path: string }>();
+  for (const fixed of new Set(registered.map(({ path }) => path))) {
+    const fixedSegments = fixed.split('/');
+    for (const { method, path } of registered) {
+      const segments = path.split('/');
+      if (segments.length !== fixedSegments.length || taken.has(`${method} ${fixed}`)) continue;
+      const covers = segments.every(
+        (segment, i) => segment === fixedSegments[i] || (segment.startsWith(':') && !fixedSegments[i]?.startsWith(':')),
+      );
+      const narrower = segments.some((segment, i) => segment.startsWith(':') && !fixedSegments[i]?.startsWith(':'));
+      if (covers && narrower) shadows.set(`${method} ${fixed}`, { method, path: fixed });
+    }
+  }
+  return [...shadows.values()];
 }
 
 /**

@@ -502,6 +502,10 @@ describe('the Public API edge', () => {
       const validate = await owner.client.request('OPTIONS', `/api/atlas/v2/groups/${group}/liveMigrations/validate`);
       assert.equal(validate.status, 405);
       assert.equal(validate.headers.get('allow'), 'POST');
+      // Also for a method the parametric sibling takes: GET `validate` is not a read of migration "validate".
+      const getValidate = await owner.client.request('GET', `/api/atlas/v2/groups/${group}/liveMigrations/validate`);
+      assert.equal(getValidate.status, 405);
+      assert.equal(getValidate.headers.get('allow'), 'POST');
       const migration = await owner.client.request('PATCH', `/api/atlas/v2/groups/${group}/liveMigrations/0123456789abcdef01234568`, {});
       assert.equal(migration.headers.get('allow'), 'GET, HEAD');
     });
