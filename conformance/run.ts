@@ -21,8 +21,14 @@ import {
   skipRows,
   type Installed,
 } from './lib/clis.js';
-import { createLinkTokenWithCurl, deleteLinkTokensWithCurl, runCurlFlow } from './lib/curl-flow.js';
-import { runFuzzPass, type FuzzPass, type FuzzSettings } from './lib/fuzz.js';
+import {
+  connectSourceWithCurl,
+  createLinkTokenWithCurl,
+  deleteLinkTokensWithCurl,
+  disconnectSourceWithCurl,
+  runCurlFlow,
+} from './lib/curl-flow.js';
+import { runFuzzPass, type FuzzParameters, type FuzzPass, type FuzzSettings } from './lib/fuzz.js';
 import { runCommand, startLivelink, stopAll, type RunningServer } from './lib/processes.js';
 import { clientEnv, seedProbeKeys, Seeder, type Fixture } from './lib/seed.js';
 
@@ -103,6 +109,31 @@ interface Setup {
   /** The OpenAPI document(s) Schemathesis reads for the source and for the target passes. */
   sourceSchema: string;
   targetSchema: string;
+  fuzzResources: FuzzResources;
+}
+
+/** What only the Schemathesis passes use: resources of the target organization, and a migration host's own key. */
+interface FuzzResources {
+  /** A project of the target organization, and a destination cluster in it. */
+  targetProjectId: string;
+  clusterName: string;
+  /** A migration host of the source project, added for the passes, with the key only it may use. */
+  migrationHost: { hostname: string; publicKey: string; privateKey: string };
+}
+
+const FUZZ_HOST = 'mh-fuzz.conformance.internal';
+
+/** The target project and its cluster (in the target's data folder), and a new host of the source project with its key (in the source's). */
+async function seedFuzzResources(
+  sourceSeed: Seeder,
+  targetSeed: Seeder,
+  targetOrgId: string,
+  sourceProjectId: string,
+): Promise<FuzzResources> {
+  const targetProjectId = await targetSeed.createProject(targetOrgId, 'Conformance Destination Project');
+  const clusterName = await targetSeed.createCluster(targetProjectId, 'ConformanceCluster0');
+  const migrationHost = await sourceSeed.addMigrationHostWithKey(sourceProjectId, FUZZ_HOST);
+  return { targetProjectId, clusterName, migrationHost };
 }
 
 function freshDir(name: string): string {
@@ -124,6 +155,7 @@ async function startBothRoles(): Promise<Setup> {
   const projectId = await seed.projectIdByName(source.orgId, projectName);
   const migrationHost = await seed.firstMigrationHost(projectId);
   const keys = await seedProbeKeys(seed, seed, source, target);
+  const fuzzResources = await seedFuzzResources(seed, seed, target.orgId, projectId);
   const server = await startLivelink(repoRoot, [...serveFlags, '--role', 'both', '--data', data], join(workDir, 'logs', 'both.log'));
   return {
     fixture: {
@@ -142,6 +174,7 @@ async function startBothRoles(): Promise<Setup> {
     servers: [server],
     sourceSchema: join(repoRoot, 'openapi.json'),
     targetSchema: join(repoRoot, 'openapi.json'),
+    fuzzResources,
   };
 }
 
@@ -162,6 +195,7 @@ async function startSplitRoles(): Promise<Setup> {
   const migrationHost = 'mh1.conformance.internal';
   await sourceSeed.addMigrationHost(projectId, migrationHost);
   const keys = await seedProbeKeys(sourceSeed, targetSeed, source, target);
+  const fuzzResources = await seedFuzzResources(sourceSeed, targetSeed, target.orgId, projectId);
 
   const servers: RunningServer[] = [];
   try {
@@ -194,6 +228,7 @@ async function startSplitRoles(): Promise<Setup> {
       servers,
       sourceSchema: `${sourceServer.url}/openapi.json`,
       targetSchema: `${targetServer.url}/openapi.json`,
+      fuzzResources,
     };
   } catch (error) {
     for (const server of servers) await server.stop();
@@ -226,16 +261,27 @@ async function operationsOf(schema: string): Promise<string[]> {
 }
 
 async function fuzz(setup: Setup): Promise<Check[]> {
-  const { fixture } = setup;
+  const { fixture, fuzzResources: resources } = setup;
   const rows: Check[] = [];
   const tested = new Set<string>();
-  const common = { groupId: fixture.projectId, sourceOrgId: fixture.source.orgId };
+  // The source's own resources; a pass of the target replaces orgId and groupId with the target's.
+  const sourceParameters: FuzzParameters = {
+    orgId: fixture.source.orgId,
+    groupId: fixture.projectId,
+    sourceOrgId: fixture.source.orgId,
+    sourceGroupId: fixture.projectId,
+    clusterName: resources.clusterName,
+    hostname: resources.migrationHost.hostname,
+  };
+  const targetParameters: FuzzParameters = { ...sourceParameters, orgId: fixture.target.orgId, groupId: resources.targetProjectId };
   const run = async (pass: FuzzPass) => {
     step(`[${fixture.setup}] schemathesis pass ${pass.name} (${fuzzSettings.examples} examples per operation, seed ${fuzzSettings.seed})`);
     const outcome = await runFuzzPass(fixture.setup, pass, fuzzSettings);
     rows.push(...outcome.rows);
     outcome.tested.forEach((operation) => tested.add(operation));
   };
+  const failed = (operation: string, expected: string, got: string) =>
+    rows.push({ setup: fixture.setup, client: 'schemathesis', operation, expected, got, result: 'fail' });
   await run({
     name: 'source',
     keyLabel: 'source owner key',
@@ -243,9 +289,9 @@ async function fuzz(setup: Setup): Promise<Check[]> {
     privateKey: fixture.source.privateKey,
     baseUrl: fixture.sourceUrl,
     schema: setup.sourceSchema,
-    includePathRegex: '^/(health|openapi\\.json)$|^/api/public/|^/api/atlas/v1\\.0/orgs/\\{orgId\\}/liveExport/',
-    orgId: fixture.source.orgId,
-    ...common,
+    // A migration host's job routes admit only that host's key: the migration-host pass fuzzes them.
+    includePathRegex: '^/(health|openapi\\.json)$|^/api/public/(?!.*/migrationHosts/)|^/api/atlas/v1\\.0/orgs/\\{orgId\\}/liveExport/',
+    parameters: sourceParameters,
   });
   await run({
     name: 'target',
@@ -255,23 +301,42 @@ async function fuzz(setup: Setup): Promise<Check[]> {
     baseUrl: fixture.targetUrl,
     schema: setup.targetSchema,
     includePathRegex: '^/api/atlas/(?!v1\\.0/orgs/\\{orgId\\}/liveExport/)(?!.*/sourceOrganizations/)',
-    orgId: fixture.target.orgId,
-    ...common,
+    parameters: targetParameters,
   });
-  // The inventory endpoint answers only the API key embedded in a link-token. The target pass deleted
-  // the organization's links (and their keys), so the token is made now.
+  // The relay and inventory endpoints answer only the API key embedded in a link-token, and the relay
+  // only for a source organization that pushed under it. The target pass deleted the organization's
+  // links (and their keys), so the token is made now, and the source connects with it as in the flow.
   const token = await createLinkTokenWithCurl(fixture, []);
   const embedded = decodeLinkToken(token);
   if (embedded === undefined) {
-    rows.push({
-      setup: fixture.setup,
-      client: 'schemathesis',
-      operation: 'pass inventory: link-token key',
-      expected: 'a link-token to take the key from',
-      got: `no decodable token (${token.slice(0, 60)})`,
-      result: 'fail',
-    });
+    failed('pass relay and inventory: link-token key', 'a link-token to take the key from', `no decodable token (${token.slice(0, 60)})`);
   } else {
+    const connected = await connectSourceWithCurl(fixture, token);
+    if (connected !== '201 SYNCED') {
+      failed('pass relay and inventory: the source connects with the token', '201 SYNCED', connected);
+    }
+    // The host's calls go through its source, which relays them over the link just made.
+    await run({
+      name: 'migration-host',
+      keyLabel: 'migration host key',
+      publicKey: resources.migrationHost.publicKey,
+      privateKey: resources.migrationHost.privateKey,
+      baseUrl: fixture.sourceUrl,
+      schema: setup.sourceSchema,
+      includePathRegex: '^/api/public/v1\\.0/groups/\\{groupId\\}/migrationHosts/',
+      parameters: sourceParameters,
+    });
+    // Before the inventory pass, whose DELETE removes what the source pushed (and with it the relay's admission).
+    await run({
+      name: 'relay',
+      keyLabel: 'link-token key',
+      publicKey: embedded.publicApiKey,
+      privateKey: embedded.privateApiKey,
+      baseUrl: fixture.targetUrl,
+      schema: setup.targetSchema,
+      includePathRegex: '/sourceOrganizations/\\{sourceOrgId\\}/',
+      parameters: targetParameters,
+    });
     await run({
       name: 'inventory',
       keyLabel: 'link-token key',
@@ -279,10 +344,10 @@ async function fuzz(setup: Setup): Promise<Check[]> {
       privateKey: embedded.privateApiKey,
       baseUrl: fixture.targetUrl,
       schema: setup.targetSchema,
-      includePathRegex: '/sourceOrganizations/',
-      orgId: fixture.target.orgId,
-      ...common,
+      includePathRegex: '/sourceOrganizations/\\{sourceOrgId\\}$',
+      parameters: targetParameters,
     });
+    await disconnectSourceWithCurl(fixture);
   }
   await deleteLinkTokensWithCurl(fixture);
   // Every operation of the document(s) must have been fuzzed by some pass.

@@ -172,3 +172,43 @@ export async function deleteLinkTokensWithCurl(fixture: Fixture): Promise<void> 
     `${fixture.targetUrl}/api/atlas/v2/orgs/${fixture.target.orgId}/liveMigrations/linkTokens`,
   ]);
 }
+
+/**
+ * Connects the source organization with a link-token, as the flow's step 2 does: the source pushes its
+ * inventory to the target, which from then on knows the source organization and its projects and hosts.
+ * Any link left from an earlier leg is removed first. Returns "201 SYNCED" or what was answered instead.
+ */
+export async function connectSourceWithCurl(fixture: Fixture, token: string): Promise<string> {
+  await disconnectSourceWithCurl(fixture);
+  const response = await curl([
+    '--digest',
+    '--user',
+    `${fixture.source.publicKey}:${fixture.source.privateKey}`,
+    '-H',
+    'Content-Type: application/json',
+    '-H',
+    'Accept: application/json',
+    '-X',
+    'POST',
+    '--data',
+    JSON.stringify({ linkToken: token }),
+    `${fixture.sourceUrl}/api/public/v1.0/orgs/${fixture.source.orgId}/liveExport/migrationLink`,
+  ]);
+  try {
+    return `${response.status} ${String((JSON.parse(response.body) as { status?: unknown; errorCode?: unknown }).status ?? errorCode(response))}`;
+  } catch {
+    return `${response.status} ${response.error ?? response.body.slice(0, 160)}`;
+  }
+}
+
+/** Removes the source organization's link, if it has one (clean-up between legs). */
+export async function disconnectSourceWithCurl(fixture: Fixture): Promise<void> {
+  await curl([
+    '--digest',
+    '--user',
+    `${fixture.source.publicKey}:${fixture.source.privateKey}`,
+    '-X',
+    'DELETE',
+    `${fixture.sourceUrl}/api/public/v1.0/orgs/${fixture.source.orgId}/liveExport/migrationLink`,
+  ]);
+}

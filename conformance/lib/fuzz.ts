@@ -20,9 +20,21 @@ export interface FuzzPass {
   /** A file path or a URL of the OpenAPI document. */
   schema: string;
   includePathRegex: string;
+  /** The path parameters schemathesis.toml fixes, every one set for every pass. */
+  parameters: FuzzParameters;
+}
+
+/** Real resources the key of a pass may reach, so generated requests get past the not-found answers. */
+export interface FuzzParameters {
   orgId: string;
   groupId: string;
   sourceOrgId: string;
+  /** The source project whose migration hosts the relay's job route names. */
+  sourceGroupId: string;
+  /** A cluster of `groupId` (the target pass's destination cluster). */
+  clusterName: string;
+  /** A migration host of the source project `sourceGroupId`. */
+  hostname: string;
 }
 
 export interface FuzzSettings {
@@ -52,9 +64,12 @@ export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzS
     PYTHONPATH: join(settings.conformanceDir, 'schemathesis'),
     LIVELINK_FUZZ_PUBLIC_KEY: pass.publicKey,
     LIVELINK_FUZZ_PRIVATE_KEY: pass.privateKey,
-    LIVELINK_FUZZ_ORG_ID: pass.orgId,
-    LIVELINK_FUZZ_GROUP_ID: pass.groupId,
-    LIVELINK_FUZZ_SOURCE_ORG_ID: pass.sourceOrgId,
+    LIVELINK_FUZZ_ORG_ID: pass.parameters.orgId,
+    LIVELINK_FUZZ_GROUP_ID: pass.parameters.groupId,
+    LIVELINK_FUZZ_SOURCE_ORG_ID: pass.parameters.sourceOrgId,
+    LIVELINK_FUZZ_SOURCE_GROUP_ID: pass.parameters.sourceGroupId,
+    LIVELINK_FUZZ_CLUSTER_NAME: pass.parameters.clusterName,
+    LIVELINK_FUZZ_HOSTNAME: pass.parameters.hostname,
     NO_COLOR: '1',
     COLUMNS: '120',
   };

@@ -108,6 +108,31 @@ export class Seeder {
     await this.json(['migration-host', 'add', '--project', projectId, '--hostname', hostname]);
   }
 
+  /** A new migration host of the project, and the key only it may use (printed once, by this command). */
+  async addMigrationHostWithKey(projectId: string, hostname: string): Promise<{ hostname: string; publicKey: string; privateKey: string }> {
+    const added = field(await this.json(['migration-host', 'add', '--project', projectId, '--hostname', hostname]), 'migration-host add');
+    const key = field(added['apiKey'], `migration-host add ${hostname}: apiKey (a host that already had a key prints none)`);
+    return { hostname, publicKey: text(key['publicKey'], 'publicKey'), privateKey: text(key['privateKey'], 'privateKey') };
+  }
+
+  /** A destination cluster of an Atlas project, stored offline: nothing listens at its address. */
+  async createCluster(projectId: string, name: string): Promise<string> {
+    const created = await this.json([
+      'cluster',
+      'create',
+      '--project',
+      projectId,
+      '--name',
+      name,
+      '--connection-string',
+      'mongodb://127.0.0.1:1/',
+      '--no-check',
+      '--mongodb-version',
+      '8.0.4',
+    ]);
+    return text(field(created, 'cluster create')['name'], 'cluster name');
+  }
+
   async firstMigrationHost(projectId: string): Promise<string> {
     const listed = await this.json(['migration-host', 'list', '--project', projectId]);
     const first = Array.isArray(listed) && listed.length > 0 ? field(listed[0], 'migration host') : undefined;
