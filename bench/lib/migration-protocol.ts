@@ -88,6 +88,8 @@ export interface LagSample {
   at: number;
   /** What the data plane reports: whole seconds, 0 once caught up. */
   lagSeconds: number | null;
+  /** The stream's last batch was empty and everything read is applied. */
+  caughtUp: boolean;
   changesApplied: number;
 }
 

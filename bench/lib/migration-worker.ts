@@ -154,7 +154,10 @@ async function dataPlane(job: DataPlaneJob): Promise<{ outcome: string }> {
       send({ type: 'copied', copy: clock.result(progress.documentsCopied) });
       sampler = setInterval(() => {
         const now = migration.progress();
-        send({ type: 'lag', sample: { at: Date.now(), lagSeconds: now.lagSeconds ?? null, changesApplied: now.changesApplied } });
+        send({
+          type: 'lag',
+          sample: { at: Date.now(), lagSeconds: now.lagSeconds ?? null, caughtUp: now.caughtUp, changesApplied: now.changesApplied },
+        });
       }, job.lagSampleMs);
     },
   });

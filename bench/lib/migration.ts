@@ -95,6 +95,13 @@ export interface TailFigures {
   /** Samples with lag 0 (caught up), as a share of all. */
   lag_zero_share: number | null;
   lag_at_stop_s: number | null;
+  /**
+   * From the end of the copy to the tail's first empty batch. The stream starts at the optime taken
+   * before the copy; SecantusDB's first read from an optime takes longer the more its oplog holds.
+   */
+  catch_up_after_copy_ms: number;
+  /** The samples behind the lag figures: [ms since the load started, lag s, changes applied so far]. */
+  lag_series: [number, number, number][];
   changes_applied: number;
   cutover_ms: number;
   cutover_limit_ms: number;
@@ -267,7 +274,12 @@ export async function migrationRun(options: MigrationBenchOptions, log: Log): Pr
     log(`data-plane: ${copy.documents.toLocaleString('en-US')} documents in ${(copy.ms / 1000).toFixed(1)} s; now tailing`);
     if (options.profile) profiles.push({ title: 'data-plane', file: profileFile('data-plane'), copy });
 
-    // Idle first: the lag figure starts from a caught-up tail.
+    // The load starts once the tail has caught up with the copy's time (its first empty batch), so the
+    // lag measured is the steady tail's; how long that first catch-up took is a figure of its own.
+    const copiedAt = performance.now();
+    await worker.nextWhere('lag', (message) => message.sample.caughtUp);
+    const catchUpMs = performance.now() - copiedAt;
+    log(`tail: caught up ${(catchUpMs / 1000).toFixed(1)} s after the copy`);
     await sleep(1000);
     const target = Math.max(1, Math.round(probe.perSecond / 2));
     log(`tail: a write load of ${target.toLocaleString('en-US')} writes/s on the source for ${options.tailSeconds} s`);
@@ -313,6 +325,8 @@ export async function migrationRun(options: MigrationBenchOptions, log: Log): Pr
       lag_samples: lags.length,
       lag_zero_share: lags.length === 0 ? null : round(lags.filter((value) => value === 0).length / lags.length, 3),
       lag_at_stop_s: lagAtStop,
+      catch_up_after_copy_ms: Math.round(catchUpMs),
+      lag_series: during.map((sample) => [sample.at - loadFrom, sample.lagSeconds as number, sample.changesApplied]),
       changes_applied: cut.changesApplied,
       cutover_ms: Math.round(cut.ms),
       cutover_limit_ms: CUTOVER_BASE_MS + (lagAtStop ?? 0) * 1000,
@@ -476,6 +490,7 @@ export function formatMigrationTable(report: MigrationReport): string {
     const n = (value: number) => value.toLocaleString('en-US');
     lines.push(
       'tail and cutover:',
+      `  first catch-up            ${n(t.catch_up_after_copy_ms)} ms after the copy ended (the stream's first read from the optime taken before the copy)`,
       `  destination accepts       ${n(t.destination_accepts_per_second)} writes/s (4 inserts, 4 updates, 2 deletes in 10; ${s.write_concurrency} in flight; p50 ${t.destination_rate_probe.p50Ms} ms)`,
       `  source load               ${n(t.source_load_target_per_second)} writes/s asked, ${n(t.source_load.perSecond)} achieved over ${(t.source_load.ms / 1000).toFixed(1)} s (p50 ${t.source_load.p50Ms} ms, p99 ${t.source_load.p99Ms} ms, worst ${n(t.source_load.maxBehindMs)} ms behind schedule)`,
       `  lag (data plane's figure) max ${t.lag_max_s ?? '?'} s, p95 ${t.lag_p95_s ?? '?'} s, 0 in ${t.lag_zero_share === null ? '?' : `${Math.round(t.lag_zero_share * 100)} %`} of ${t.lag_samples} samples (every ${LAG_SAMPLE_MS} ms)`,
@@ -590,6 +605,8 @@ interface Worker {
   on<T extends FromMigrationWorker['type']>(type: T, listener: (message: Message<T>) => void): void;
   /** The next message of this type; rejects when the worker fails or exits first. */
   next<T extends FromMigrationWorker['type']>(type: T): Promise<Message<T>>;
+  /** The next message of this type that satisfies `predicate`. */
+  nextWhere<T extends FromMigrationWorker['type']>(type: T, predicate: (message: Message<T>) => boolean): Promise<Message<T>>;
 }
 
 const workers = new Set<Started>();
@@ -638,11 +655,15 @@ function startWorker(name: string, nodeArgs: readonly string[]): Worker {
       });
     },
     next(type) {
+      return worker.nextWhere(type, () => true);
+    },
+    nextWhere(type, predicate) {
       return new Promise((resolve, reject) => {
         const onExit = (code: number | null) => finish(() => reject(new Error(`${name} exited (${code}) before sending ${type}`)));
         const onMessage = (message: FromMigrationWorker) => {
           if (message.type === 'failed') finish(() => reject(new Error(`${name}: ${message.message}`)));
-          else if (message.type === type) finish(() => resolve(message as Message<typeof type>));
+          else if (message.type === type && predicate(message as Message<typeof type>))
+            finish(() => resolve(message as Message<typeof type>));
         };
         const finish = (then: () => void) => {
           started.child.off('message', onMessage);
