@@ -55,7 +55,7 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
   const collection = (db: string, name: string) => sourceClient.db(db).collection<KeyedDocument>(name);
   const insertInto = (db: string, name: string) => sourceClient.db(db).collection<AnyDocument>(name);
 
-  function start(onProgress?: (progress: MigrationProgress) => void, controller = new AbortController()): LiveMigration {
+  function start(onProgress?: (progress: MigrationProgress) => void | Promise<void>, controller = new AbortController()): LiveMigration {
     const migration = runMigration({
       signal: controller.signal,
       source: source.url,
@@ -111,11 +111,18 @@ describe('live migration: changes during the copy and the tail', { skip: MONGODB
       return { copyingAfterGhost, ghostOnDestination };
     };
 
-    // The callbacks above run from this migration's progress, so after it exists.
-    const migration = start((progress) => {
+    // The callbacks above run from this migration's progress, so after it exists. Returning their promise
+    // holds the copy at that batch until the writes are done, so they happen during the copy on any machine.
+    const migration = start(async (progress) => {
       if (progress.phase !== 'COPYING') return;
-      if (early === undefined && progress.copying === 'a.first' && progress.documentsCopied >= 100) early = whileCopyingFirst();
-      if (late === undefined && progress.copying === 'd.third' && progress.documentsCopied >= 1500 + 300 + 200) late = whileCopyingThird();
+      if (early === undefined && progress.copying === 'a.first' && progress.documentsCopied >= 100) {
+        early = whileCopyingFirst();
+        await early;
+      }
+      if (late === undefined && progress.copying === 'd.third' && progress.documentsCopied >= 1500 + 300 + 200) {
+        late = whileCopyingThird();
+        await late;
+      }
     });
     await waitFor(async () => migration.progress().phase === 'TAILING', 'the copy to finish', 30_000);
     const earlyResult = await early;

@@ -23,7 +23,9 @@ const migration = runMigration({
   checkpointStore: new FileCheckpointStore(checkpointFile),
   batchSize: Number(batchSize),
   maxAwaitTimeMS: 200,
-  onProgress: (progress) => process.stdout.write(`${JSON.stringify(progress)}\n`),
+  onProgress: (progress) => {
+    process.stdout.write(`${JSON.stringify(progress)}\n`);
+  },
 });
 
 createInterface({ input: process.stdin }).on('line', (line) => {

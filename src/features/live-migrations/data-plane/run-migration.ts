@@ -43,7 +43,11 @@ export interface MigrationOptions {
   /** Stops the migration at the next batch boundary; `done` then resolves `STOPPED`. */
   readonly signal?: AbortSignal;
   /** Called after every recorded step (batch copied, batch applied, phase change, caught up). */
-  readonly onProgress?: (progress: MigrationProgress) => void;
+  /**
+   * A promise it returns holds the migration at that step until it settles: an observer that must act at
+   * a given point of the copy (a test writing to the source mid-copy) gets that point, whatever the load.
+   */
+  readonly onProgress?: (progress: MigrationProgress) => void | Promise<void>;
   /** TLS, authentication and the like, as the driver takes them. */
   readonly sourceClientOptions?: MongoClientOptions;
   readonly destinationClientOptions?: MongoClientOptions;
@@ -157,7 +161,7 @@ class Migration {
       await Promise.all([source.connect(), destination.connect()]);
       const loaded = await this.options.checkpointStore.load();
       this.checkpoint = loaded ?? (await this.begin(source, destination));
-      this.emit();
+      await this.emit();
       if (this.checkpoint.phase === 'COPYING' && (await this.copy(source, destination)) === 'aborted') return 'STOPPED';
       if (this.checkpoint.phase === 'TAILING' || this.checkpoint.phase === 'CUTTING_OVER') {
         if ((await this.tail(source, destination)) === 'aborted') return 'STOPPED';
@@ -203,7 +207,7 @@ class Migration {
       if (entry === undefined || entry.done) continue;
       if (this.options.signal?.aborted === true) return 'aborted';
       this.copying = namespaceKey(entry.ns);
-      this.emit();
+      await this.emit();
       await ensureDefinition(destination, entry);
       if (entry.kind === 'collection') {
         await syncIndexes(source, destination, entry.ns, 'during-sync');
@@ -271,7 +275,7 @@ class Migration {
       },
       onCaughtUp: async (resumeToken) => {
         if (resumeToken !== undefined) await this.record({ resumeToken });
-        else this.emit();
+        else await this.emit();
       },
     });
   }
@@ -302,9 +306,9 @@ class Migration {
     return saved.then(() => this.emit());
   }
 
-  private emit(): void {
+  private async emit(): Promise<void> {
     try {
-      this.options.onProgress?.(this.progress());
+      await this.options.onProgress?.(this.progress());
     } catch {
       // A progress listener's failure is its own; the migration goes on.
     }
