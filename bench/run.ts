@@ -149,7 +149,7 @@ function parseOptions(argv: string[]): Options {
     quick,
     migration: values.migration,
     migrationDocs: int(values['migration-docs'], quick ? 50_000 : 1_000_000, 'migration-docs'),
-    migrationTailSeconds: int(values['migration-tail-seconds'], quick ? 10 : 30, 'migration-tail-seconds'),
+    migrationTailSeconds: int(values['migration-tail-seconds'], quick ? 10 : 60, 'migration-tail-seconds'),
   };
 }
 
