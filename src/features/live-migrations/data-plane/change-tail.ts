@@ -5,6 +5,12 @@
  * recorded. An empty batch means the tail is caught up: lag 0, and the stream's post-batch token is
  * recorded so that a restart does not rescan a quiet stretch.
  *
+ * While a batch is applied and recorded, the next one is read: the source's work for it (the
+ * events, the post-image lookups) overlaps the destination's writes instead of following them. Only
+ * one batch is applied at a time, in stream order, and the next is cut only once the one before is
+ * recorded, so at most two batches are held. An empty batch counts as caught up only once the batch
+ * before it is applied.
+ *
  * Cutover ends the tail at the first empty batch that was asked for after cutover was requested:
  * every change the source had made visible by then is applied.
  */
@@ -46,38 +52,55 @@ export async function tailChanges(input: TailInput): Promise<TailOutcome> {
     batchSize: maxBatch,
   });
   let lastRecorded = 'resumeAfter' in input.start ? tokenText(input.start.resumeAfter) : undefined;
+  /** The batch being applied and recorded, while the next one is read. */
+  let applying: Promise<void> | undefined;
+  const settle = async (): Promise<void> => {
+    const running = applying;
+    applying = undefined;
+    await running;
+  };
+  const applyAndRecord = async (batch: readonly ChangeStreamDocument[], token: Document): Promise<void> => {
+    await applier.apply(batch);
+    const appliedThrough = batch[batch.length - 1]?.clusterTime;
+    lag.appliedThrough(appliedThrough);
+    lastRecorded = tokenText(token);
+    await input.onApplied(token, batch.length, appliedThrough);
+  };
   try {
     let pending: ChangeStreamDocument[] = [];
     for (;;) {
-      if (signal?.aborted === true) return 'aborted';
+      if (signal?.aborted === true) {
+        await settle();
+        return 'aborted';
+      }
       const cutoverAskedBeforeRead = input.cutoverRequested();
       const event = await nextChange(stream);
       if (event !== null) {
         lag.changeRead(event.clusterTime);
         pending.push(event);
         if (stream.bufferedCount() > 0 && pending.length < maxBatch) continue;
-      }
-      if (pending.length > 0) {
-        await applier.apply(pending);
+        // The token after this batch's last event, taken before the next read moves it.
         const token = stream.resumeToken as Document;
-        const appliedThrough = pending[pending.length - 1]?.clusterTime;
-        lag.appliedThrough(appliedThrough);
-        const count = pending.length;
+        const batch = pending;
         pending = [];
-        lastRecorded = tokenText(token);
-        await input.onApplied(token, count, appliedThrough);
+        await settle();
+        applying = applyAndRecord(batch, token);
+        // Awaited by settle(); until then its failure must not count as unhandled.
+        applying.catch(() => undefined);
+        continue;
       }
-      if (event === null) {
-        lag.markCaughtUp();
-        const token = stream.resumeToken as Document | undefined;
-        const text = token === undefined ? undefined : tokenText(token);
-        const moved = text !== undefined && text !== lastRecorded;
-        if (moved) lastRecorded = text;
-        await input.onCaughtUp(moved ? token : undefined);
-        if (cutoverAskedBeforeRead) return 'caught-up-for-cutover';
-      }
+      await settle();
+      lag.markCaughtUp();
+      const token = stream.resumeToken as Document | undefined;
+      const text = token === undefined ? undefined : tokenText(token);
+      const moved = text !== undefined && text !== lastRecorded;
+      if (moved) lastRecorded = text;
+      await input.onCaughtUp(moved ? token : undefined);
+      if (cutoverAskedBeforeRead) return 'caught-up-for-cutover';
     }
   } finally {
+    // Nothing is applied after the tail returned or failed.
+    await applying?.catch(() => undefined);
     await stream.close();
   }
 }
