@@ -3,6 +3,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Agent, request } from 'undici';
 import { digestAuthorization, parseDigestChallenge } from '../migration-link/digest-client.js';
+import { headerOf, readCapped } from '../migration-link/target-client.js';
 import {
   HostJobAnswerSchema,
   JobReportAnswerSchema,
@@ -154,24 +155,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Reads at most `cap` bytes; undefined when the body is larger (the rest is discarded, not buffered). */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, cap: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > cap) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -255,13 +255,13 @@ function inventoryPath(targetOrgId: string, sourceOrgId: string): string {
   return `/api/atlas/v1.0/orgs/${targetOrgId}/liveMigrations/sourceOrganizations/${sourceOrgId}`;
 }
 
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+export function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** Reads at most `cap` bytes; undefined when the body is larger (the rest is discarded, not buffered). */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, cap: number): Promise<string | undefined> {
+export async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, cap: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
