@@ -20,6 +20,8 @@ import { mongoClusterProbe } from '../features/clusters/cluster-probe.js';
 import { clusterRoutes } from '../features/clusters/cluster-routes.js';
 import { ClusterService } from '../features/clusters/cluster-service.js';
 import type { ClusterStore } from '../features/clusters/cluster-store.js';
+import { controlRoutes } from '../features/control/control-routes.js';
+import { ControlService } from '../features/control/control-service.js';
 import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-store.js';
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
 import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
@@ -89,6 +91,8 @@ export interface LivelinkServices {
   migrationHosts: MigrationHostService;
   clusters: ClusterService;
   liveMigrations: LiveMigrationService;
+  /** The rehearsal controls (the control API under /_livelink/control/v1). */
+  control: ControlService;
 }
 
 /** Every store, bound to one database handle: the shared one, or one write transaction's. */
@@ -233,6 +237,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     expiryHours: config.migrationExpiryHours,
     ...(options.cutoverWaitMs === undefined ? {} : { cutoverWaitMs: options.cutoverWaitMs, cutoverPollMs: 20 }),
   });
+  // The rehearsal controls gather the faults every family keeps.
+  const control = new ControlService([]);
   const services: LivelinkServices = {
     organizations,
     apiKeys,
@@ -244,6 +250,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     migrationHosts,
     clusters,
     liveMigrations,
+    control,
   };
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
@@ -274,6 +281,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
     ...(servesTarget ? clusterRoutes(clusters) : []),
     ...(servesTarget ? liveMigrationRoutes(liveMigrations) : []),
+    ...controlRoutes({ control }),
   ];
 
   const serviceVersion = readServiceVersion(process.env);
@@ -309,6 +317,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         }),
         directory: organizations,
         keyMeetsRequirement,
+        controlToken: config.controlToken,
         logger,
         serviceVersion,
         trustedProxies: config.trustedProxies,

@@ -4,6 +4,7 @@ import { CommandError, UsageError, type CliIo, type Command } from './command.js
 import { apikeyCommands } from './commands/apikey.js';
 import { backupCommand } from './commands/backup.js';
 import { clusterCommands } from './commands/cluster.js';
+import { controlCommands } from './commands/control.js';
 import { deploymentCommands } from './commands/deployment.js';
 import { initCommand } from './commands/init.js';
 import { migrationHostCommands } from './commands/migration-host.js';
@@ -31,6 +32,7 @@ export const commands: readonly Command[] = [
   ...userCommands,
   rotateKeysCommand,
   backupCommand,
+  ...controlCommands,
 ];
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;

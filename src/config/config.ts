@@ -65,6 +65,12 @@ export interface Config {
    * Without it livelink refuses, since digest over plain HTTP exposes every request to the network.
    */
   insecureHttp: boolean;
+  /**
+   * --control-token, LIVELINK_CONTROL_TOKEN: the admin token of the rehearsal control API
+   * (`/_livelink/control/v1`), sent as `Authorization: Bearer <token>`; 16 or more visible characters.
+   * Default: none, and then the control API answers calls from this machine only.
+   */
+  controlToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +156,11 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     );
   }
 
+  const controlToken = text('control-token', 'LIVELINK_CONTROL_TOKEN');
+  // Visible ASCII, as a Bearer token must be (RFC 6750's b64token, loosely): anything else could never be sent.
+  if (controlToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(controlToken))
+    throw new ConfigError('--control-token must be at least 16 visible ASCII characters, without spaces');
+
   const logRequestsFlag = flags['log-requests'];
   return {
     role,
@@ -181,6 +192,7 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined,
     targetCaFile: text('target-ca', 'LIVELINK_TARGET_CA'),
     insecureHttp,
+    controlToken,
   };
 }
 

@@ -124,6 +124,21 @@ export const apiErrors = {
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
 
+  // The rehearsal control API (features/control): its own admin token, never an organization's API key.
+  /** livelink: no or a wrong `Authorization: Bearer` token; a Bearer challenge (RFC 6750), never a digest one. */
+  controlUnauthorized: () =>
+    new ApiError(401, 'CONTROL_UNAUTHORIZED', 'The control API needs Authorization: Bearer <control token> (--control-token).', [], {
+      headers: { 'www-authenticate': 'Bearer realm="livelink control"' },
+    }),
+  /** livelink: no control token is configured, and then only a caller on the server's own machine may use the control API. */
+  controlLoopbackOnly: (ip: string) =>
+    new ApiError(
+      403,
+      'CONTROL_LOOPBACK_ONLY',
+      `The control API has no token configured (--control-token or LIVELINK_CONTROL_TOKEN), so it answers only calls from this machine, not from ${ip}.`,
+      [ip],
+    ),
+
   // The services' own answers: the link (source side), link-tokens (target side), the platform data
   // and the users of the web pages.
   /** livelink */

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { isObjectId } from '../shared/ids.js';
 import { ApiError, apiErrors } from './api-error.js';
+import { checkControlAccess } from './control-access.js';
 import type { AccessDirectory, EdgeTypes, RoleCheck } from './edge-types.js';
 import { stateOf, type RequestState } from './request-state.js';
 import type { AccessKind, GrantedAccess, RouteAccess } from './route.js';
@@ -8,6 +9,8 @@ import type { AccessKind, GrantedAccess, RouteAccess } from './route.js';
 export interface AuthorizationOptions<T extends EdgeTypes> {
   directory: AccessDirectory<T>;
   keyMeetsRequirement: RoleCheck<T>;
+  /** The control API's admin token; undefined admits control calls from loopback only. */
+  controlToken: string | undefined;
 }
 
 /**
@@ -19,10 +22,11 @@ export interface AuthorizationOptions<T extends EdgeTypes> {
 export function authorizationStep<T extends EdgeTypes>(
   options: AuthorizationOptions<T>,
 ): (request: FastifyRequest, access: RouteAccess<T['role']>) => Promise<void> {
-  const { directory, keyMeetsRequirement } = options;
+  const { directory, keyMeetsRequirement, controlToken } = options;
 
   async function checkAccess(request: FastifyRequest, state: RequestState<T>, access: RouteAccess<T['role']>): Promise<void> {
     if (access.kind === 'public' || access.kind === 'authenticated') return;
+    if (access.kind === 'control') return checkControlAccess(request.headers.authorization, state.clientIp, controlToken);
     const key = state.apiKey;
     if (key === undefined) throw apiErrors.userUnauthorized();
     const params = request.params as Record<string, string | undefined>;
@@ -63,7 +67,9 @@ export function authorizationStep<T extends EdgeTypes>(
     try {
       await checkAccess(request, state, access);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
+      if (error instanceof ApiError && access.kind === 'control') {
+        request.log.info({ event: 'control-denied', errorCode: error.errorCode, ip: state.clientIp }, 'control call refused');
+      } else if (error instanceof ApiError && error.status === 401) {
         const params = request.params as Record<string, string | undefined>;
         request.log.info(
           {
@@ -89,6 +95,8 @@ export function grantedAccess<T extends EdgeTypes>(state: RequestState<T>, kind:
   switch (kind) {
     case 'public':
       return { apiKey: state.apiKey, organization: undefined, project: undefined };
+    case 'control':
+      return { apiKey: undefined, organization: undefined, project: undefined };
     case 'authenticated':
     case 'global':
       return { apiKey: established(state.apiKey, 'key'), organization: undefined, project: undefined };

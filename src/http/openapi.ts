@@ -12,6 +12,8 @@ import type { RouteDefinition } from './route.js';
 /** Errors any authenticated route can answer: bad input, the digest challenge, access lists, throttling, faults. */
 const COMMON_ERRORS = [400, 401, 403, 404, 429, 500] as const;
 const BODY_ERRORS = [413, 415] as const;
+/** Errors of the control API: bad input, no or a wrong token (401), a remote caller without a token configured (403). */
+const CONTROL_ERRORS = [400, 401, 403, 404, 500] as const;
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -44,10 +46,12 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
       version,
       description:
         'The Ops Manager live-migration organization link (source) and the Atlas link-token API (target). ' +
-        'Every /api/ route uses HTTP Digest authentication with a programmatic API key (public key as user name, private key as password).',
+        'Every /api/ route uses HTTP Digest authentication with a programmatic API key (public key as user name, private key as password). ' +
+        'The rehearsal control API under /_livelink/control/v1 (tag "Rehearsal controls") takes the admin token of --control-token ' +
+        '(LIVELINK_CONTROL_TOKEN) as Authorization: Bearer; with no token configured it answers calls from loopback only.',
     },
     components: {
-      securitySchemes: { digest: { type: 'http', scheme: 'digest' } },
+      securitySchemes: { digest: { type: 'http', scheme: 'digest' }, controlToken: { type: 'http', scheme: 'bearer' } },
       schemas: { ApiError: ERROR_SCHEMA },
     },
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
@@ -99,8 +103,13 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
       content: Object.fromEntries(successMediaTypes.map((mediaType) => [mediaType, content])),
     };
   }
+  const isControl = route.access.kind === 'control';
   if (!isPublic) {
-    const statuses = new Set<number>([...COMMON_ERRORS, ...(route.body === undefined ? [] : BODY_ERRORS), ...(route.errors ?? [])]);
+    const statuses = new Set<number>([
+      ...(isControl ? CONTROL_ERRORS : COMMON_ERRORS),
+      ...(route.body === undefined ? [] : BODY_ERRORS),
+      ...(route.errors ?? []),
+    ]);
     for (const status of [...statuses].sort((a, b) => a - b)) {
       responses[String(status)] = {
         description: `Error ${status}`,
@@ -115,11 +124,11 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
   const operation: Record<string, unknown> = {
     operationId: operationIdFor(route, path),
     summary: route.summary,
-    tags: [tagFor(path)],
+    tags: [isControl ? 'Rehearsal controls' : tagFor(path)],
     parameters: [...pathParameters, ...(isPublic ? [] : wireParameters)],
     responses,
   };
-  if (!isPublic) operation['security'] = [{ digest: [] }];
+  if (!isPublic) operation['security'] = [isControl ? { controlToken: [] } : { digest: [] }];
   if (route.body !== undefined) {
     // One schema for any media type, or one per resource version under that version's media type.
     const schemas: [string, Record<string, unknown>][] = KindGuard.IsSchema(route.body)

@@ -15,7 +15,12 @@ export type RouteAccess<Role extends string = string> =
   | { kind: 'organization'; role: Role }
   /** A role in the organization owning the project named by `:groupId`. */
   | { kind: 'project'; role: Role }
-  | { kind: 'global'; role: Role };
+  | { kind: 'global'; role: Role }
+  /**
+   * The rehearsal control API: the admin token from the configuration (`Authorization: Bearer`), or, when
+   * none is configured, a caller on this machine (control-access.ts). No API key is involved.
+   */
+  | { kind: 'control' };
 
 export type AccessKind = RouteAccess['kind'];
 
@@ -30,6 +35,7 @@ export interface GrantedAccess<T extends EdgeTypes> {
   global: { apiKey: T['key']; organization: undefined; project: undefined };
   organization: { apiKey: T['key']; organization: T['organization']; project: undefined };
   project: { apiKey: T['key']; organization: T['organization']; project: T['project'] };
+  control: { apiKey: undefined; organization: undefined; project: undefined };
 }
 
 /** What every handler gets, whatever its access. */

@@ -33,6 +33,8 @@ export interface HttpServerOptions<T extends EdgeTypes> {
   authenticator: DigestAuthenticator<T['key']>;
   directory: AccessDirectory<T>;
   keyMeetsRequirement: RoleCheck<T>;
+  /** The rehearsal control API's admin token (control-access.ts); undefined admits loopback callers only. */
+  controlToken: string | undefined;
   logger: FastifyBaseLogger;
   serviceVersion: ServiceVersion;
   trustedProxies: readonly string[];
@@ -103,9 +105,12 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
     request.livelink = newRequestState(
       clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies),
     );
-    if (!request.url.startsWith(API_PREFIX)) return;
+    const underApi = request.url.startsWith(API_PREFIX);
+    // Outside /api/ only the route's declared access is checked (the control API's token; nothing on a
+    // public route), and an unknown path goes straight to the not-found handler.
+    if (!underApi && request.routeOptions.config.authorize === undefined) return;
     try {
-      await authenticate(request);
+      if (underApi) await authenticate(request);
       // Absent on an unknown path: authenticated all the same, then answered by the not-found handler.
       await request.routeOptions.config.authorize?.(request);
     } catch (error) {

@@ -235,7 +235,8 @@ describe('web pages over HTTP', () => {
     const paths = Object.keys((server.livelink.openApiDocument() as { paths: Record<string, unknown> }).paths);
     assert.ok(paths.length > 0);
     assert.ok(
-      paths.every((p) => p.startsWith('/api/') || p === '/health' || p === '/openapi.json'),
+      // The rehearsal control API is in the document too, under its own prefix.
+      paths.every((p) => p.startsWith('/api/') || p.startsWith('/_livelink/control/') || p === '/health' || p === '/openapi.json'),
       paths.join(', '),
     );
     const page = await new WebClient(server.url).get('/login');

@@ -17,6 +17,7 @@ export const SERVER_OPTIONS = {
   'target-ca': { type: 'string' },
   'insecure-http': { type: 'boolean' },
   'migration-expiry-hours': { type: 'string' },
+  'control-token': { type: 'string' },
   ...DATA_OPTION,
 } as const satisfies OptionsConfig;
 
@@ -35,6 +36,10 @@ export const SERVER_HELP: readonly (readonly [string, string])[] = [
     '--migration-expiry-hours H',
     'hours a live migration ready for cutover waits for its cutover before it is EXPIRED (LIVELINK_MIGRATION_EXPIRY_HOURS, default 120)',
   ],
+  [
+    '--control-token TOKEN',
+    'admin token of the rehearsal control API, 16+ characters (LIVELINK_CONTROL_TOKEN; default none: calls from this machine only)',
+  ],
 ];
 
 const ROLE_HELP: readonly [string, string] = ['--role ROLE', 'both, source (Ops Manager) or target (Atlas) (LIVELINK_ROLE, default both)'];
@@ -46,7 +51,7 @@ export const serveCommand: Command = {
     synopsis:
       'serve [--role both|source|target] [--host H] [--port P] [--data DIR] [--target-url URL] [--sync-interval SECONDS]\n' +
       '[--log-level L] [--log-requests] [--trusted-proxy CIDR ...] [--tls-cert FILE --tls-key FILE] [--target-ca FILE]\n' +
-      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H]',
+      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H] [--control-token TOKEN]',
     description:
       'Serves the Ops Manager migration-link API (source), the Atlas link-token API (target), or both. Logs go to\n' +
       'stdout as JSON lines. SIGTERM or SIGINT stops it: it stops accepting, lets requests in flight finish,\n' +
