@@ -46,6 +46,11 @@ export interface LocalMongoServerOptions {
   readonly preferredPort?: number;
   /** Answer `hello` as a standalone (no replica-set name, so no change streams for drivers). */
   readonly standalone?: boolean;
+  /**
+   * Require SCRAM-SHA-256 authentication and enforce the users' roles (`--auth`). SecantusDB has no
+   * localhost exception: users are created on a start without it, in the same folder.
+   */
+  readonly auth?: boolean;
 }
 
 /** Starts one server and resolves once it answers `hello` as a writable primary. */
@@ -72,10 +77,20 @@ async function startOnce(options: LocalMongoServerOptions, preferredPort: number
   if (!existsSync(config)) writeFileSync(config, '');
   const port = (preferredPort !== undefined && (await portIsFree(preferredPort)) ? preferredPort : undefined) ?? (await freePort());
   const args = ['--config', config, '--host', '127.0.0.1', '--port', String(port), '--storage-path', join(options.folder, 'data')];
-  const child = spawn(options.bin, [...args, '--log-level', 'WARNING', ...(options.standalone === true ? ['--standalone'] : [])], {
-    cwd: options.folder,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    options.bin,
+    [
+      ...args,
+      '--log-level',
+      'WARNING',
+      ...(options.standalone === true ? ['--standalone'] : []),
+      ...(options.auth === true ? ['--auth'] : []),
+    ],
+    {
+      cwd: options.folder,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);

@@ -669,6 +669,7 @@ describe('push live migrations on the target', () => {
       await fail(a, id);
       assert.deepEqual(await migration(id), {
         _id: id,
+        errorMessage: 'Could not reach specified source',
         lagTimeSeconds: null,
         migrationHosts: [HOST],
         readyForCutover: false,
@@ -697,6 +698,7 @@ describe('push live migrations on the target', () => {
       clockMs += 2 * 3_600_000;
       assert.deepEqual(await migration(id), {
         _id: id,
+        errorMessage: 'It was ready for cutover for 120 hours without being cut over.',
         lagTimeSeconds: null,
         migrationHosts: [HOST],
         readyForCutover: false,

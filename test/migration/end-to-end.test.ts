@@ -243,7 +243,9 @@ describe('push live migration, end to end', { skip: MONGODB_SERVERS_SKIP_REASON 
     return { status: latest.status, errorMessage: latest.errorMessage };
   }
 
-  async function migration(id: string): Promise<{ status: string; readyForCutover: boolean; lagTimeSeconds: number | null }> {
+  async function migration(
+    id: string,
+  ): Promise<{ status: string; readyForCutover: boolean; lagTimeSeconds: number | null; errorMessage?: string }> {
     return json(await atlas.request('GET', `${base()}/${id}`, undefined, { accept: V2_2023 }));
   }
 
@@ -314,8 +316,11 @@ describe('push live migration, end to end', { skip: MONGODB_SERVERS_SKIP_REASON 
       await host.waitFor((line) => line.jobId === vanished && (line.documentsCopied ?? 0) >= 300, '300 copied documents');
       await proxy.cut();
       await waitFor(async () => (await migration(vanished)).status === 'FAILED', 'the migration to fail', 30_000);
-      assert.deepEqual(await migration(vanished), {
+      const vanishedView = await migration(vanished);
+      assert.match(String(vanishedView.errorMessage), /^Could not reach specified source: the source stopped answering/);
+      assert.deepEqual(vanishedView, {
         _id: vanished,
+        errorMessage: vanishedView.errorMessage,
         lagTimeSeconds: null,
         migrationHosts: [HOSTNAME],
         readyForCutover: false,

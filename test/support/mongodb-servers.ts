@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { findSecantus, startLocalMongoServer } from '../../src/cli/local-mongodb-servers.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -39,17 +40,44 @@ export async function startMongoServers(count: number): Promise<MongoTestServer[
   return servers;
 }
 
+export interface MongoServerUser {
+  readonly user: string;
+  readonly pwd: string;
+  /** Built-in roles of the admin database (`root`, `readAnyDatabase`, `clusterMonitor`, ...), as createUser takes them. */
+  readonly roles: readonly string[];
+}
+
 export interface MongoServerOptions {
   /** Answer `hello` as a standalone (no replica-set name, so no change streams for drivers). */
   readonly standalone?: boolean;
+  /**
+   * Users of the admin database; when given, the server requires SCRAM-SHA-256 authentication and
+   * enforces their roles. `url` carries no credentials: give a user's in the connection string.
+   */
+  readonly users?: readonly MongoServerUser[];
+}
+
+/** `url` with `user`'s credentials in it, as a user writes a connection string with a password. */
+export function withUser(url: string, user: MongoServerUser): string {
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(user.user);
+  parsed.password = encodeURIComponent(user.pwd);
+  return parsed.toString();
 }
 
 export async function startMongoServer(options: MongoServerOptions = {}): Promise<MongoTestServer> {
   if (SECANTUS_BIN === undefined) throw new Error(String(MONGODB_SERVERS_SKIP_REASON));
   const folder = mkdtempSync(join(tmpdir(), 'livelink-mongodb-'));
   const remove = (): void => rmSync(folder, { recursive: true, force: true });
+  const standalone = options.standalone === true ? { standalone: true } : {};
   try {
-    const server = await startLocalMongoServer({ bin: SECANTUS_BIN, folder, ...(options.standalone === true ? { standalone: true } : {}) });
+    let server = await startLocalMongoServer({ bin: SECANTUS_BIN, folder, ...standalone });
+    if (options.users !== undefined) {
+      // No localhost exception: the users are made on this first start, then the server starts again requiring them.
+      await createUsers(server.port, options.users);
+      await server.stop();
+      server = await startLocalMongoServer({ bin: SECANTUS_BIN, folder, preferredPort: server.port, auth: true, ...standalone });
+    }
     return {
       url: server.url,
       port: server.port,
@@ -61,5 +89,14 @@ export async function startMongoServer(options: MongoServerOptions = {}): Promis
   } catch (error) {
     remove();
     throw error;
+  }
+}
+
+async function createUsers(port: number, users: readonly MongoServerUser[]): Promise<void> {
+  const client = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`);
+  try {
+    for (const { user, pwd, roles } of users) await client.db('admin').command({ createUser: user, pwd, roles: [...roles] });
+  } finally {
+    await client.close();
   }
 }

@@ -148,9 +148,13 @@ function given(value: string | null | undefined): string | null {
   return value === undefined || value === null || value === '' ? null : value;
 }
 
-/** LiveMigrationResponse: the same in every version. */
+/**
+ * LiveMigrationResponse: the same in every version. `errorMessage` is livelink's: Atlas's schema has no
+ * reason for a FAILED or EXPIRED migration (its UI shows one), and a rehearsal needs it; it is there only then.
+ */
 export const LiveMigrationResponseSchema = Type.Object({
   _id: Type.String({ pattern: ID }),
+  errorMessage: Type.Optional(Type.String({ description: "livelink's: why the migration FAILED or EXPIRED; absent otherwise." })),
   lagTimeSeconds: nullable(Type.Integer(), { description: 'Measured by the migration host; null when the migration is not running.' }),
   migrationHosts: Type.Array(Type.String()),
   readyForCutover: Type.Boolean(),
@@ -193,6 +197,9 @@ export function migrationView(migration: LiveMigration): Static<typeof LiveMigra
     migrationHosts: [migration.plan.migrationHost],
     readyForCutover: working && migration.readyForCutover,
     status: migration.status,
+    ...((migration.status === 'FAILED' || migration.status === 'EXPIRED') && migration.errorMessage !== null
+      ? { errorMessage: migration.errorMessage }
+      : {}),
   };
 }
 

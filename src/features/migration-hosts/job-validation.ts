@@ -33,7 +33,7 @@ export const VALIDATION_MESSAGES = {
 } as const;
 
 /** MongoDB's server error codes the checks tell apart. */
-const AUTHENTICATION_FAILED = 18;
+export const AUTHENTICATION_FAILED = 18;
 const UNAUTHORIZED = 13;
 
 const INTERNAL_DATABASES: ReadonlySet<string> = new Set(['admin', 'local', 'config']);

@@ -16,14 +16,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MongoBulkWriteError, MongoClient, MongoWriteConcernError, type MongoClientOptions } from 'mongodb';
+import { MongoClient, MongoServerError, type MongoClientOptions } from 'mongodb';
 import type { Logger } from 'pino';
 import { scrubbed } from '../../shared/connection-string.js';
 import { FileCheckpointStore } from '../live-migrations/data-plane/file-checkpoint-store.js';
 import { MigrationError } from '../live-migrations/data-plane/migration-error.js';
 import { runMigration, type LiveMigration, type MigrationProgress } from '../live-migrations/data-plane/run-migration.js';
 import type { HostMigrationJob, JobReportAnswer, MigrationReport, MigrationReportPhase } from '../migration-link/migration-job.js';
-import { sourceClientOptions, validateJob, VALIDATION_MESSAGES } from './job-validation.js';
+import { AUTHENTICATION_FAILED, sourceClientOptions, validateJob, VALIDATION_MESSAGES } from './job-validation.js';
 import { SourceRelayClient, type RelayResult } from './source-relay-client.js';
 
 export interface MigrationHostOptions {
@@ -413,23 +413,23 @@ async function describeFailure(error: unknown, job: HostMigrationJob): Promise<s
   if (error instanceof MigrationError) {
     return error.code === 'SOURCE_NOT_REPLICA_SET' ? `${VALIDATION_MESSAGES.standalone}: ${raw}` : raw;
   }
-  if (!(await answers(sourceUri, sourceClientOptions(job)))) {
-    return `${VALIDATION_MESSAGES.sourceUnreachable}: the source stopped answering (${raw})`;
-  }
-  if (!(await answers(destinationUri, {}))) return `Could not reach the destination cluster: it stopped answering (${raw})`;
-  // The migration writes to the destination only: a refused write is the destination's.
-  if (error instanceof MongoBulkWriteError || error instanceof MongoWriteConcernError)
-    return `The destination cluster refused a write: ${raw}`;
+  const sourceAnswer = await probe(sourceUri, sourceClientOptions(job));
+  if (sourceAnswer === 'wrong-credentials') return VALIDATION_MESSAGES.credentials;
+  if (sourceAnswer === 'silent') return `${VALIDATION_MESSAGES.sourceUnreachable}: the source stopped answering (${raw})`;
+  const destinationAnswer = await probe(destinationUri, {});
+  if (destinationAnswer === 'wrong-credentials') return `The destination cluster refused the migration's credentials (${raw})`;
+  if (destinationAnswer === 'silent') return `Could not reach the destination cluster: it stopped answering (${raw})`;
   return `The migration failed: ${raw}`;
 }
 
-async function answers(uri: string, options: MongoClientOptions): Promise<boolean> {
+/** Whether a server answers a ping with these credentials, refuses them (AuthenticationFailed), or does not answer. */
+async function probe(uri: string, options: MongoClientOptions): Promise<'answers' | 'wrong-credentials' | 'silent'> {
   const client = new MongoClient(uri, { ...options, serverSelectionTimeoutMS: PROBE_TIMEOUT_MS, connectTimeoutMS: PROBE_TIMEOUT_MS });
   try {
     await client.db('admin').command({ ping: 1 });
-    return true;
-  } catch {
-    return false;
+    return 'answers';
+  } catch (error) {
+    return error instanceof MongoServerError && error.code === AUTHENTICATION_FAILED ? 'wrong-credentials' : 'silent';
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -10,6 +10,8 @@ export type MigrationErrorCode =
   | 'DESTINATION_NOT_EMPTY'
   /** The source's oplog no longer holds the point the tail must resume from. */
   | 'SOURCE_CHANGE_HISTORY_LOST'
+  /** The destination refused a write or another command of the migration (its user's roles, a server not accepting writes). */
+  | 'DESTINATION_REFUSED'
   /** cutover() was asked before the initial copy had finished. */
   | 'NOT_READY_FOR_CUTOVER'
   /** The migration stopped (its abort signal) before it completed. */

@@ -17,7 +17,14 @@
  * Everything durable is in the checkpoint (`checkpoint.ts`); a process killed at any moment and started
  * again with the same store goes on from it and ends with the same destination.
  */
-import { MongoClient, type Document, type MongoClientOptions } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  MongoWriteConcernError,
+  type Document,
+  type MongoClientOptions,
+} from 'mongodb';
 import { ChangeApplier } from './change-applier.js';
 import { tailChanges } from './change-tail.js';
 import type { CheckpointPhase, CollectionCopyState, MigrationCheckpoint, MigrationCheckpointStore } from './checkpoint.js';
@@ -156,6 +163,12 @@ class Migration {
       ...this.options.destinationClientOptions,
       // A batch is recorded as copied only once it cannot roll back on the destination.
       writeConcern: { w: 'majority' },
+      // Which commands the destination refused: a server error does not say which server sent it.
+      monitorCommands: true,
+    });
+    const refusedByDestination = new WeakMap<Error, string>();
+    destination.on('commandFailed', (event) => {
+      if (event.failure instanceof MongoServerError) refusedByDestination.set(event.failure, event.commandName);
     });
     try {
       await Promise.all([source.connect(), destination.connect()]);
@@ -168,6 +181,8 @@ class Migration {
         await this.finish(source, destination);
       }
       return 'COMPLETE';
+    } catch (error) {
+      throw destinationRefusal(error, refusedByDestination) ?? error;
     } finally {
       this.ended = true;
       await this.saving.catch(() => undefined);
@@ -321,6 +336,24 @@ function replaceAt(
   change: (entry: CollectionCopyState) => CollectionCopyState,
 ): CollectionCopyState[] {
   return entries.map((entry, at) => (at === index ? change(entry) : entry));
+}
+
+/**
+ * The destination's refusal of what the migration asked of it (a user without the right, a server that
+ * does not accept writes), as a failure that says so; undefined for any other failure. The migration
+ * writes to the destination only, so a refused write is the destination's; any other server error is
+ * the destination's when its client saw that command fail.
+ */
+function destinationRefusal(error: unknown, refusedByDestination: WeakMap<Error, string>): MigrationError | undefined {
+  if (error instanceof MongoBulkWriteError || error instanceof MongoWriteConcernError) {
+    return new MigrationError('DESTINATION_REFUSED', `The destination cluster refused a write: ${error.message}`, { cause: error });
+  }
+  if (!(error instanceof MongoServerError)) return undefined;
+  const command = refusedByDestination.get(error);
+  if (command === undefined) return undefined;
+  return new MigrationError('DESTINATION_REFUSED', `The destination cluster refused the migration's ${command} command: ${error.message}`, {
+    cause: error,
+  });
 }
 
 async function dropUserDatabases(destination: MongoClient): Promise<void> {
