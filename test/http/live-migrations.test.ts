@@ -59,8 +59,14 @@ describe('push live migrations on the target', () => {
     return response.json() as { job: Record<string, unknown> | null };
   }
 
-  async function report(source: SourceOrg, jobId: string, body: Record<string, unknown>): Promise<TestResponse> {
-    return link.request('PUT', `${relay(source)}/jobs/${jobId}`, body);
+  async function report(
+    source: SourceOrg,
+    jobId: string,
+    body: Record<string, unknown>,
+    host: { projectId?: string; hostname?: string } = {},
+  ): Promise<TestResponse> {
+    const path = `${relay(source)}/groups/${host.projectId ?? source.projectId}/migrationHosts/${host.hostname ?? HOST}/jobs/${jobId}`;
+    return link.request('PUT', path, body);
   }
 
   /** Ends the validations a test left PENDING, as the host would, so that the next job is what a test expects. */
@@ -479,7 +485,11 @@ describe('push live migrations on the target', () => {
       }
       assertError(await other.client.request('GET', `${v2()}/${id}`), 401, 'USER_UNAUTHORIZED');
       assertError(await atlas.client.request('GET', jobPath(a)), 401, 'USER_UNAUTHORIZED');
-      assertError(await member.request('PUT', `${relay(a)}/jobs/${id}`, progress('COPYING', null)), 401, 'USER_UNAUTHORIZED');
+      assertError(
+        await member.request('PUT', `${relay(a)}/groups/${a.projectId}/migrationHosts/${HOST}/jobs/${id}`, progress('COPYING', null)),
+        401,
+        'USER_UNAUTHORIZED',
+      );
       await fail(a, id);
     });
   });
@@ -675,10 +685,13 @@ describe('push live migrations on the target', () => {
         readyForCutover: false,
         status: 'FAILED',
       });
-      const failed = (await events()).find(
+      // The same final report again (the host's answer was lost): taken, and recorded once.
+      await fail(a, id);
+      const failedEvents = (await events()).filter(
         (event) => event.eventTypeName === 'LIVE_MIGRATION_FAILED' && event.details['liveMigrationId'] === id,
       );
-      assert.equal(failed?.details['reason'], 'Could not reach specified source');
+      assert.equal(failedEvents.length, 1);
+      assert.equal(failedEvents[0]?.details['reason'], 'Could not reach specified source');
       assertError(
         await atlas.client.request('PUT', `${v2()}/${id}/cutover`),
         409,
@@ -736,8 +749,11 @@ describe('push live migrations on the target', () => {
         `Invalid attribute kind specified: job ${id} is a MIGRATION.`,
       );
       assertError(await report(a, id, { kind: 'MIGRATION', phase: 'COPYING' }), 400, 'INVALID_ATTRIBUTE');
-      // Another host of the project has no job.
+      // Another host of the project has no job, and may not report on this one; nor may a host of another project.
       assert.deepEqual((await link.request('GET', jobPath(a, 'mh2.example.com'))).json(), { job: null });
+      assertError(await report(a, id, progress('COPYING', null), { hostname: 'mh2.example.com' }), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      assertError(await report(a, id, progress('COPYING', null), { projectId: newObjectId() }), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      assert.equal((await migration(id))['status'], 'NEW', 'the refused reports changed nothing');
       // A source organization that never linked may not ask.
       const stranger = newObjectId();
       assertError(

@@ -39,7 +39,7 @@ class ScriptedTarget implements TargetClient {
   jobAnswer: TargetAnswer<TargetJobAnswer> = { kind: 'accepted', body: { job: null } };
   reportAnswer: TargetAnswer<JobReportAnswer> = { kind: 'accepted', body: { cutoverRequested: false, stop: false } };
   readonly jobCalls: { token: LinkTokenContents; sourceOrgId: string; sourceGroupId: string; hostname: string }[] = [];
-  readonly reports: { sourceOrgId: string; jobId: string; report: MigrationJobReport }[] = [];
+  readonly reports: { sourceOrgId: string; sourceGroupId: string; hostname: string; jobId: string; report: MigrationJobReport }[] = [];
 
   pushInventory(): Promise<TargetOutcome> {
     return Promise.resolve({ kind: 'accepted' });
@@ -59,10 +59,12 @@ class ScriptedTarget implements TargetClient {
   reportMigrationJob(
     _token: LinkTokenContents,
     sourceOrgId: string,
+    sourceGroupId: string,
+    hostname: string,
     jobId: string,
     report: MigrationJobReport,
   ): Promise<TargetAnswer<JobReportAnswer>> {
-    this.reports.push({ sourceOrgId, jobId, report });
+    this.reports.push({ sourceOrgId, sourceGroupId, hostname, jobId, report });
     return Promise.resolve(this.reportAnswer);
   }
   close(): Promise<void> {
@@ -222,16 +224,20 @@ describe('the migration job relay (source side)', () => {
     assert.deepEqual(response.json(), { cutoverRequested: true, stop: false });
     const validation: MigrationJobReport = { kind: 'VALIDATION', status: 'FAILED', errorMessage: 'Source appears to be a standalone' };
     assert.equal((await host.request('PUT', reportPath(), validation)).status, 200);
+    // With the host's project and name: the target takes a report only from the host it gave the job.
     assert.deepEqual(target.reports, [
-      { sourceOrgId: org.id, jobId: JOB_ID, report: MIGRATION_REPORT },
-      { sourceOrgId: org.id, jobId: JOB_ID, report: validation },
+      { sourceOrgId: org.id, sourceGroupId: project.id, hostname: HOST, jobId: JOB_ID, report: MIGRATION_REPORT },
+      { sourceOrgId: org.id, sourceGroupId: project.id, hostname: HOST, jobId: JOB_ID, report: validation },
     ]);
   });
 
   it("records the end of a migration as an event of the source organization, with a failure's reason", async () => {
     const failed: MigrationJobReport = { ...MIGRATION_REPORT, phase: 'FAILED', errorMessage: 'Could not reach specified source: gone' };
     assert.equal((await host.request('PUT', reportPath(), failed)).status, 200);
+    // The host's answer was lost: it sends the same final report again, which is taken and recorded once.
+    assert.equal((await host.request('PUT', reportPath(), failed)).status, 200);
     const complete: MigrationJobReport = { ...MIGRATION_REPORT, phase: 'COMPLETE', lagSeconds: 0, caughtUp: true };
+    assert.equal((await host.request('PUT', reportPath('eeeeeeeeeeeeeeeeeeeeeeee'), complete)).status, 200);
     assert.equal((await host.request('PUT', reportPath('eeeeeeeeeeeeeeeeeeeeeeee'), complete)).status, 200);
     // Progress is no event, nor a report the target refused.
     assert.equal((await host.request('PUT', reportPath(), MIGRATION_REPORT)).status, 200);
@@ -387,14 +393,20 @@ describe("HttpTargetClient's job calls", () => {
       body: { job },
     });
     answer = { status: 200, body: '{"cutoverRequested":false,"stop":true}' };
-    assert.deepEqual(await client.reportMigrationJob(token, 'dddddddddddddddddddddddd', JOB_ID, MIGRATION_REPORT), {
-      kind: 'accepted',
-      body: { cutoverRequested: false, stop: true },
-    });
+    assert.deepEqual(
+      await client.reportMigrationJob(token, 'dddddddddddddddddddddddd', 'cccccccccccccccccccccccc', HOST, JOB_ID, MIGRATION_REPORT),
+      {
+        kind: 'accepted',
+        body: { cutoverRequested: false, stop: true },
+      },
+    );
     const base = `/api/atlas/v1.0/orgs/${TARGET_ORG}/liveMigrations/sourceOrganizations/dddddddddddddddddddddddd`;
     assert.deepEqual(
       seen.slice(-2).map(({ method, url }) => `${method} ${url}`),
-      [`GET ${base}/groups/cccccccccccccccccccccccc/migrationHosts/${HOST}/job`, `PUT ${base}/jobs/${JOB_ID}`],
+      [
+        `GET ${base}/groups/cccccccccccccccccccccccc/migrationHosts/${HOST}/job`,
+        `PUT ${base}/groups/cccccccccccccccccccccccc/migrationHosts/${HOST}/jobs/${JOB_ID}`,
+      ],
     );
   });
 
@@ -408,9 +420,12 @@ describe("HttpTargetClient's job calls", () => {
       );
     }
     answer = { status: 200, body: '{"cutoverRequested":"yes","stop":false}' };
-    assert.deepEqual(await client.reportMigrationJob(token, TARGET_ORG, JOB_ID, MIGRATION_REPORT), { kind: 'bad-response', status: 200 });
+    assert.deepEqual(await client.reportMigrationJob(token, TARGET_ORG, TARGET_ORG, HOST, JOB_ID, MIGRATION_REPORT), {
+      kind: 'bad-response',
+      status: 200,
+    });
     answer = { status: 404, body: '{"errorCode":"LIVE_MIGRATION_NOT_FOUND","detail":"No such job."}' };
-    assert.deepEqual(await client.reportMigrationJob(token, TARGET_ORG, JOB_ID, MIGRATION_REPORT), {
+    assert.deepEqual(await client.reportMigrationJob(token, TARGET_ORG, TARGET_ORG, HOST, JOB_ID, MIGRATION_REPORT), {
       kind: 'refused',
       status: 404,
       errorCode: 'LIVE_MIGRATION_NOT_FOUND',

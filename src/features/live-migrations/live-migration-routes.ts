@@ -181,6 +181,11 @@ export function liveMigrationRoutes(liveMigrations: LiveMigrationService): ApiRo
     if (!isObjectId(sourceOrgId)) throw apiErrors.invalidOrgId(sourceOrgId);
     return sourceOrgId;
   };
+  const sourceGroupIdOf = (params: Readonly<Record<string, string>>): string => {
+    const sourceGroupId = params['sourceGroupId'] ?? '';
+    if (!isObjectId(sourceGroupId)) throw apiErrors.invalidGroupId(sourceGroupId);
+    return sourceGroupId;
+  };
   const relay = [
     defineRoute({
       name: 'getMigrationHostJob',
@@ -191,8 +196,7 @@ export function liveMigrationRoutes(liveMigrations: LiveMigrationService): ApiRo
       response: JobAnswerSchema,
       async handle({ apiKey, organization, params }) {
         const sourceOrgId = sourceOrgIdOf(params);
-        const sourceGroupId = params['sourceGroupId'] ?? '';
-        if (!isObjectId(sourceGroupId)) throw apiErrors.invalidGroupId(sourceGroupId);
+        const sourceGroupId = sourceGroupIdOf(params);
         const job = await liveMigrations.nextJob(organization, apiKey, sourceOrgId, sourceGroupId, params['hostname'] ?? '');
         const answer: JobAnswer = { job };
         return { status: 200, body: answer };
@@ -202,12 +206,13 @@ export function liveMigrationRoutes(liveMigrations: LiveMigrationService): ApiRo
       name: 'putMigrationHostJobReport',
       summary: "Receive a migration host's report on its job (livelink's own endpoint)",
       method: 'PUT',
-      paths: [`${RELAY_BASE}/jobs/:jobId`],
+      paths: [`${RELAY_BASE}/groups/:sourceGroupId/migrationHosts/:hostname/jobs/:jobId`],
       access: { kind: 'organization', role: 'ORG_LIVE_MIGRATION_LINK' },
       body: JobReportSchema,
       response: JobInstructionsSchema,
       async handle({ apiKey, organization, params, body }) {
-        return { status: 200, body: await liveMigrations.report(organization, apiKey, sourceOrgIdOf(params), id(params, 'jobId'), body) };
+        const host = { sourceOrgId: sourceOrgIdOf(params), sourceGroupId: sourceGroupIdOf(params), hostname: params['hostname'] ?? '' };
+        return { status: 200, body: await liveMigrations.report(organization, apiKey, host, id(params, 'jobId'), body) };
       },
     }),
   ];

@@ -277,19 +277,30 @@ export class LiveMigrationService {
     return this.#jobOf(next.kind, next.record, connectionString, { cutoverRequested, stop: false });
   }
 
-  /** The relay's PUT of a host's report on job `jobId`: moves the validation or migration on, and says what the host is to do. */
+  /**
+   * The relay's PUT of a host's report on job `jobId`: moves the validation or migration on, and says what
+   * the host is to do. Only the host given the job may report on it: the source admits a host's key for its
+   * own project and hostname only, and names them here; any other job is not found.
+   */
   async report(
     organization: Organization,
     apiKey: ApiKey,
-    sourceOrgId: string,
+    host: Omit<HostKey, 'orgId'>,
     jobId: string,
     report: JobReport,
   ): Promise<JobInstructions> {
+    const { sourceOrgId } = host;
     await this.#admitRelay(organization, apiKey, sourceOrgId);
     const migration = await this.reads.liveMigrations.get(jobId);
     const validation = migration === undefined ? await this.reads.liveMigrationValidations.get(jobId) : undefined;
     const plan = migration?.plan ?? validation?.plan;
-    if (plan === undefined || plan.orgId !== organization.id || plan.sourceOrgId !== sourceOrgId) {
+    if (
+      plan === undefined ||
+      plan.orgId !== organization.id ||
+      plan.sourceOrgId !== sourceOrgId ||
+      plan.sourceGroupId !== host.sourceGroupId ||
+      plan.migrationHost !== host.hostname
+    ) {
       throw apiErrors.liveMigrationJobNotFound(jobId, sourceOrgId);
     }
     // A host that reports is alive, whether or not it polled lately.

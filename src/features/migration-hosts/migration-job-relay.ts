@@ -59,7 +59,7 @@ export class MigrationJobRelay {
     if (!isObjectId(jobId)) throw apiErrors.liveMigrationJobNotFound(jobId, project.orgId);
     const token: LinkTokenContents | undefined = await this.links.linkedTarget(project.orgId);
     if (token === undefined) throw apiErrors.orgLinkNotFound(project.orgId);
-    const outcome = await this.target.reportMigrationJob(token, project.orgId, jobId, report);
+    const outcome = await this.target.reportMigrationJob(token, project.orgId, project.id, hostname, jobId, report);
     if (outcome.kind !== 'accepted') throw this.#failureOf(outcome, { jobId, sourceOrgId: project.orgId });
     if (report.kind === 'MIGRATION' && (report.phase === 'FAILED' || report.phase === 'COMPLETE')) {
       await this.#recordEnd(project, hostname, jobId, report);
@@ -69,15 +69,21 @@ export class MigrationJobRelay {
 
   /**
    * The end of a migration is an event of the source organization too, as it is of the target's (the
-   * target records its own). Recorded once the target took the report; a host whose answer was lost
-   * sends its final report again, which records the event again.
+   * target records its own). Recorded once the target took the report, and once only: a host whose
+   * answer was lost sends its final report again, and the target takes it again. Final reports are rare
+   * (one a migration), so looking through the organization's events for it costs little.
    */
   async #recordEnd(project: Project, hostname: string, jobId: string, report: MigrationReport): Promise<void> {
     const failed = report.phase === 'FAILED';
-    await this.transaction(({ audit }) =>
-      audit.append({
+    const eventType = failed ? 'LIVE_MIGRATION_FAILED' : 'LIVE_MIGRATION_COMPLETED';
+    await this.transaction(async ({ audit }) => {
+      const recorded = (await audit.list(project.orgId)).some(
+        (event) => event.eventType === eventType && event.details['liveMigrationId'] === jobId,
+      );
+      if (recorded) return;
+      await audit.append({
         orgId: project.orgId,
-        eventType: failed ? 'LIVE_MIGRATION_FAILED' : 'LIVE_MIGRATION_COMPLETED',
+        eventType,
         details: {
           liveMigrationId: jobId,
           groupId: project.id,
@@ -87,8 +93,8 @@ export class MigrationJobRelay {
           ...(failed ? { reason: report.errorMessage } : {}),
         },
         createdAt: this.now().toISOString(),
-      }),
-    );
+      });
+    });
   }
 
   /** Only the host's own key, for its own project and host name; every other key gets the edge's 401. */

@@ -61,10 +61,12 @@ export interface TargetClient {
     sourceGroupId: string,
     hostname: string,
   ): Promise<TargetAnswer<TargetJobAnswer>>;
-  /** A migration host's report on its job; the target answers what the host is to do next. */
+  /** A migration host's report on its job (the host named, so the target checks the job is that host's); the target answers what the host is to do next. */
   reportMigrationJob(
     token: LinkTokenContents,
     sourceOrgId: string,
+    sourceGroupId: string,
+    hostname: string,
     jobId: string,
     report: MigrationJobReport,
   ): Promise<TargetAnswer<JobReportAnswer>>;
@@ -129,10 +131,12 @@ export class HttpTargetClient implements TargetClient {
   reportMigrationJob(
     token: LinkTokenContents,
     sourceOrgId: string,
+    sourceGroupId: string,
+    hostname: string,
     jobId: string,
     report: MigrationJobReport,
   ): Promise<TargetAnswer<JobReportAnswer>> {
-    const path = `${inventoryPath(token.orgId, sourceOrgId)}/jobs/${encodeURIComponent(jobId)}`;
+    const path = `${inventoryPath(token.orgId, sourceOrgId)}/groups/${sourceGroupId}/migrationHosts/${encodeURIComponent(hostname)}/jobs/${encodeURIComponent(jobId)}`;
     return this.exchange('PUT', path, token, JSON.stringify(report), (text) => checked(JobReportAnswerSchema, text));
   }
 
