@@ -289,6 +289,16 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal((await store.get(c.id))?.sealedConnectionString, 'sealed-new');
         assert.equal(await store.replaceSealedConnectionString(newObjectId(), 'sealed-new', 'x'), false);
       });
+
+      it('points a cluster at another server: its version and sealed connection string, nothing else', async () => {
+        const store = new ClusterKyselyStore(database.db);
+        const { project: a } = await project();
+        const c = cluster(a.id, 'Cluster0');
+        await store.create(c, 'sealed-old');
+        assert.equal(await store.update(c.id, '8.0.5', 'sealed-new'), true);
+        assert.deepEqual(await store.get(c.id), { cluster: { ...c, mongoDBVersion: '8.0.5' }, sealedConnectionString: 'sealed-new' });
+        assert.equal(await store.update(newObjectId(), '8.0.5', 'x'), false);
+      });
     });
 
     describe('API keys', () => {
@@ -344,6 +354,18 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.replaceSealedSecret(k.id, 'sealed-1', 'sealed-2'), true);
         assert.equal(await store.replaceSealedSecret(k.id, 'sealed-1', 'sealed-3'), false);
         assert.equal((await store.findByPublicKey('resealky'))?.sealedDigestSecret, 'sealed-2');
+      });
+
+      it("changes a key's description and roles, keeping its secret and access list", async () => {
+        const store = new ApiKeyKyselyStore(database.db);
+        const k = key(null, 'updateky');
+        await store.create(k, 'sealed');
+        assert.equal(await store.update(k.id, { description: 'renamed', roles: ['GLOBAL_READ_ONLY'] }), true);
+        assert.deepEqual(await store.findByPublicKey('updateky'), {
+          apiKey: { ...k, description: 'renamed', roles: ['GLOBAL_READ_ONLY'] },
+          sealedDigestSecret: 'sealed',
+        });
+        assert.equal(await store.update(newObjectId(), { description: 'x', roles: [] }), false);
       });
     });
 
@@ -865,6 +887,9 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.setPasswordHash(ana.id, 'hash-a2'), true);
         assert.equal((await store.findByUsername('ana'))?.passwordHash, 'hash-a2');
         assert.equal(await store.setPasswordHash(newObjectId(), 'x'), false);
+        assert.equal(await store.setRole(bea.id, 'ORG_OWNER'), true);
+        assert.deepEqual(await store.findByUsername('bea'), { user: { ...bea, role: 'ORG_OWNER' }, passwordHash: 'hash-b' });
+        assert.equal(await store.setRole(newObjectId(), 'ORG_OWNER'), false);
       });
 
       it('refuses a username already used in any organization', async () => {

@@ -1,4 +1,5 @@
 import { ClusterUnreachableError, type ClusterDescription } from '../../features/clusters/cluster.js';
+import { isMongoDBVersion } from '../../features/organizations/organization.js';
 import { CommandError, DATA_OPTION, JSON_OPTION, UsageError, usage, type Command } from '../command.js';
 import { connectionStringFlag } from '../connection-string-flag.js';
 import { flagSet, objectIdFlag, optionalString, requiredString } from '../flags.js';
@@ -63,7 +64,7 @@ export const clusterCreateCommand: Command = {
       throw new UsageError('--no-check needs --mongodb-version: the version is not read from the server');
     if (!noCheck && version !== undefined)
       throw new UsageError('--mongodb-version is only for --no-check: the version is read from the server');
-    if (version !== undefined && !/^\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/.test(version)) {
+    if (version !== undefined && !isMongoDBVersion(version)) {
       throw new UsageError(`--mongodb-version must look like 8.0.4 (got ${JSON.stringify(version)})`);
     }
     const connectionString = await connectionStringFlag(values, 'connection-string');

@@ -1,6 +1,12 @@
 import type { Livelink } from '../../app/livelink.js';
 import { apiErrors } from '../../http/api-error.js';
-import type { Deployment, NewDeployment } from '../../features/organizations/organization.js';
+import {
+  AGENT_VERSION_PATTERN,
+  FCV_PATTERN,
+  isMongoDBVersion,
+  type Deployment,
+  type NewDeployment,
+} from '../../features/organizations/organization.js';
 import { DATA_OPTION, JSON_OPTION, UsageError, usage, type Command, type OptionValues, type OptionsConfig } from '../command.js';
 import { optionalConnectionStringFlag } from '../connection-string-flag.js';
 import {
@@ -258,7 +264,7 @@ function optionalFacts(values: OptionValues): DeploymentChanges {
   if (managed !== undefined) facts.managed = managed;
   const agentVersion = optionalString(values, 'agent-version');
   if (agentVersion !== undefined) {
-    if (!/^[0-9A-Za-z._+-]{1,64}$/.test(agentVersion))
+    if (!AGENT_VERSION_PATTERN.test(agentVersion))
       throw new UsageError(`--agent-version is not a version: ${JSON.stringify(agentVersion)}`);
     facts.agentVersion = agentVersion;
   }
@@ -270,14 +276,14 @@ function optionalFacts(values: OptionValues): DeploymentChanges {
 }
 
 function mongoVersion(value: string): string {
-  if (value.length > 64 || !/^\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/.test(value)) {
+  if (!isMongoDBVersion(value)) {
     throw new UsageError(`--mongodb-version must look like 6.0.14 (got ${JSON.stringify(value)})`);
   }
   return value;
 }
 
 function fcv(value: string): string {
-  if (!/^\d{1,3}\.\d{1,3}$/.test(value)) throw new UsageError(`--fcv must look like 6.0 (got ${JSON.stringify(value)})`);
+  if (!FCV_PATTERN.test(value)) throw new UsageError(`--fcv must look like 6.0 (got ${JSON.stringify(value)})`);
   return value;
 }
 

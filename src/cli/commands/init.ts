@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Livelink } from '../../app/livelink.js';
 import type { NewDeployment, Organization } from '../../features/organizations/organization.js';
+import { generatedPassword } from '../../features/users/password-hash.js';
 import { isUserRole, roleLabel, type UserRole } from '../../features/users/user.js';
 import { CommandError, DATA_OPTION, JSON_OPTION, usage, type Command } from '../command.js';
 import { withLivelink } from '../management.js';
@@ -168,7 +168,7 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   const user = async (spec: (typeof DEMO_USERS)[number], orgId: string): Promise<DemoUser> => {
     const kept = savedUser(spec.username, orgId);
     if (kept !== undefined && (await userWorks(kept))) return kept;
-    const password = randomBytes(12).toString('base64url');
+    const password = generatedPassword();
     const existing = await users.findByUsername(spec.username);
     if (existing === undefined) await users.create({ orgId, username: spec.username, role: spec.role, password });
     else if (existing.orgId === orgId) await users.setPassword(existing.id, password);

@@ -46,6 +46,15 @@ export class ApiKeyKyselyStore implements ApiKeyStore {
     return result.numDeletedRows > 0n;
   }
 
+  async update(id: string, changes: Pick<ApiKey, 'description' | 'roles'>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ description: changes.description, roles: JSON.stringify(changes.roles) })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async setAccessList(id: string, entries: readonly string[]): Promise<void> {
     await this.db.deleteFrom('api_key_access_list').where('api_key_id', '=', id).execute();
     if (entries.length > 0) {

@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { DIGEST_REALM } from '../../http/digest/challenge.js';
 import type { DigestSecrets } from '../../http/digest/digest-authenticator.js';
@@ -8,7 +8,7 @@ import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import { apiErrors } from '../../http/api-error.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { canonicalAccessListEntry } from '../../shared/access-list.js';
-import type { ApiKey, Role } from './api-key.js';
+import { PRIVATE_KEY_PATTERN, PRIVATE_KEY_SHAPE, PUBLIC_KEY_PATTERN, PUBLIC_KEY_SHAPE, type ApiKey, type Role } from './api-key.js';
 import type { ApiKeyStore } from './api-key-store.js';
 
 /** What the API-key service uses in a write transaction; a caller's transaction may lend it its own (createIn). */
@@ -22,6 +22,16 @@ export interface NewApiKey {
   description: string;
   roles: Role[];
   accessList: readonly string[];
+  /** A key pair chosen by the caller (a fixture's), instead of a generated one. */
+  given?: GivenKeyPair;
+  /** The id to give the key (a fixture's), else a new one. */
+  id?: string;
+}
+
+/** A public and private key given rather than generated: shaped as Ops Manager's (see api-key.ts). */
+export interface GivenKeyPair {
+  publicKey: string;
+  privateKey: string;
 }
 
 export interface CreatedApiKey {
@@ -59,21 +69,18 @@ export class ApiKeyService {
         throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
       return canonical;
     });
-    const privateKey = randomUUID();
+    if (request.given !== undefined) checkGivenKeyPair(request.given);
+    const privateKey = request.given?.privateKey ?? randomUUID();
     const apiKey: ApiKey = {
-      id: newObjectId(),
-      publicKey: newPublicKey(),
+      id: request.id ?? newObjectId(),
+      publicKey: request.given?.publicKey ?? newPublicKey(),
       orgId: request.orgId,
       description: request.description,
       roles: [...request.roles],
       accessList,
       createdAt: new Date(this.now()).toISOString(),
     };
-    const secrets: DigestSecrets = {
-      MD5: ha1Hex('MD5', apiKey.publicKey, DIGEST_REALM, privateKey),
-      'SHA-256': ha1Hex('SHA-256', apiKey.publicKey, DIGEST_REALM, privateKey),
-    };
-    await writes.apiKeys.create(apiKey, this.secretBox.seal(JSON.stringify(secrets), bindingOf(apiKey)));
+    await writes.apiKeys.create(apiKey, this.#sealedSecrets(apiKey, privateKey));
     if (apiKey.orgId !== null) {
       await writes.audit.append({
         orgId: apiKey.orgId,
@@ -109,6 +116,47 @@ export class ApiKeyService {
 
   list(orgId: string | null): Promise<ApiKey[]> {
     return this.store.list(orgId);
+  }
+
+  get(id: string): Promise<ApiKey | undefined> {
+    return this.store.get(id);
+  }
+
+  async findByPublicKey(publicKey: string): Promise<ApiKey | undefined> {
+    return (await this.store.findByPublicKey(publicKey))?.apiKey;
+  }
+
+  /** Sets the key's description and roles; undefined when there is no such key. */
+  async update(id: string, changes: Pick<ApiKey, 'description' | 'roles'>): Promise<ApiKey | undefined> {
+    const roles = [...changes.roles];
+    return this.transaction(async ({ apiKeys }) => {
+      const key = await apiKeys.get(id);
+      if (key === undefined) return undefined;
+      await apiKeys.update(id, { description: changes.description, roles });
+      this.#lookupCache.delete(key.publicKey);
+      return { ...key, description: changes.description, roles };
+    });
+  }
+
+  /** Is `privateKey` the private key of the key with this public key? (Compares digest secrets, in constant time.) */
+  async hasPrivateKey(publicKey: string, privateKey: string): Promise<boolean> {
+    const stored = await this.store.findByPublicKey(publicKey);
+    if (stored === undefined) return false;
+    const secrets = JSON.parse(this.secretBox.open(stored.sealedDigestSecret, bindingOf(stored.apiKey))) as DigestSecrets;
+    const expected = Buffer.from(secrets['SHA-256'], 'hex');
+    const candidate = Buffer.from(ha1Hex('SHA-256', publicKey, DIGEST_REALM, privateKey), 'hex');
+    return expected.length === candidate.length && timingSafeEqual(expected, candidate);
+  }
+
+  /** Gives the key another private key (a fixture's): the old one stops working at once on this node. */
+  async setPrivateKey(publicKey: string, privateKey: string): Promise<boolean> {
+    checkGivenKeyPair({ publicKey, privateKey });
+    return this.transaction(async ({ apiKeys }) => {
+      const stored = await apiKeys.findByPublicKey(publicKey);
+      if (stored === undefined) return false;
+      this.#lookupCache.delete(publicKey);
+      return apiKeys.replaceSealedSecret(stored.apiKey.id, stored.sealedDigestSecret, this.#sealedSecrets(stored.apiKey, privateKey));
+    });
   }
 
   async setAccessList(id: string, entries: readonly string[]): Promise<ApiKey | undefined> {
@@ -163,6 +211,21 @@ export class ApiKeyService {
     }
     return record;
   }
+
+  /** The digest secrets (HA1 of each algorithm) derived from the private key, sealed to the key's row. */
+  #sealedSecrets(apiKey: ApiKey, privateKey: string): string {
+    const secrets: DigestSecrets = {
+      MD5: ha1Hex('MD5', apiKey.publicKey, DIGEST_REALM, privateKey),
+      'SHA-256': ha1Hex('SHA-256', apiKey.publicKey, DIGEST_REALM, privateKey),
+    };
+    return this.secretBox.seal(JSON.stringify(secrets), bindingOf(apiKey));
+  }
+}
+
+/** Refuses a given pair that Ops Manager could not have issued, with the attribute named. */
+function checkGivenKeyPair(pair: GivenKeyPair): void {
+  if (!PUBLIC_KEY_PATTERN.test(pair.publicKey)) throw apiErrors.invalidAttribute('publicKey', PUBLIC_KEY_SHAPE);
+  if (!PRIVATE_KEY_PATTERN.test(pair.privateKey)) throw apiErrors.invalidAttribute('privateKey', PRIVATE_KEY_SHAPE);
 }
 
 function bindingOf(apiKey: Pick<ApiKey, 'id' | 'orgId'>): string {

@@ -16,6 +16,8 @@ export interface ApiKeyStore {
   get(id: string): Promise<ApiKey | undefined>;
   list(orgId: string | null): Promise<ApiKey[]>;
   delete(id: string): Promise<boolean>;
+  /** Sets the key's description and roles; false when there is no such key. */
+  update(id: string, changes: Pick<ApiKey, 'description' | 'roles'>): Promise<boolean>;
   setAccessList(id: string, entries: readonly string[]): Promise<void>;
   /** Every key's sealed digest secret, for re-sealing under a new key. */
   sealedSecrets(): Promise<{ id: string; orgId: string | null; sealedDigestSecret: string }[]>;

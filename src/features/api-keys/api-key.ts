@@ -12,6 +12,15 @@ export const GLOBAL_ROLES = ['GLOBAL_OWNER', 'GLOBAL_READ_ONLY'] as const;
  */
 export const MIGRATION_HOST_ROLE = 'ORG_MIGRATION_HOST';
 
+/**
+ * The shape of keys a caller may give (a fixture's): Ops Manager's public keys are 8 lower-case letters
+ * and its private keys UUIDs; digits and up to 64 characters are let through for keys from elsewhere.
+ */
+export const PUBLIC_KEY_PATTERN = /^[a-z0-9]{8,64}$/;
+export const PUBLIC_KEY_SHAPE = 'a public key has 8 to 64 lower-case letters and digits, like abcdefgh.';
+export const PRIVATE_KEY_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const PRIVATE_KEY_SHAPE = 'a private key is a UUID, like 8f14e45f-ceea-467f-a8f9-0a5c8e3f1b2d.';
+
 export type OrgRole = (typeof ORG_ROLES)[number];
 export type GlobalRole = (typeof GLOBAL_ROLES)[number];
 export type Role = OrgRole | GlobalRole | typeof MIGRATION_HOST_ROLE;

@@ -51,6 +51,15 @@ export class ClusterKyselyStore implements ClusterStore {
     return rows.map((row) => ({ id: row.id, groupId: row.group_id, sealed: row.connection_string }));
   }
 
+  async update(id: string, mongoDBVersion: string, sealedConnectionString: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('clusters')
+      .set({ mongodb_version: mongoDBVersion, connection_string: sealedConnectionString })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async replaceSealedConnectionString(id: string, current: string, fresh: string): Promise<boolean> {
     const result = await this.db
       .updateTable('clusters')

@@ -5,6 +5,7 @@ import { connectionStringWithoutCredentials, maskedConnectionString } from '../.
 import { newObjectId } from '../../shared/ids.js';
 import type { OrganizationService } from '../organizations/organization-service.js';
 import { checkedConnectionString, isUniqueViolation } from '../organizations/organization-service.js';
+import { isMongoDBVersion } from '../organizations/organization.js';
 import { CLUSTER_NAME_PATTERN, type Cluster, type ClusterDescription, type ClusterProbe } from './cluster.js';
 import type { ClusterStore, StoredCluster } from './cluster-store.js';
 
@@ -19,6 +20,8 @@ export interface NewClusterInput {
   connectionString: string;
   /** Given only to skip the buildInfo check; then stored as is. */
   mongoDBVersion?: string;
+  /** The id to give the cluster (a fixture's), else a new one. */
+  id?: string;
 }
 
 /**
@@ -46,13 +49,17 @@ export class ClusterService {
     if ((await this.projects.getProject(groupId)) === undefined) throw apiErrors.groupNotFound(groupId);
     const name = checkClusterName(input.name);
     await checkedConnectionString(input.connectionString);
-    if (input.mongoDBVersion !== undefined && !isVersion(input.mongoDBVersion)) {
-      throw apiErrors.invalidAttribute('mongoDBVersion', 'a version looks like 8.0.4.');
-    }
+    if (input.mongoDBVersion !== undefined) checkVersion(input.mongoDBVersion);
     // Before the probe, which may take seconds: the unique key below still decides a race.
     if ((await this.store.findByName(groupId, name)) !== undefined) throw apiErrors.duplicateClusterNameInGroup(name, groupId);
     const mongoDBVersion = input.mongoDBVersion ?? (await this.probe(input.connectionString)).mongoDBVersion;
-    const cluster: Cluster = { id: newObjectId(this.now()), groupId, name, mongoDBVersion, createdAt: this.now().toISOString() };
+    const cluster: Cluster = {
+      id: input.id ?? newObjectId(this.now()),
+      groupId,
+      name,
+      mongoDBVersion,
+      createdAt: this.now().toISOString(),
+    };
     const sealed = this.secretBox.seal(input.connectionString, clusterBinding(cluster));
     try {
       await this.transaction(({ clusters }) => clusters.create(cluster, sealed));
@@ -86,6 +93,27 @@ export class ClusterService {
   async connectionString(clusterId: string): Promise<string | undefined> {
     const stored = await this.store.get(clusterId);
     return stored && this.#open(stored);
+  }
+
+  async get(id: string): Promise<Cluster | undefined> {
+    return (await this.store.get(id))?.cluster;
+  }
+
+  /**
+   * Points the cluster at another server (or the same with other credentials). Unless `mongoDBVersion` is
+   * given, the server is asked for it first, as at creation.
+   */
+  async update(groupId: string, name: string, input: Omit<NewClusterInput, 'name' | 'id'>): Promise<ClusterDescription> {
+    await checkedConnectionString(input.connectionString);
+    if (input.mongoDBVersion !== undefined) checkVersion(input.mongoDBVersion);
+    const stored = await this.store.findByName(groupId, name);
+    if (stored === undefined) throw apiErrors.clusterNotFoundInGroup(name, groupId);
+    const mongoDBVersion = input.mongoDBVersion ?? (await this.probe(input.connectionString)).mongoDBVersion;
+    const sealed = this.secretBox.seal(input.connectionString, clusterBinding(stored.cluster));
+    if (!(await this.transaction(({ clusters }) => clusters.update(stored.cluster.id, mongoDBVersion, sealed)))) {
+      throw apiErrors.clusterNotFoundInGroup(name, groupId);
+    }
+    return describe({ ...stored.cluster, mongoDBVersion }, input.connectionString);
   }
 
   async delete(groupId: string, name: string): Promise<void> {
@@ -133,6 +161,6 @@ function checkClusterName(name: string): string {
   return name;
 }
 
-function isVersion(value: string): boolean {
-  return value.length <= 64 && /^\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/.test(value);
+function checkVersion(value: string): void {
+  if (!isMongoDBVersion(value)) throw apiErrors.invalidAttribute('mongoDBVersion', 'a version looks like 8.0.4.');
 }

@@ -17,6 +17,8 @@ export interface ClusterStore {
   /** The project's clusters by name. */
   list(groupId: string): Promise<StoredCluster[]>;
   delete(groupId: string, name: string): Promise<boolean>;
+  /** Points the cluster at another server: its version and sealed connection string. False when there is no such cluster. */
+  update(id: string, mongoDBVersion: string, sealedConnectionString: string): Promise<boolean>;
   /** Every cluster's sealed connection string, for re-sealing under a new key. */
   sealedConnectionStrings(): Promise<{ id: string; groupId: string; sealed: string }[]>;
   /** Replaces the sealed connection string if it is still `current`; false when it changed meanwhile. */

@@ -3,7 +3,7 @@ import { apiErrors } from '../../http/api-error.js';
 import { checkConnectionString, ConnectionStringError, maskedConnectionString } from '../../shared/connection-string.js';
 import { newObjectId } from '../../shared/ids.js';
 import type { WriteTransaction } from '../../persistence/write-transaction.js';
-import type { Deployment, NewDeployment, Organization, Project } from './organization.js';
+import { MIGRATION_HOSTNAME_PATTERN, type Deployment, type NewDeployment, type Organization, type Project } from './organization.js';
 import type { OrganizationStore } from './organization-store.js';
 
 /** What the organization service uses in a write transaction. */
@@ -35,9 +35,10 @@ export class OrganizationService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async createOrganization(name: string, options: { requireAccessList?: boolean } = {}): Promise<Organization> {
+  /** `id`: the id to give it (a fixture's), else a new one. */
+  async createOrganization(name: string, options: { requireAccessList?: boolean; id?: string } = {}): Promise<Organization> {
     const organization: Organization = {
-      id: newObjectId(this.now()),
+      id: options.id ?? newObjectId(this.now()),
       name: checkName(name, 'name'),
       requireAccessList: options.requireAccessList ?? false,
       createdAt: this.now().toISOString(),
@@ -76,9 +77,14 @@ export class OrganizationService {
       throw apiErrors.orgNotFound(orgId);
   }
 
-  async createProject(orgId: string, name: string): Promise<Project> {
+  async createProject(orgId: string, name: string, options: { id?: string } = {}): Promise<Project> {
     if ((await this.getOrganization(orgId)) === undefined) throw apiErrors.orgNotFound(orgId);
-    const project: Project = { id: newObjectId(this.now()), orgId, name: checkName(name, 'name'), createdAt: this.now().toISOString() };
+    const project: Project = {
+      id: options.id ?? newObjectId(this.now()),
+      orgId,
+      name: checkName(name, 'name'),
+      createdAt: this.now().toISOString(),
+    };
     try {
       await this.transaction(async (writes) => {
         await writes.organizations.createProject(project);
@@ -103,11 +109,21 @@ export class OrganizationService {
    * `connectionString`: how the source's migration host reaches the deployment, credentials included. It
    * is checked with the driver's parser, sealed, and never shown back in clear nor pushed to the target.
    */
-  async createDeployment(projectId: string, deployment: Omit<NewDeployment, 'projectId'>, connectionString?: string): Promise<Deployment> {
+  async createDeployment(
+    projectId: string,
+    deployment: Omit<NewDeployment, 'projectId'>,
+    connectionString?: string,
+    options: { id?: string } = {},
+  ): Promise<Deployment> {
     const project = await this.getProject(projectId);
     if (project === undefined) throw apiErrors.groupNotFound(projectId);
     if (connectionString !== undefined) await checkedConnectionString(connectionString);
-    const created: Deployment = { ...deployment, id: newObjectId(this.now()), projectId, name: checkName(deployment.name, 'name') };
+    const created: Deployment = {
+      ...deployment,
+      id: options.id ?? newObjectId(this.now()),
+      projectId,
+      name: checkName(deployment.name, 'name'),
+    };
     const sealed = connectionString === undefined ? null : this.secretBox.seal(connectionString, deploymentBinding(created));
     try {
       await this.transaction(async (writes) => {
@@ -206,7 +222,7 @@ export class OrganizationService {
   async addMigrationHost(projectId: string, hostname: string): Promise<void> {
     const project = await this.getProject(projectId);
     if (project === undefined) throw apiErrors.groupNotFound(projectId);
-    if (!/^[A-Za-z0-9.:-]{1,253}$/.test(hostname)) throw apiErrors.invalidAttribute('hostname');
+    if (!MIGRATION_HOSTNAME_PATTERN.test(hostname)) throw apiErrors.invalidAttribute('hostname');
     try {
       await this.transaction(async (writes) => {
         await writes.organizations.addMigrationHost({ id: newObjectId(this.now()), projectId, hostname });

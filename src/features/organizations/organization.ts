@@ -33,6 +33,22 @@ export interface Deployment {
 
 export type NewDeployment = Omit<Deployment, 'id'>;
 
+/**
+ * The shapes of a deployment's facts, as the CLI and fixtures check them (the target accepts these in a
+ * push): a MongoDB version like 7.0.5 or 7.0.12-ent, a feature compatibility version like 7.0, an
+ * automation agent version like 12.0.33.7866-1.
+ */
+export const MONGODB_VERSION_PATTERN = /^\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/;
+export const FCV_PATTERN = /^\d{1,3}\.\d{1,3}$/;
+export const AGENT_VERSION_PATTERN = /^[0-9A-Za-z._+-]{1,64}$/;
+
+/** A migration host's name, as every part of livelink that takes one checks it. */
+export const MIGRATION_HOSTNAME_PATTERN = /^[A-Za-z0-9.:-]{1,253}$/;
+
+export function isMongoDBVersion(value: string): boolean {
+  return value.length <= 64 && MONGODB_VERSION_PATTERN.test(value);
+}
+
 export interface MigrationHost {
   id: string;
   projectId: string;

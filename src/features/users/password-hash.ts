@@ -49,3 +49,8 @@ function derive(password: string, salt: Buffer, N: number, r: number, p: number,
     scrypt(password.normalize('NFC'), salt, length, options, (error, key) => (error === null ? resolve(key) : reject(error)));
   });
 }
+
+/** A password livelink makes up for a user (the demo's, a fixture's without one): 16 URL-safe characters, 96 random bits. */
+export function generatedPassword(): string {
+  return randomBytes(12).toString('base64url');
+}

@@ -1,6 +1,6 @@
 import type { Db } from '../../persistence/database.js';
 import type { UserRow } from '../../persistence/schema.js';
-import { isUserRole, type User } from './user.js';
+import { isUserRole, type User, type UserRole } from './user.js';
 import type { StoredUser, UserStore } from './user-store.js';
 
 /** UserStore on Kysely: one implementation for SQLite and PostgreSQL. */
@@ -38,6 +38,11 @@ export class UserKyselyStore implements UserStore {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
     const result = await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async setRole(id: string, role: UserRole): Promise<boolean> {
+    const result = await this.db.updateTable('users').set({ role }).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 }

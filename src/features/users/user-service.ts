@@ -16,6 +16,8 @@ export interface NewUser {
   username: string;
   role: string;
   password: string;
+  /** The id to give the user (a fixture's), else a new one. */
+  id?: string;
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -43,7 +45,7 @@ export class UserService {
     checkPassword(request.password);
     if ((await this.organizations.getOrganization(request.orgId)) === undefined) throw apiErrors.orgNotFound(request.orgId);
     const user: User = {
-      id: newObjectId(this.now()),
+      id: request.id ?? newObjectId(this.now()),
       orgId: request.orgId,
       username,
       role: request.role,
@@ -71,6 +73,11 @@ export class UserService {
     checkPassword(password);
     const passwordHash = await hashPassword(password);
     if (!(await this.transaction(({ users }) => users.setPasswordHash(userId, passwordHash)))) throw apiErrors.userNotFound(userId);
+  }
+
+  async setRole(userId: string, role: string): Promise<void> {
+    if (!isUserRole(role)) throw apiErrors.invalidAttribute('role', `a user's role is one of ${USER_ROLES.join(', ')}.`);
+    if (!(await this.transaction(({ users }) => users.setRole(userId, role)))) throw apiErrors.userNotFound(userId);
   }
 
   get(id: string): Promise<User | undefined> {

@@ -1,4 +1,4 @@
-import type { User } from './user.js';
+import type { User, UserRole } from './user.js';
 
 /** A user with the stored password hash (read only by the UserService, to verify a password). */
 export interface StoredUser {
@@ -16,4 +16,6 @@ export interface UserStore {
   findByUsername(username: string): Promise<StoredUser | undefined>;
   list(orgId: string): Promise<User[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /** False when there is no such user. */
+  setRole(id: string, role: UserRole): Promise<boolean>;
 }
