@@ -16,12 +16,14 @@ import { auditRoutes } from '../features/audit/audit-routes.js';
 import { AuditService } from '../features/audit/audit-service.js';
 import type { AuditStore } from '../features/audit/audit-store.js';
 import { ClusterKyselyStore } from '../features/clusters/cluster-kysely-store.js';
+import type { ClusterProbe } from '../features/clusters/cluster.js';
 import { mongoClusterProbe } from '../features/clusters/cluster-probe.js';
 import { clusterRoutes } from '../features/clusters/cluster-routes.js';
 import { ClusterService } from '../features/clusters/cluster-service.js';
 import type { ClusterStore } from '../features/clusters/cluster-store.js';
 import { controlRoutes } from '../features/control/control-routes.js';
 import { ControlService } from '../features/control/control-service.js';
+import { FixtureService, type SetUpServices } from '../features/fixtures/fixture-service.js';
 import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-store.js';
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
 import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
@@ -93,6 +95,8 @@ export interface LivelinkServices {
   liveMigrations: LiveMigrationService;
   /** The rehearsal controls (the control API under /_livelink/control/v1). */
   control: ControlService;
+  /** Fixture files (docs/fixtures.md), applied in one transaction. */
+  fixtures: FixtureService;
 }
 
 /** Every store, bound to one database handle: the shared one, or one write transaction's. */
@@ -136,6 +140,28 @@ function storesOn(db: Db): Stores {
   };
 }
 
+/**
+ * The services that set up an organization's data, on one set of stores and one way to write: the
+ * shared ones, or those of a fixture file's transaction.
+ */
+function setUpServices(
+  stores: Stores,
+  transaction: WriteTransaction<TransactionStores>,
+  deps: { secretBox: SecretBox; now: () => Date; probe: ClusterProbe },
+): SetUpServices {
+  const { secretBox, now } = deps;
+  const organizations = new OrganizationService(stores.organizations, transaction, secretBox, now);
+  const apiKeys = new ApiKeyService(stores.apiKeys, transaction, secretBox, () => now().getTime());
+  return {
+    organizations,
+    apiKeys,
+    users: new UserService(stores.users, transaction, organizations, now),
+    // The source's migration hosts, with their own keys.
+    migrationHosts: new MigrationHostService(stores.migrationHostKeys, transaction, apiKeys, now),
+    clusters: new ClusterService(stores.clusters, transaction, organizations, secretBox, deps.probe, now),
+  };
+}
+
 export interface Livelink {
   config: Config;
   /** This process's id among the nodes sharing a database (the sync lease's holder name). */
@@ -174,6 +200,8 @@ export interface LivelinkOptions {
   targetClient?: TargetClient;
   /** How long a live migration's cutover waits for the migration host to complete (tests shorten it). */
   cutoverWaitMs?: number;
+  /** How long a new cluster's server has to answer buildInfo (tests of a server that does not answer shorten it). */
+  clusterProbeTimeoutMs?: number;
 }
 
 /**
@@ -201,15 +229,15 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   // Stores: one set on the shared handle for reads (it keeps their compiled queries), and a fresh set
   // bound to each write transaction.
   const stores = storesOn(database.db);
-  const transaction: WriteTransaction<TransactionStores> = (work) =>
-    database.writeTransaction((tx) => {
-      const bound = storesOn(tx);
-      return work({
-        ...bound,
-        inventoryChanged: (orgId) => bound.links.markDue(orgId),
-        activeLiveMigrationProjects: (orgId, sourceOrgId) => liveMigrations.activeProjectsIn(bound, orgId, sourceOrgId),
-      });
-    });
+  const transactionStoresOn = (tx: Db): TransactionStores => {
+    const bound = storesOn(tx);
+    return {
+      ...bound,
+      inventoryChanged: (orgId) => bound.links.markDue(orgId),
+      activeLiveMigrationProjects: (orgId, sourceOrgId) => liveMigrations.activeProjectsIn(bound, orgId, sourceOrgId),
+    };
+  };
+  const transaction: WriteTransaction<TransactionStores> = (work) => database.writeTransaction((tx) => work(transactionStoresOn(tx)));
 
   // Services, each given its stores and the transaction factory; none builds anything of its own.
   const target: TargetClient =
@@ -221,17 +249,24 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       maxResponseBytes: 1024 * 1024,
       extraCa: targetCa,
     });
-  const organizations = new OrganizationService(stores.organizations, transaction, secretBox, now);
-  const apiKeys = new ApiKeyService(stores.apiKeys, transaction, secretBox, () => now().getTime());
+  const probe = mongoClusterProbe(options.clusterProbeTimeoutMs);
+  const { organizations, apiKeys, users, migrationHosts, clusters } = setUpServices(stores, transaction, { secretBox, now, probe });
   const linkTokens = new LinkTokenService(stores.linkTokens, transaction, apiKeys, now);
   const migrationLinks = new MigrationLinkService(stores.links, transaction, organizations, target, secretBox, now);
-  const users = new UserService(stores.users, transaction, organizations, now);
   const sessions = new SessionService(stores.sessions, () => now().getTime());
   const audit = new AuditService(stores.audit);
-  // The source's migration hosts: their own keys, and the relay of their jobs to the target over the link.
-  const migrationHosts = new MigrationHostService(stores.migrationHostKeys, transaction, apiKeys, now);
+  // The relay of the migration hosts' jobs to the target over the link.
   const migrationJobRelay = new MigrationJobRelay(migrationHosts, migrationLinks, organizations, target, transaction, now);
-  const clusters = new ClusterService(stores.clusters, transaction, organizations, secretBox, mongoClusterProbe(), now);
+  // A fixture file is applied in one write transaction: the set-up services are built again on that
+  // transaction's stores, their own transactions being that one, so the file's changes commit together.
+  const fixtures = new FixtureService(
+    (work) =>
+      database.writeTransaction((tx) => {
+        const bound = transactionStoresOn(tx);
+        return work(setUpServices(bound, (inner) => inner(bound), { secretBox, now, probe }));
+      }),
+    probe,
+  );
   const liveMigrations = new LiveMigrationService(stores, transaction, clusters, stores.linkTokens, secretBox, {
     now,
     expiryHours: config.migrationExpiryHours,
@@ -251,6 +286,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     clusters,
     liveMigrations,
     control,
+    fixtures,
   };
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);

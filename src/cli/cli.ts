@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/config.js';
+import { FixtureError } from '../features/fixtures/fixture.js';
 import { ApiError } from '../http/api-error.js';
 import { CommandError, UsageError, type CliIo, type Command } from './command.js';
 import { apikeyCommands } from './commands/apikey.js';
@@ -6,6 +7,7 @@ import { backupCommand } from './commands/backup.js';
 import { clusterCommands } from './commands/cluster.js';
 import { controlCommands } from './commands/control.js';
 import { deploymentCommands } from './commands/deployment.js';
+import { fixturesCommands } from './commands/fixtures.js';
 import { initCommand } from './commands/init.js';
 import { migrationHostCommands } from './commands/migration-host.js';
 import { orgCommands } from './commands/org.js';
@@ -30,6 +32,7 @@ export const commands: readonly Command[] = [
   ...clusterCommands,
   ...apikeyCommands,
   ...userCommands,
+  ...fixturesCommands,
   rotateKeysCommand,
   backupCommand,
   ...controlCommands,
@@ -63,8 +66,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   try {
-    const values = parseFlags(rest, { ...command.options, ...HELP_OPTION });
-    return await command.run({ values }, io);
+    const { values, operands } = parseFlags(rest, { ...command.options, ...HELP_OPTION }, command.operands);
+    return await command.run({ values, operands }, io);
   } catch (error) {
     return report(error, command, io);
   }
@@ -106,6 +109,11 @@ function report(error: unknown, command: Command, io: CliIo): number {
   }
   if (error instanceof ApiError) {
     io.stderr.write(`${name}: ${error.detail}\n`);
+    return 1;
+  }
+  if (error instanceof FixtureError) {
+    // One line a problem, unprefixed, so that editors and CI annotate the file's lines.
+    io.stderr.write(`${name}: ${error.message}; nothing was changed\n${error.lines().join('\n')}\n`);
     return 1;
   }
   if (error instanceof CommandError) {

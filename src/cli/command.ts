@@ -14,6 +14,8 @@ export type OptionValues = Record<string, string | boolean | (string | boolean)[
 
 export interface CommandArgs {
   values: OptionValues;
+  /** The arguments besides the flags, one for each name in the command's `operands`. */
+  operands: readonly string[];
 }
 
 /**
@@ -27,6 +29,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: ParseArgsConfig['options'];
+  /** The names of the arguments it takes besides its flags (FILE), all required; none when absent. */
+  operands?: readonly string[];
   run(args: CommandArgs, io: CliIo): Promise<number>;
 }
 

@@ -5,13 +5,23 @@ import { UsageError, type OptionsConfig, type OptionValues } from './command.js'
 /**
  * Parses a command's flags. parseArgs runs non-strict with tokens so that every mistake gets a short
  * message naming the flag (parseArgs' own strict errors are long and sometimes name no flag), and so that
- * `--name --json` is refused instead of naming something "--json".
+ * `--name --json` is refused instead of naming something "--json". `operands` names the arguments the
+ * command takes besides its flags (`fixtures apply FILE`), all required; any other is refused.
  */
-export function parseFlags(argv: readonly string[], options: OptionsConfig): OptionValues {
+export function parseFlags(
+  argv: readonly string[],
+  options: OptionsConfig,
+  operands: readonly string[] = [],
+): { values: OptionValues; operands: string[] } {
   const { values, tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const given: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
-    if (token.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`);
+    if (token.kind === 'positional') {
+      if (given.length === operands.length) throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`);
+      given.push(token.value);
+      continue;
+    }
     const declared = options[token.name];
     if (declared === undefined) throw new UsageError(`unknown option ${token.rawName}`);
     if (declared.type === 'string' && (token.value === undefined || (token.inlineValue !== true && token.value.startsWith('-')))) {
@@ -19,7 +29,9 @@ export function parseFlags(argv: readonly string[], options: OptionsConfig): Opt
     }
     if (declared.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
   }
-  return values;
+  const missing = operands[given.length];
+  if (missing !== undefined) throw new UsageError(`${missing} is required`);
+  return { values, operands: given };
 }
 
 /** Is `--help` or `-h` among the flags (before a `--`)? Help wins over any other mistake on the line. */

@@ -1,6 +1,9 @@
 import { createLivelink, type Livelink } from '../../app/livelink.js';
 import { loadConfig, type Config, type ConfigInput } from '../../config/config.js';
+import { readFixtureFile } from '../../features/fixtures/fixture-file.js';
 import { DATA_OPTION, usage, type CliIo, type Command, type OptionValues, type OptionsConfig } from '../command.js';
+import { optionalString } from '../flags.js';
+import { describeReport } from './fixtures.js';
 
 /** The server's flags; their names are the ones loadConfig reads, so they pass through unchanged. */
 export const SERVER_OPTIONS = {
@@ -51,18 +54,39 @@ export const serveCommand: Command = {
     synopsis:
       'serve [--role both|source|target] [--host H] [--port P] [--data DIR] [--target-url URL] [--sync-interval SECONDS]\n' +
       '[--log-level L] [--log-requests] [--trusted-proxy CIDR ...] [--tls-cert FILE --tls-key FILE] [--target-ca FILE]\n' +
-      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H] [--control-token TOKEN]',
+      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H] [--control-token TOKEN] [--fixtures FILE]',
     description:
       'Serves the Ops Manager migration-link API (source), the Atlas link-token API (target), or both. Logs go to\n' +
       'stdout as JSON lines. SIGTERM or SIGINT stops it: it stops accepting, lets requests in flight finish,\n' +
       'then closes the database. Production: set LIVELINK_ENCRYPTION_KEY and LIVELINK_NONCE_KEY.',
-    options: [ROLE_HELP, ...SERVER_HELP],
-    examples: ['livelink serve --role source --target-url https://atlas.example.com --port 8080'],
+    options: [
+      ROLE_HELP,
+      ...SERVER_HELP,
+      [
+        '--fixtures FILE',
+        'apply this fixture file (docs/fixtures.md) before listening; a file with a problem stops the start, nothing served',
+      ],
+    ],
+    examples: [
+      'livelink serve --role source --target-url https://atlas.example.com --port 8080',
+      'livelink serve --fixtures docs/examples/fixtures.yaml',
+    ],
   }),
-  options: SERVER_OPTIONS,
+  options: { ...SERVER_OPTIONS, fixtures: { type: 'string' } },
   async run({ values }, io) {
     const config = serverConfig(values, io.env);
+    const fixturesFile = optionalString(values, 'fixtures');
+    // Read and checked before anything is opened: a bad file changes nothing and serves nothing.
+    const fixture = fixturesFile === undefined ? undefined : await readFixtureFile(fixturesFile);
     const livelink = await createLivelink(config);
+    if (fixturesFile !== undefined && fixture !== undefined) {
+      try {
+        io.stdout.write(`${describeReport(fixturesFile, await livelink.services.fixtures.apply(fixture, fixturesFile))}\n`);
+      } catch (error) {
+        await livelink.close();
+        throw error;
+      }
+    }
     return serveUntilStopped(livelink, io, (url) => {
       io.stdout.write(`${listeningLine(url, config)}\n`);
     });
