@@ -65,9 +65,11 @@ import type { SessionStore } from '../features/web/session-store.js';
 import { DigestAuthenticator } from '../http/digest/digest-authenticator.js';
 import { NonceMinter } from '../http/digest/nonce.js';
 import { buildOpenApiDocument } from '../http/openapi.js';
-import { openDatabase, type Db, type OpenedDatabase } from '../persistence/database.js';
+import { openDatabase, pingDatabase, type Db, type OpenedDatabase } from '../persistence/database.js';
+import { pendingMigrations } from '../persistence/migrations.js';
 import { Lease } from '../persistence/lease.js';
 import type { WriteTransaction } from '../persistence/write-transaction.js';
+import { LivelinkMetrics } from './metrics.js';
 import { readServiceVersion } from './service-version.js';
 
 /**
@@ -78,6 +80,9 @@ export const LOG_REDACTIONS = {
   paths: ['req.headers.authorization', 'req.headers.cookie', '*.privateKey', '*.linkToken', '*.privateApiKey', '*.password'],
   censor: '[redacted]',
 };
+
+/** How long a readiness check (/readyz) may take before it counts as failed. */
+const READINESS_CHECK_TIMEOUT_MS = 2000;
 
 /** A node that stops renewing the sync lease (it died) loses it after this long. */
 const SYNC_LEASE_TTL_MS = 5000;
@@ -175,10 +180,32 @@ export interface Livelink {
   listen(): Promise<string>;
   /** The OpenAPI document of the routes this process serves. */
   openApiDocument(): Record<string, unknown>;
+  /** This process's metrics (what /metrics serves). */
+  metrics: LivelinkMetrics;
   /** The HTTP server once listen() was called (tests inject requests through it). */
   http(): FastifyInstance;
   /** Stops accepting, lets in-flight requests finish, stops the sync loop, closes the database. */
   close(): Promise<void>;
+}
+
+/** What /readyz asks: the database answers a query, and has every schema migration of this version. */
+function readinessChecks(database: OpenedDatabase) {
+  return [
+    {
+      name: 'database',
+      run: async () => {
+        await pingDatabase(database.db);
+        return undefined;
+      },
+    },
+    {
+      name: 'migrations',
+      run: async () => {
+        const pending = await pendingMigrations(database.db, database.dialect);
+        return pending.length === 0 ? undefined : `${pending.length} not applied: ${pending.join(', ')}`;
+      },
+    },
+  ];
 }
 
 function readConfigFile(file: string, option: string): Buffer {
@@ -217,6 +244,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     config.databaseUrl === undefined ? { sqliteFile: join(config.dataDir, 'livelink.sqlite') } : { postgresUrl: config.databaseUrl },
   );
   const nodeId = randomUUID();
+  const metrics = new LivelinkMetrics();
 
   const tls =
     config.tls === undefined
@@ -359,6 +387,9 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         trustedProxies: config.trustedProxies,
         bodyLimitBytes: config.bodyLimitBytes,
         logRequests: config.logRequests,
+        metrics: metrics.edge,
+        probes: { readiness: readinessChecks(database), checkTimeoutMs: READINESS_CHECK_TIMEOUT_MS },
+        metricsEndpoint: { access: config.metricsAccess, contentType: metrics.contentType, render: () => metrics.render() },
         // The web pages: outside the Public API (and its OpenAPI document), on the same services.
         extend: (app) =>
           registerWebPages(app, {
@@ -385,6 +416,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       return baseUrl;
     },
     openApiDocument,
+    metrics,
     http() {
       if (server === undefined) throw new Error('livelink is not listening');
       return server;

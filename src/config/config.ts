@@ -71,6 +71,11 @@ export interface Config {
    * Default: none, and then the control API answers calls from this machine only.
    */
   controlToken: string | undefined;
+  /**
+   * --metrics, LIVELINK_METRICS: who may read /metrics (Prometheus, no authentication). loopback (the
+   * default): clients on this machine only; public: anyone who reaches the port; off: not served.
+   */
+  metricsAccess: 'loopback' | 'public' | 'off';
 }
 
 export class ConfigError extends Error {
@@ -160,6 +165,10 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
   // Visible ASCII, as a Bearer token must be (RFC 6750's b64token, loosely): anything else could never be sent.
   if (controlToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(controlToken))
     throw new ConfigError('--control-token must be at least 16 visible ASCII characters, without spaces');
+  const metricsAccess = text('metrics', 'LIVELINK_METRICS') ?? 'loopback';
+  if (metricsAccess !== 'loopback' && metricsAccess !== 'public' && metricsAccess !== 'off') {
+    throw new ConfigError(`--metrics must be loopback, public or off (got ${JSON.stringify(metricsAccess)})`);
+  }
 
   const logRequestsFlag = flags['log-requests'];
   return {
@@ -193,6 +202,7 @@ export function loadConfig({ flags, env }: ConfigInput): Config {
     targetCaFile: text('target-ca', 'LIVELINK_TARGET_CA'),
     insecureHttp,
     controlToken,
+    metricsAccess,
   };
 }
 

@@ -111,6 +111,14 @@ export const apiErrors = {
     new ApiError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers are larger than the server accepts.'),
   /** livelink: the client did not send its whole request within the server's request timeout. */
   requestTimeout: () => new ApiError(408, 'REQUEST_TIMEOUT', 'The request was not received in time.'),
+  /** livelink: /metrics is served to loopback clients only unless livelink runs with --metrics public (metrics-endpoint.ts). */
+  metricsNotAllowed: (ip: string) =>
+    new ApiError(
+      403,
+      'IP_ADDRESS_NOT_ON_ACCESS_LIST',
+      `IP address ${ip} is not allowed to read the metrics: they are served to this machine only unless livelink runs with --metrics public.`,
+      [ip],
+    ),
   /** livelink, the web pages: a state-changing form from elsewhere, or from a session that has ended. */
   invalidCsrfToken: () =>
     new ApiError(403, 'INVALID_CSRF_TOKEN', 'This form has expired or did not come from livelink. Reload the page and try again.'),

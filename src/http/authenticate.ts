@@ -2,12 +2,14 @@ import type { FastifyRequest } from 'fastify';
 import { accessListAllows } from '../shared/access-list.js';
 import { apiErrors } from './api-error.js';
 import type { DigestAuthenticator } from './digest/digest-authenticator.js';
+import type { EdgeMetrics } from './edge-metrics.js';
 import type { AccessDirectory, EdgeTypes } from './edge-types.js';
 import { stateOf } from './request-state.js';
 
 export interface AuthenticationOptions<T extends EdgeTypes> {
   authenticator: DigestAuthenticator<T['key']>;
   directory: AccessDirectory<T>;
+  metrics: Pick<EdgeMetrics, 'digestFailure'>;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface AuthenticationOptions<T extends EdgeTypes> {
  * The key is looked up once, by the authenticator, which hands it back with the outcome.
  */
 export function authenticationStep<T extends EdgeTypes>(options: AuthenticationOptions<T>): (request: FastifyRequest) => Promise<void> {
-  const { authenticator, directory } = options;
+  const { authenticator, directory, metrics } = options;
   return async function authenticate(request) {
     const state = stateOf<T>(request);
     const ip = state.clientIp;
@@ -27,9 +29,11 @@ export function authenticationStep<T extends EdgeTypes>(options: AuthenticationO
       address: ip,
     });
     if (outcome.kind === 'throttled') {
+      metrics.digestFailure('throttled');
       request.log.warn({ event: 'authentication-throttled', publicKey: outcome.publicKey, ip }, 'failed answers throttled');
       throw apiErrors.tooManyFailedAttempts(outcome.retryAfterSeconds);
     }
+    if (outcome.kind === 'challenge' && outcome.reason !== 'missing') metrics.digestFailure(outcome.reason);
     // The answer is for another request target: a malformed request rather than bad credentials (D-09).
     if (outcome.kind === 'challenge' && outcome.reason === 'wrong-uri') throw apiErrors.digestUriMismatch();
     if (outcome.kind !== 'authenticated') {

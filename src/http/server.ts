@@ -9,11 +9,14 @@ import { RouteBodyValidator } from './body-validation.js';
 import { clientAddress } from './client-address.js';
 import type { DigestAuthenticator } from './digest/digest-authenticator.js';
 import { earlyChallenge } from './early-challenge.js';
+import { CHALLENGE_ROUTE, meterResponses, metersByMethod, NO_EDGE_METRICS, type EdgeMetrics } from './edge-metrics.js';
 import type { AccessDirectory, EdgeTypes, RoleCheck } from './edge-types.js';
 import { clientErrorWriter, errorHandlers } from './error-handler.js';
+import { registerHealthProbes, type HealthProbeOptions } from './health-probes.js';
 import { LazyRequestLogger } from './lazy-request-logger.js';
 import { replyWithError, send, setAnswerHeaders, WireCasedResponse } from './reply.js';
 import { DEFAULT_RESOURCE_VERSIONS, negotiate, servesVersions } from './media-type.js';
+import { registerMetricsEndpoint, type MetricsEndpointOptions } from './metrics-endpoint.js';
 import { newRequestState, stateOf, type RequestState } from './request-state.js';
 import type { RouteDefinition } from './route.js';
 import { parseWireFlags, readWireFlags } from './wire-format.js';
@@ -42,6 +45,12 @@ export interface HttpServerOptions<T extends EdgeTypes> {
   logRequests: boolean;
   /** PEM key and certificate: serve HTTPS, TLS 1.2 and later only. */
   tls?: { key: Buffer; cert: Buffer };
+  /** Where the edge counts answers and digest failures; nothing is counted without it. */
+  metrics?: EdgeMetrics;
+  /** `/livez` and `/readyz` (health-probes.ts); without it, neither is served. */
+  probes?: HealthProbeOptions;
+  /** `/metrics` (metrics-endpoint.ts); without it, not served. */
+  metricsEndpoint?: MetricsEndpointOptions;
   /** Registers routes outside the Public API (web pages), inside the same server and error handling. */
   extend?: (app: FastifyInstance) => Promise<void>;
 }
@@ -60,14 +69,16 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
   const serviceVersionHeader = `gitHash=${options.serviceVersion.gitHash}; versionString=${options.serviceVersion.versionString}`;
   // Set when the server starts closing: from then on Fastify answers every request (503).
   let closing = false;
+  const metrics = options.metrics ?? NO_EDGE_METRICS;
   const answerChallengeEarly = earlyChallenge({
     challenge: (stale) => options.authenticator.challenge(stale),
     serviceVersionHeader,
     // While request logging is on, everything goes through Fastify, so that the log misses nothing.
     mayAnswer: () => !closing && !options.logRequests,
+    meter: metersByMethod(metrics, CHALLENGE_ROUTE),
   });
   const { handleError, handleNotFound } = errorHandlers({ routes: options.routes, bodyLimitBytes: options.bodyLimitBytes });
-  const authenticate = authenticationStep(options);
+  const authenticate = authenticationStep({ ...options, metrics });
   const authorize = authorizationStep(options);
 
   const app = Fastify({
@@ -86,6 +97,8 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
   });
 
   app.decorateRequest('livelink', null as unknown as RequestState);
+  // Before any route: each route's answers are counted by a hook bound to it when it is registered.
+  meterResponses(app, metrics, API_PREFIX);
 
   // Ops Manager takes JSON whatever Content-Type the client sends (curl --data sends a form type);
   // the body is parsed here, once, with the size limit, and a parse failure is INVALID_JSON.
@@ -128,6 +141,8 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
   for (const { method, path } of shadowedMethods(options.routes)) {
     app.route({ method, url: path, handler: (request, reply) => handleNotFound(request, reply) });
   }
+  if (options.probes !== undefined) registerHealthProbes(app, options.probes);
+  if (options.metricsEndpoint !== undefined) registerMetricsEndpoint(app, options.metricsEndpoint);
   if (options.extend !== undefined) await options.extend(app);
   app.addHook('preClose', (done) => {
     closing = true;
@@ -149,7 +164,7 @@ export async function createHttpServer<T extends EdgeTypes>(options: HttpServerO
       app.route({
         method: route.method,
         url: path,
-        config: { authorize: (request) => authorize(request, access) },
+        config: { authorize: (request) => authorize(request, access), routeName: route.name },
         ...(route.bodyLimitBytes === undefined ? {} : { bodyLimit: route.bodyLimitBytes }),
         handler: async (request, reply) => {
           const flags = parseWireFlags(request.query as Record<string, unknown>);

@@ -17,6 +17,11 @@ export function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase
   return 'postgresUrl' in location ? openPostgres(location.postgresUrl) : openSqlite(location.sqliteFile);
 }
 
+/** Whether the database answers a query (readiness); rejects when it does not. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
 /**
  * Opens the embedded database: WAL, synchronous=FULL (a commit that was acknowledged survives power
  * loss on storage that honours fsync), a 5 s busy timeout and foreign keys on; then migrates.

@@ -1,4 +1,12 @@
-import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import {
+  DEFAULT_MIGRATION_TABLE,
+  Migrator,
+  sql,
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -300,4 +308,14 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): P
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed`, { cause: error });
   }
+}
+
+/**
+ * The migrations of this version that the database has not applied: readiness (/readyz) requires none.
+ * Read from Kysely's own record of applied migrations, without the Migrator, which lists every table first.
+ */
+export async function pendingMigrations(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const applied = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+  const names = new Set(applied.rows.map(({ name }) => name));
+  return Object.keys(migrations(dialect)).filter((name) => !names.has(name));
 }

@@ -21,6 +21,7 @@ export const SERVER_OPTIONS = {
   'insecure-http': { type: 'boolean' },
   'migration-expiry-hours': { type: 'string' },
   'control-token': { type: 'string' },
+  metrics: { type: 'string' },
   ...DATA_OPTION,
 } as const satisfies OptionsConfig;
 
@@ -43,6 +44,7 @@ export const SERVER_HELP: readonly (readonly [string, string])[] = [
     '--control-token TOKEN',
     'admin token of the rehearsal control API, 16+ characters (LIVELINK_CONTROL_TOKEN; default none: calls from this machine only)',
   ],
+  ['--metrics WHO', 'who may read /metrics: loopback (this machine), public or off (LIVELINK_METRICS, default loopback)'],
 ];
 
 const ROLE_HELP: readonly [string, string] = ['--role ROLE', 'both, source (Ops Manager) or target (Atlas) (LIVELINK_ROLE, default both)'];
@@ -54,7 +56,8 @@ export const serveCommand: Command = {
     synopsis:
       'serve [--role both|source|target] [--host H] [--port P] [--data DIR] [--target-url URL] [--sync-interval SECONDS]\n' +
       '[--log-level L] [--log-requests] [--trusted-proxy CIDR ...] [--tls-cert FILE --tls-key FILE] [--target-ca FILE]\n' +
-      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H] [--control-token TOKEN] [--fixtures FILE]',
+      '[--insecure-http] [--database-url URL] [--migration-expiry-hours H] [--control-token TOKEN] [--fixtures FILE]\n' +
+      '[--metrics loopback|public|off]',
     description:
       'Serves the Ops Manager migration-link API (source), the Atlas link-token API (target), or both. Logs go to\n' +
       'stdout as JSON lines. SIGTERM or SIGINT stops it: it stops accepting, lets requests in flight finish,\n' +
