@@ -1,9 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { accessListAllows } from '../shared/access-list.js';
+import { isLoopbackAddress } from '../shared/access-list.js';
 import { apiErrors } from './api-error.js';
-
-/** Every loopback address a caller on this machine can come from (IPv4-mapped IPv6 is shown as IPv4). */
-const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
 /**
  * The control API's one check, apart from the organizations' API keys: the configured admin token as
@@ -15,7 +12,7 @@ const LOOPBACK = ['127.0.0.0/8', '::1/128'];
  */
 export function checkControlAccess(authorization: string | undefined, clientIp: string, token: string | undefined): void {
   if (token === undefined) {
-    if (!accessListAllows(LOOPBACK, clientIp)) throw apiErrors.controlLoopbackOnly(clientIp);
+    if (!isLoopbackAddress(clientIp)) throw apiErrors.controlLoopbackOnly(clientIp);
     return;
   }
   const presented = bearerToken(authorization);

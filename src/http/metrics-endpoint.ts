@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { accessListAllows } from '../shared/access-list.js';
+import { isLoopbackAddress } from '../shared/access-list.js';
 import { apiErrors } from './api-error.js';
 import { stateOf } from './request-state.js';
 
@@ -19,8 +19,6 @@ export interface MetricsEndpointOptions {
   render(): Promise<string>;
 }
 
-const LOOPBACK = ['127.0.0.0/8', '::1/128'];
-
 /**
  * `/metrics` in the Prometheus text format. The caller's address is the one the edge resolved (a trusted
  * proxy's X-Forwarded-For counts), so a reverse proxy on this machine does not make every client local.
@@ -29,7 +27,7 @@ export function registerMetricsEndpoint(app: FastifyInstance, options: MetricsEn
   if (options.access === 'off') return;
   app.get('/metrics', { config: { routeName: 'metrics' } }, async (request, reply) => {
     const ip = stateOf(request).clientIp;
-    if (options.access === 'loopback' && !accessListAllows(LOOPBACK, ip)) throw apiErrors.metricsNotAllowed(ip);
+    if (options.access === 'loopback' && !isLoopbackAddress(ip)) throw apiErrors.metricsNotAllowed(ip);
     const text = await options.render();
     return reply.code(200).header('content-type', options.contentType).header('cache-control', 'no-store').send(Buffer.from(text, 'utf8'));
   });

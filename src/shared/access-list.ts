@@ -23,6 +23,14 @@ export function canonicalAccessListEntry(entry: string): string | undefined {
   }
 }
 
+/** Every loopback address a caller on this machine can come from (IPv4-mapped IPv6 is shown as IPv4). */
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+/** Is `ip` a caller on this machine? What the endpoints served to this machine only (control, metrics) ask. */
+export function isLoopbackAddress(ip: string): boolean {
+  return accessListAllows(LOOPBACK, ip);
+}
+
 /** Is `ip` (as the socket or a trusted proxy reports it) inside any of the entries? */
 export function accessListAllows(entries: readonly string[], ip: string): boolean {
   let address: ipaddr.IPv4 | ipaddr.IPv6;
