@@ -58,7 +58,7 @@ export class MigrationLinkService {
     if (existing?.link.state === 'LINKED') {
       if (existing.tokenDigest !== tokenDigest) throw apiErrors.orgLinkAlreadyExists(organization.id);
       // The same token again: push now, as the UI's "Refresh" does.
-      const { failure } = await this.#push(organization.id);
+      const { failure } = await this.#push(organization.id, 'link');
       if (failure !== undefined) throw failure;
       return 'SYNCED';
     }
@@ -66,7 +66,7 @@ export class MigrationLinkService {
     const claimedAt = this.now().toISOString();
     await this.#claim(organization.id, token, tokenDigest, contents, claimedAt);
     const inventory = await this.#inventoryOf(organization);
-    const outcome = await this.target.pushInventory(contents, organization.id, inventory.body);
+    const outcome = await this.target.pushInventory(contents, organization.id, inventory.body, 'link');
     if (outcome.kind === 'accepted') {
       await this.transaction(async ({ links, organizations, audit }) => {
         const at = this.now().toISOString();
@@ -138,14 +138,14 @@ export class MigrationLinkService {
     return (await this.#push(orgId)).report;
   }
 
-  async #push(orgId: string): Promise<{ report: SyncReport; failure: ApiError | undefined }> {
+  async #push(orgId: string, call: 'link' | 'inventory' = 'inventory'): Promise<{ report: SyncReport; failure: ApiError | undefined }> {
     const stored = await this.links.get(orgId);
     const organization = await this.organizations.getOrganization(orgId);
     if (stored === undefined || stored.link.state !== 'LINKED' || organization === undefined) {
       return { report: { orgId, status: 'NOT_SYNCED', error: 'not linked' }, failure: undefined };
     }
     const inventory = await this.#inventoryOf(organization);
-    const outcome = await this.target.pushInventory(this.#open(stored), orgId, inventory.body);
+    const outcome = await this.target.pushInventory(this.#open(stored), orgId, inventory.body, call);
     const failure = outcome.kind === 'accepted' ? undefined : this.#failureOf(outcome);
     const at = this.now().toISOString();
     await this.transaction(async ({ links, organizations }) => {

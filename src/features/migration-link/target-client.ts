@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -32,6 +33,32 @@ export type TargetOutcome = { kind: 'accepted' } | TargetFailure;
 /** How a call that reads the target's answer ended: accepted with the answer, parsed and checked, or failed. */
 export type TargetAnswer<T> = { kind: 'accepted'; body: T } | TargetFailure;
 
+/**
+ * Which of the source's calls to the target a call is, as the rehearsal control API names them: the link
+ * POST's push, the inventory pushes of the sync loop, the unlink, and the migration hosts' job fetches and
+ * progress reports relayed to the target.
+ */
+export const TARGET_CALLS = ['link', 'inventory', 'unlink', 'migrationProgress'] as const;
+export type TargetCall = (typeof TARGET_CALLS)[number];
+
+/**
+ * A failure the control API injects into one call (features/control). It is played in the transport, so
+ * what follows is the real code: the connection faults on the call's first request, the answers on its
+ * authenticated one (after the target's real digest challenge), then read, parsed and timed out as any
+ * answer of a real target would be.
+ */
+export type InjectedFailure =
+  /** The connection is refused. */
+  | { kind: 'UNREACHABLE' }
+  /** No answer: the call's own timeout ends it. */
+  | { kind: 'TIMEOUT' }
+  /** The target answers this status and body. */
+  | { kind: 'STATUS'; status: number; body: string }
+  /** The target answers 200 with a body that is not the answer the call expects. */
+  | { kind: 'GARBAGE'; body: string }
+  /** The call waits this long before it is sent (past the call's timeout, it times out). */
+  | { kind: 'DELAY'; delayMs: number };
+
 export interface TargetClientOptions {
   /** Read on every call: in `both` mode the process is its own target, and its port is known only once it listens. */
   baseUrl: () => string;
@@ -40,6 +67,8 @@ export interface TargetClientOptions {
   maxResponseBytes: number;
   /** PEM CA certificates trusted for the target besides the system's (a private CA); verification stays on. */
   extraCa?: Buffer | undefined;
+  /** Asked once per call: the failure the control API injects into it, if any (each ask counts as one call). */
+  injectedFailure?: (call: TargetCall) => Promise<InjectedFailure | undefined>;
 }
 
 /**
@@ -50,8 +79,16 @@ export interface TargetClientOptions {
 export interface TargetClient {
   /** Where the target is, for the words of an error. */
   readonly baseUrl: string;
-  /** Sends the source organization's inventory; accepted only when the target confirms it received it. */
-  pushInventory(token: LinkTokenContents, sourceOrgId: string, inventory: SourceInventory): Promise<TargetOutcome>;
+  /**
+   * Sends the source organization's inventory; accepted only when the target confirms it received it.
+   * `call` tells the link POST's push from the sync loop's (default).
+   */
+  pushInventory(
+    token: LinkTokenContents,
+    sourceOrgId: string,
+    inventory: SourceInventory,
+    call?: 'link' | 'inventory',
+  ): Promise<TargetOutcome>;
   /** Tells the target the source disconnected. */
   forgetSource(token: LinkTokenContents, sourceOrgId: string): Promise<TargetOutcome>;
   /** The job the target has for one migration host of the source (its heartbeat too): `{job: null}` when none. */
@@ -105,15 +142,20 @@ export class HttpTargetClient implements TargetClient {
   }
 
   /** Accepted only when the target answers 2xx with `{"sourceOrgId": <ours>, "pushedAt": <string>}`. */
-  pushInventory(token: LinkTokenContents, sourceOrgId: string, inventory: SourceInventory): Promise<TargetOutcome> {
-    return this.call('PUT', inventoryPath(token.orgId, sourceOrgId), token, JSON.stringify(inventory), (text) => {
+  pushInventory(
+    token: LinkTokenContents,
+    sourceOrgId: string,
+    inventory: SourceInventory,
+    call: 'link' | 'inventory' = 'inventory',
+  ): Promise<TargetOutcome> {
+    return this.call(call, 'PUT', inventoryPath(token.orgId, sourceOrgId), token, JSON.stringify(inventory), (text) => {
       const answer = parseJsonObject(text);
       return answer?.['sourceOrgId'] === sourceOrgId && typeof answer['pushedAt'] === 'string';
     });
   }
 
   forgetSource(token: LinkTokenContents, sourceOrgId: string): Promise<TargetOutcome> {
-    return this.call('DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined, () => true);
+    return this.call('unlink', 'DELETE', inventoryPath(token.orgId, sourceOrgId), token, undefined, () => true);
   }
 
   /** Accepted only when the target answers 2xx with `{"job": null}` or a job of the shape docs/live-migrations.md gives. */
@@ -124,7 +166,7 @@ export class HttpTargetClient implements TargetClient {
     hostname: string,
   ): Promise<TargetAnswer<TargetJobAnswer>> {
     const path = `${inventoryPath(token.orgId, sourceOrgId)}/groups/${sourceGroupId}/migrationHosts/${encodeURIComponent(hostname)}/job`;
-    return this.exchange('GET', path, token, undefined, (text) => checked(TargetJobAnswerSchema, text));
+    return this.exchange('migrationProgress', 'GET', path, token, undefined, (text) => checked(TargetJobAnswerSchema, text));
   }
 
   /** Accepted only when the target answers 2xx with `{"cutoverRequested": bool, "stop": bool}`. */
@@ -137,7 +179,7 @@ export class HttpTargetClient implements TargetClient {
     report: MigrationJobReport,
   ): Promise<TargetAnswer<JobReportAnswer>> {
     const path = `${inventoryPath(token.orgId, sourceOrgId)}/groups/${sourceGroupId}/migrationHosts/${encodeURIComponent(hostname)}/jobs/${encodeURIComponent(jobId)}`;
-    return this.exchange('PUT', path, token, JSON.stringify(report), (text) => checked(JobReportAnswerSchema, text));
+    return this.exchange('migrationProgress', 'PUT', path, token, JSON.stringify(report), (text) => checked(JobReportAnswerSchema, text));
   }
 
   async close(): Promise<void> {
@@ -146,28 +188,31 @@ export class HttpTargetClient implements TargetClient {
   }
 
   private async call(
+    call: TargetCall,
     method: 'PUT' | 'DELETE',
     path: string,
     token: LinkTokenContents,
     body: string | undefined,
     acceptsBody: (text: string) => boolean,
   ): Promise<TargetOutcome> {
-    const answer = await this.exchange(method, path, token, body, (text) => (acceptsBody(text) ? true : undefined));
+    const answer = await this.exchange(call, method, path, token, body, (text) => (acceptsBody(text) ? true : undefined));
     return answer.kind === 'accepted' ? { kind: 'accepted' } : answer;
   }
 
   /** One call with its digest round trip; a 2xx is accepted only when `parse` makes something of its body. */
   private async exchange<T>(
+    call: TargetCall,
     method: 'GET' | 'PUT' | 'DELETE',
     path: string,
     token: LinkTokenContents,
     body: string | undefined,
     parse: (text: string) => T | undefined,
   ): Promise<TargetAnswer<T>> {
+    const injected = await this.options.injectedFailure?.(call);
     const signal = AbortSignal.timeout(this.options.totalTimeoutMs);
     try {
       // Digest: the first request draws the challenge, the second answers it.
-      const first = await this.send(method, path, undefined, undefined, signal);
+      const first = await this.send(method, path, undefined, undefined, signal, injected);
       if (first.status !== 401) return this.outcomeOf(first, parse);
       const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
       if (challenge === undefined) return { kind: 'bad-response', status: 401 };
@@ -177,14 +222,25 @@ export class HttpTargetClient implements TargetClient {
         username: token.publicApiKey,
         password: token.privateApiKey,
       });
-      return this.outcomeOf(await this.send(method, path, authorization, body, signal), parse);
+      return this.outcomeOf(await this.send(method, path, authorization, body, signal, injected), parse);
     } catch (error) {
       if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
       return { kind: 'unreachable', detail: describeNetworkError(error) };
     }
   }
 
-  private async send(method: string, path: string, authorization: string | undefined, body: string | undefined, signal: AbortSignal) {
+  private async send(
+    method: string,
+    path: string,
+    authorization: string | undefined,
+    body: string | undefined,
+    signal: AbortSignal,
+    injected?: InjectedFailure,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string | undefined }> {
+    if (injected !== undefined) {
+      const answer = await this.injectedAnswer(injected, authorization !== undefined, signal);
+      if (answer !== undefined) return answer;
+    }
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'livelink-source' };
     if (authorization !== undefined) headers['authorization'] = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -200,6 +256,36 @@ export class HttpTargetClient implements TargetClient {
     });
     const text = await readCapped(response.body, this.options.maxResponseBytes);
     return { status: response.statusCode, headers: response.headers, text };
+  }
+
+  /**
+   * The transport's side of an injected failure: throws as undici does when a connection is refused, waits
+   * for the call's own timeout, waits out a delay, or answers the injected bytes through the same capped
+   * reader as a real body. Undefined: send the request for real.
+   */
+  private async injectedAnswer(
+    injected: InjectedFailure,
+    authenticated: boolean,
+    signal: AbortSignal,
+  ): Promise<{ status: number; headers: Record<string, string>; text: string | undefined } | undefined> {
+    switch (injected.kind) {
+      case 'UNREACHABLE':
+        throw Object.assign(new Error('connect ECONNREFUSED (injected by the control API)'), { code: 'ECONNREFUSED' });
+      case 'TIMEOUT':
+        await abortableWait(undefined, signal);
+        return undefined;
+      case 'DELAY':
+        if (!authenticated) await abortableWait(injected.delayMs, signal);
+        return undefined;
+      case 'STATUS':
+      case 'GARBAGE': {
+        // The target's real challenge first: the fault is the authenticated call's answer.
+        if (!authenticated) return undefined;
+        const status = injected.kind === 'STATUS' ? injected.status : 200;
+        const text = await readCapped(Readable.from([Buffer.from(injected.body, 'utf8')]), this.options.maxResponseBytes);
+        return { status, headers: { 'content-type': 'application/json' }, text };
+      }
+    }
   }
 
   /** Redirects are not followed and count as a bad answer, like any status the Public API does not use here. */
@@ -233,6 +319,23 @@ function loadUndici(): Promise<UndiciApi> {
   // (esbuild) as `default` only; so read `default` first.
   undici ??= import('undici').then((module): UndiciApi => module.default ?? module);
   return undici;
+}
+
+/** Resolves after `ms` (never, when undefined), or rejects with the signal's reason once it aborts. */
+function abortableWait(ms: number | undefined, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = ms === undefined ? undefined : setTimeout(done, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    function done() {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
