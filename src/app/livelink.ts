@@ -23,6 +23,8 @@ import { ClusterService } from '../features/clusters/cluster-service.js';
 import type { ClusterStore } from '../features/clusters/cluster-store.js';
 import { controlRoutes } from '../features/control/control-routes.js';
 import { ControlService } from '../features/control/control-service.js';
+import { TargetCallFaultKyselyStore } from '../features/control/target-call-fault-kysely-store.js';
+import { TargetCallFaultService } from '../features/control/target-call-fault-service.js';
 import { FixtureService, type SetUpServices } from '../features/fixtures/fixture-service.js';
 import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-store.js';
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
@@ -268,6 +270,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const transaction: WriteTransaction<TransactionStores> = (work) => database.writeTransaction((tx) => work(transactionStoresOn(tx)));
 
   // Services, each given its stores and the transaction factory; none builds anything of its own.
+  // The control API's faults on the source's calls to the target, played in the HTTP client's transport.
+  const targetCallFaults = new TargetCallFaultService(new TargetCallFaultKyselyStore(database.db), now);
   const target: TargetClient =
     options.targetClient ??
     new HttpTargetClient({
@@ -276,6 +280,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
       maxResponseBytes: 1024 * 1024,
       extraCa: targetCa,
+      injectedFailure: (call) => targetCallFaults.take(call),
     });
   const probe = mongoClusterProbe(options.clusterProbeTimeoutMs);
   const { organizations, apiKeys, users, migrationHosts, clusters } = setUpServices(stores, transaction, { secretBox, now, probe });
@@ -301,7 +306,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...(options.cutoverWaitMs === undefined ? {} : { cutoverWaitMs: options.cutoverWaitMs, cutoverPollMs: 20 }),
   });
   // The rehearsal controls gather the faults every family keeps.
-  const control = new ControlService([]);
+  const control = new ControlService([targetCallFaults]);
   const services: LivelinkServices = {
     organizations,
     apiKeys,
@@ -345,7 +350,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
     ...(servesTarget ? clusterRoutes(clusters) : []),
     ...(servesTarget ? liveMigrationRoutes(liveMigrations) : []),
-    ...controlRoutes({ control }),
+    ...controlRoutes({ control, targetCalls: servesSource ? targetCallFaults : undefined }),
   ];
 
   const serviceVersion = readServiceVersion(process.env);

@@ -294,6 +294,26 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('migration_hosts_api_key').on('migration_hosts').column('api_key_id').unique().execute();
       },
     },
+    '0009-control-faults': {
+      async up(db: Kysely<unknown>) {
+        // The rehearsal control API's faults on the source's calls to the target, shared by every node.
+        await db.schema
+          .createTable('control_target_call_faults')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('call', 'text', (c) => c.notNull())
+          .addColumn('failure', 'text', (c) => c.notNull())
+          .addColumn('remaining_calls', 'integer')
+          .addColumn('expires_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        // Every call to the target looks up its call's faults.
+        await db.schema
+          .createIndex('control_target_call_faults_call')
+          .on('control_target_call_faults')
+          .columns(['call', 'created_at'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -25,6 +25,7 @@ export interface Database {
   live_migration_validations: LiveMigrationValidationRow;
   live_migrations: LiveMigrationRow;
   migration_host_heartbeats: MigrationHostHeartbeatRow;
+  control_target_call_faults: ControlTargetCallFaultRow;
 }
 
 export interface OrganizationRow {
@@ -250,4 +251,17 @@ export interface MigrationHostHeartbeatRow {
   source_group_id: string;
   hostname: string;
   last_seen_at: string;
+}
+
+/** A fault the control API injects into the source's calls to the target (features/control). */
+export interface ControlTargetCallFaultRow {
+  id: string;
+  /** link, inventory, unlink or migrationProgress. */
+  call: string;
+  /** The injected failure, JSON (InjectedFailure). */
+  failure: string;
+  /** Calls it still fails; null: every call until it expires or is cleared. */
+  remaining_calls: number | null;
+  expires_at: string | null;
+  created_at: string;
 }

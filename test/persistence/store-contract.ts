@@ -8,6 +8,8 @@ import { ApiKeyKyselyStore } from '../../src/features/api-keys/api-key-kysely-st
 import type { ApiKey } from '../../src/features/api-keys/api-key.js';
 import { AuditKyselyStore } from '../../src/features/audit/audit-kysely-store.js';
 import { ClusterKyselyStore } from '../../src/features/clusters/cluster-kysely-store.js';
+import { TargetCallFaultKyselyStore } from '../../src/features/control/target-call-fault-kysely-store.js';
+import type { TargetCallFault } from '../../src/features/control/target-call-fault.js';
 import type { Cluster } from '../../src/features/clusters/cluster.js';
 import type { NewAuditEvent } from '../../src/features/audit/audit.js';
 import type { AvailableProject } from '../../src/features/link-tokens/available-project.js';
@@ -61,6 +63,55 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       agentVersion: null,
       dbSizeBytes: 5_000_000_000,
       oplogSizeMB: 2048,
+    });
+
+    describe('control target-call faults', () => {
+      const NOW = '2026-03-01T12:00:00.000Z';
+      const fault = (overrides: Partial<TargetCallFault>): TargetCallFault => ({
+        id: newObjectId(),
+        call: 'link',
+        failure: { kind: 'UNREACHABLE' },
+        remainingCalls: null,
+        expiresAt: null,
+        createdAt: '2026-03-01T11:00:00.000Z',
+        ...overrides,
+      });
+
+      it('adds, lists the active ones oldest first, takes the oldest of a call, and clears', async () => {
+        const store = new TargetCallFaultKyselyStore(database.db);
+        await store.clear(NOW);
+        const status = fault({
+          call: 'inventory',
+          failure: { kind: 'STATUS', status: 503, body: '{"a":1}' },
+          createdAt: '2026-03-01T11:00:02.000Z',
+        });
+        const delay = fault({ call: 'inventory', failure: { kind: 'DELAY', delayMs: 50 }, createdAt: '2026-03-01T11:00:01.000Z' });
+        const expired = fault({ expiresAt: '2026-03-01T11:59:59.999Z' });
+        const spent = fault({ remainingCalls: 0 });
+        const lasting = fault({ call: 'unlink', expiresAt: '2026-03-01T12:00:00.001Z' });
+        for (const each of [status, delay, expired, spent, lasting]) await store.add(each);
+        assert.deepEqual(await store.listActive(NOW), [lasting, delay, status]);
+        assert.deepEqual(await store.take('inventory', NOW), delay);
+        assert.deepEqual(await store.take('unlink', NOW), lasting);
+        assert.equal(await store.take('link', NOW), undefined);
+        assert.equal(await store.take('migrationProgress', NOW), undefined);
+        // Expiry is read against the time given, not the database's clock.
+        assert.equal(await store.take('unlink', '2026-03-01T12:00:00.001Z'), undefined);
+        assert.equal(await store.clear(NOW), 3);
+        assert.deepEqual(await store.listActive('2000-01-01T00:00:00.000Z'), []);
+        assert.equal(await store.clear(NOW), 0);
+      });
+
+      it('counts the calls of a next-N fault atomically: concurrent takes get exactly N', async () => {
+        const store = new TargetCallFaultKyselyStore(database.db);
+        await store.clear(NOW);
+        const three = fault({ call: 'migrationProgress', remainingCalls: 3 });
+        await store.add(three);
+        const taken = await Promise.all(Array.from({ length: 12 }, () => store.take('migrationProgress', NOW)));
+        assert.equal(taken.filter((t) => t !== undefined).length, 3);
+        assert.deepEqual(await store.listActive(NOW), []);
+        assert.equal(await store.take('migrationProgress', NOW), undefined);
+      });
     });
 
     describe('organizations', () => {

@@ -52,6 +52,27 @@ describe('two nodes on one PostgreSQL', { skip: POSTGRES_SKIP_REASON }, () => {
     assert.equal((await atlasOnB.request('DELETE', tokensPath(atlas.orgId))).status, 204);
   });
 
+  it('applies a fault put in place on one node to the calls of both, counting its next N calls across them', async () => {
+    const atlas = await a.organizationWithKey('Fault Atlas Org');
+    const ops = await b.organizationWithKey('Fault Ops Org');
+    const created = await atlas.client.request('POST', tokensPath(atlas.orgId), { accessListIps: [] });
+    const { linkToken } = created.json() as { linkToken: string };
+    // Neither node has a control token: a caller on this machine may use the control API.
+    const injected = await fetch(`${a.url}/_livelink/control/v1/faults/targetCalls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ call: 'link', failure: 'UNREACHABLE', calls: 2 }),
+    });
+    assert.equal(injected.status, 201);
+    const opsOnA = a.client(ops.publicKey, ops.privateKey);
+    const answers = [];
+    for (const client of [ops.client, opsOnA, ops.client]) {
+      answers.push((await client.request('POST', linkPath(ops.orgId), { linkToken })).status);
+    }
+    assert.deepEqual(answers, [503, 503, 201]);
+    assert.equal((await opsOnA.request('DELETE', linkPath(ops.orgId))).status, 204);
+  });
+
   it('accepts on one node a nonce issued by the other', async () => {
     const org = await a.organizationWithKey('Nonce Org');
     const challenge = await fetch(`${a.url}${linkPath(org.orgId)}/status`);

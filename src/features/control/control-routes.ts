@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import { TARGET_CALLS } from '../migration-link/target-client.js';
 import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
 import type { ControlService } from './control-service.js';
+import type { TargetCallFaultService } from './target-call-fault-service.js';
 
 /**
  * The control API's prefix: outside /api/, so it can never collide with an Ops Manager or Atlas path,
@@ -17,9 +19,50 @@ const ActiveFaultSchema = Type.Object({
 const FaultListSchema = Type.Object({ results: Type.Array(ActiveFaultSchema), totalCount: Type.Integer() });
 const ClearedSchema = Type.Object({ cleared: Type.Integer() });
 
-/** What the control routes call: the control service, and each family's own service as it is added. */
+const FAILURE_KINDS = ['UNREACHABLE', 'TIMEOUT', 'STATUS', 'GARBAGE', 'DELAY'] as const;
+
+const TargetCallFaultBody = Type.Object(
+  {
+    call: Type.Union(
+      TARGET_CALLS.map((call) => Type.Literal(call)),
+      { description: 'link (the link POST), inventory (the sync pushes), unlink, migrationProgress (job fetches and reports)' },
+    ),
+    failure: Type.Union(
+      FAILURE_KINDS.map((kind) => Type.Literal(kind)),
+      { description: 'UNREACHABLE, TIMEOUT, STATUS (status and body), GARBAGE (a 200 that is not the answer), DELAY (delayMs)' },
+    ),
+    status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599, description: 'STATUS: the status the target answers' })),
+    body: Type.Optional(
+      Type.Unknown({ description: 'STATUS, GARBAGE: the body the target answers; a string as it is, anything else as JSON' }),
+    ),
+    delayMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'DELAY: milliseconds each call waits' })),
+    calls: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'fail the next N calls only' })),
+    durationSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 31_536_000, description: "fail calls for this long (the program's clock)" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TargetCallFaultSchema = Type.Object({
+  id: Type.String(),
+  call: Type.String(),
+  failure: Type.Object({
+    kind: Type.String(),
+    status: Type.Optional(Type.Integer()),
+    body: Type.Optional(Type.String()),
+    delayMs: Type.Optional(Type.Integer()),
+  }),
+  remainingCalls: Type.Union([Type.Integer(), Type.Null()]),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+/** What the control routes call: the control service, and each family's own service. */
 export interface ControlRouteServices {
   control: ControlService;
+  /** The faults on the source's calls to the target: absent on a process that serves only the target. */
+  targetCalls: TargetCallFaultService | undefined;
 }
 
 /**
@@ -34,8 +77,9 @@ export interface ControlRouteServices {
  * "Rehearse failures"; then `npm run openapi`.
  */
 export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
-  const { control } = services;
+  const { control, targetCalls } = services;
   return [
+    ...(targetCalls === undefined ? [] : targetCallFaultRoutes(targetCalls)),
     defineRoute({
       name: 'listControlFaults',
       summary: 'List the active faults of every kind (rehearsal control)',
@@ -58,6 +102,23 @@ export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
       response: ClearedSchema,
       async handle() {
         return { status: 200, body: { cleared: await control.clearFaults() } };
+      },
+    }),
+  ];
+}
+
+function targetCallFaultRoutes(targetCalls: TargetCallFaultService): ApiRoute[] {
+  return [
+    defineRoute({
+      name: 'injectTargetCallFault',
+      summary: "Make the source's calls to the target fail: unreachable, timeout, a status, garbage or a delay (rehearsal control)",
+      method: 'POST',
+      paths: [`${CONTROL_PREFIX}/faults/targetCalls`],
+      access: { kind: 'control' },
+      body: TargetCallFaultBody,
+      response: TargetCallFaultSchema,
+      async handle({ body }) {
+        return { status: 201, body: await targetCalls.inject(body) };
       },
     }),
   ];
