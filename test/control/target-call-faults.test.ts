@@ -23,8 +23,7 @@ describe("faults on the source's calls to the target", () => {
   before(async () => {
     server = await startLivelink(
       { 'control-token': TOKEN, 'sync-interval': '1' },
-      // One second for a call to the target: the timeout faults wait for it.
-      { LIVELINK_OUTBOUND_TIMEOUT: '1' },
+      {},
       { livelink: { now: () => new Date(Date.now() + clockOffsetMs) } },
     );
     atlas = await server.organizationWithKey('Atlas Org');
@@ -134,7 +133,7 @@ describe("faults on the source's calls to the target", () => {
     assert.equal(await statusOf(org), '{"status":"NOT_SYNCED"}');
   });
 
-  it('link answered with garbage: 502 TARGET_BAD_RESPONSE; timed out or delayed past the timeout: 504 TARGET_TIMEOUT', async () => {
+  it('link answered with garbage: 502 TARGET_BAD_RESPONSE; a delay within the timeout only slows the call', async () => {
     const org = await sourceOrg('Garbage Org');
     const token = await newToken();
     await inject({ call: 'link', failure: 'GARBAGE', calls: 1 });
@@ -144,17 +143,7 @@ describe("faults on the source's calls to the target", () => {
       garbage.text,
       errorBody(502, 'TARGET_BAD_RESPONSE', `The Atlas API at ${server.url} gave an unexpected answer (HTTP 200).`, 'Bad Gateway'),
     );
-    const timeout = errorBody(504, 'TARGET_TIMEOUT', `The Atlas API at ${server.url} did not answer in time.`, 'Gateway Timeout');
-    await inject({ call: 'link', failure: 'TIMEOUT', calls: 1 });
-    const timedOut = await org.client.request('POST', linkPath(org.orgId), { linkToken: token });
-    assert.equal(timedOut.status, 504);
-    assert.equal(timedOut.text, timeout);
-    await inject({ call: 'link', failure: 'DELAY', delayMs: 60_000, calls: 1 });
-    const delayed = await org.client.request('POST', linkPath(org.orgId), { linkToken: token });
-    assert.equal(delayed.status, 504);
-    assert.equal(delayed.text, timeout);
     assert.equal(await statusOf(org), '{"status":"NOT_SYNCED"}');
-    // A delay within the timeout only slows the call.
     await inject({ call: 'link', failure: 'DELAY', delayMs: 10, calls: 1 });
     assert.equal((await org.client.request('POST', linkPath(org.orgId), { linkToken: token })).text, '{"status":"SYNCED"}');
   });
@@ -249,5 +238,46 @@ describe("faults on the source's calls to the target", () => {
     const wrong = await cli(['control', 'target-fault', '--call', 'link', '--failure', 'sideways'], env);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /--failure must be one of unreachable, timeout, status, garbage, delay/);
+  });
+});
+
+describe("timeouts of the source's calls to the target", () => {
+  let server: RunningLivelink;
+  // One second for a call to the target, which the timeout faults wait for; every call here is faulted,
+  // so a slow machine cannot make one of them time out that should not.
+  before(async () => {
+    server = await startLivelink({ 'control-token': TOKEN }, { LIVELINK_OUTBOUND_TIMEOUT: '1' });
+  });
+  after(() => server.close());
+
+  it('link timed out, or delayed past the timeout: 504 TARGET_TIMEOUT, nothing stored', async () => {
+    const atlas = await server.organizationWithKey('Atlas Org');
+    const org = await server.organizationWithKey('Timeout Org');
+    const created = await atlas.client.request('POST', `/api/atlas/v2/orgs/${atlas.orgId}/liveMigrations/linkTokens`, {
+      accessListIps: [],
+    });
+    const { linkToken } = created.json() as { linkToken: string };
+    const timeout = JSON.stringify({
+      detail: `The Atlas API at ${server.url} did not answer in time.`,
+      error: 504,
+      errorCode: 'TARGET_TIMEOUT',
+      parameters: [server.url],
+      reason: 'Gateway Timeout',
+    });
+    for (const fault of [
+      { call: 'link', failure: 'TIMEOUT', calls: 1 },
+      { call: 'link', failure: 'DELAY', delayMs: 60_000, calls: 1 },
+    ]) {
+      const injected = await fetch(`${server.url}${CONTROL}/faults/targetCalls`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(fault),
+      });
+      assert.equal(injected.status, 201);
+      const timedOut = await org.client.request('POST', linkPath(org.orgId), { linkToken });
+      assert.equal(timedOut.status, 504, fault.failure);
+      assert.equal(timedOut.text, timeout);
+    }
+    assert.equal((await org.client.request('GET', `${linkPath(org.orgId)}/status`)).text, '{"status":"NOT_SYNCED"}');
   });
 });
