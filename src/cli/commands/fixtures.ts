@@ -26,7 +26,7 @@ export const fixturesApplyCommand: Command = {
     const [file = ''] = operands;
     // Checked before the database is opened: a bad file touches nothing.
     const fixture = await readFixtureFile(file);
-    const report = await withLivelink(values, io, ({ services }) => services.fixtures.apply(fixture, file));
+    const report = await withLivelink(values, io, ({ services }) => services.fixtures.apply(fixture));
     emit(io, values, { file, ...report }, () => describeReport(file, report));
     return 0;
   },

@@ -82,9 +82,9 @@ export const serveCommand: Command = {
     // Read and checked before anything is opened: a bad file changes nothing and serves nothing.
     const fixture = fixturesFile === undefined ? undefined : await readFixtureFile(fixturesFile);
     const livelink = await createLivelink(config);
-    if (fixturesFile !== undefined && fixture !== undefined) {
+    if (fixture !== undefined) {
       try {
-        io.stdout.write(`${describeReport(fixturesFile, await livelink.services.fixtures.apply(fixture, fixturesFile))}\n`);
+        io.stdout.write(`${describeReport(fixture.source.file, await livelink.services.fixtures.apply(fixture))}\n`);
       } catch (error) {
         await livelink.close();
         throw error;
