@@ -22,6 +22,12 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Without a listener Node would crash.
   });
+  pool.on('connect', (client) => {
+    // A client in use whose connection ends (PostgreSQL restarted under a query) emits 'error' as well as
+    // failing its query; the pool listens only to idle ones, so without this the process would die. The
+    // query's own failure is what reaches the caller, and the pool discards the broken client.
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateToLatest(db, 'postgres');
