@@ -375,10 +375,17 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       ]);
       // Replay records and failure counters: in memory on SQLite, in the database on PostgreSQL.
       const shared = crossNodeState(database, () => now().getTime());
+      await shared.start();
       server = await createHttpServer({
         routes,
         authenticator: new DigestAuthenticator({
-          nonces: new NonceMinter({ key: secrets.nonceKey, lifetimeMs: config.nonceLifetimeSeconds * 1000, now: () => now().getTime() }),
+          nonces: new NonceMinter({
+            key: secrets.nonceKey,
+            lifetimeMs: config.nonceLifetimeSeconds * 1000,
+            now: () => now().getTime(),
+            // Minted in the replay guard's epoch: a nonce stops being accepted when its records are lost.
+            epoch: () => shared.replayGuard.currentEpoch(),
+          }),
           replayGuard: shared.replayGuard,
           // The request's one key lookup: the outcome carries the key to the edge's other steps.
           lookupKey: (publicKey) => apiKeys.findForAuthentication(publicKey),

@@ -1,5 +1,7 @@
 import { DEFAULT_THROTTLE_POLICY, MemoryAuthFailureThrottle } from '../http/auth-throttle.js';
 import type { AuthFailureThrottle } from '../http/digest/digest-authenticator.js';
+import { randomBytes } from 'node:crypto';
+import { EPOCH_HEX } from '../http/digest/nonce.js';
 import { MemoryReplayGuard, type ReplayGuard } from '../http/digest/replay-guard.js';
 import type { OpenedDatabase } from '../persistence/database.js';
 import { DatabaseAuthFailureThrottle } from './database-auth-throttle.js';
@@ -13,6 +15,8 @@ import { DatabaseReplayGuard } from './database-replay-guard.js';
 export interface CrossNodeState {
   /** The (nonce, nc) pairs already answered: a replay is refused on every node (D-13). */
   replayGuard: ReplayGuard;
+  /** Before the first nonce is minted: the shared guard finds its epoch. */
+  start(): Promise<void>;
   /** Failed digest answers per (public key, address) (D-21, D-22). */
   digestThrottle: AuthFailureThrottle;
   /** Failed sign-ins of the web pages per (username, address), counted like failed digest answers. */
@@ -25,14 +29,19 @@ export interface CrossNodeState {
  */
 export function crossNodeState(database: OpenedDatabase, now: () => number): CrossNodeState {
   if (database.dialect === 'postgres') {
+    const replayGuard = new DatabaseReplayGuard(database.db, now);
     return {
-      replayGuard: new DatabaseReplayGuard(database.db, now),
+      replayGuard,
+      start: () => replayGuard.start(),
       digestThrottle: new DatabaseAuthFailureThrottle(database.db, DEFAULT_THROTTLE_POLICY, now),
       loginThrottle: new DatabaseAuthFailureThrottle(database.db, DEFAULT_THROTTLE_POLICY, now),
     };
   }
   return {
-    replayGuard: new MemoryReplayGuard({ now }),
+    // An epoch of this process's own: its records die with it, and so do the nonces it minted, so that a
+    // header answered before a restart cannot be answered again after it.
+    replayGuard: new MemoryReplayGuard({ now, epoch: randomBytes(EPOCH_HEX / 2).toString('hex') }),
+    start: () => Promise.resolve(),
     digestThrottle: new MemoryAuthFailureThrottle(DEFAULT_THROTTLE_POLICY, now),
     loginThrottle: new MemoryAuthFailureThrottle(DEFAULT_THROTTLE_POLICY, now),
   };

@@ -314,6 +314,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014-unlogged-nonce-claims': {
+      async up(db: Kysely<unknown>) {
+        // Replay records as one claim per nonce, and one row per replay epoch (src/cross-node/
+        // database-replay-guard.ts says why that is safe). UNLOGGED on PostgreSQL: an insert writes no
+        // WAL, so its commit waits for no flush, and a crash empties the table, epochs and claims together.
+        if (dialect === 'postgres') {
+          await sql`create unlogged table digest_nonce_claims (nonce text primary key, expires_at_ms bigint not null)`.execute(db);
+        } else {
+          await db.schema
+            .createTable('digest_nonce_claims')
+            .addColumn('nonce', 'text', (c) => c.primaryKey())
+            .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+            .execute();
+        }
+        await db.schema.createIndex('digest_nonce_claims_expiry').on('digest_nonce_claims').column('expires_at_ms').execute();
+        // Its per-(nonce, nc) predecessor, a durable commit per answer.
+        await db.schema.dropTable('digest_replays').execute();
+      },
+    },
   };
 }
 

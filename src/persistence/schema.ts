@@ -16,7 +16,7 @@ export interface Database {
   link_tokens: LinkTokenRow;
   linked_sources: LinkedSourceRow;
   audit_events: AuditEventRow;
-  digest_replays: DigestReplayRow;
+  digest_nonce_claims: DigestNonceClaimRow;
   leases: LeaseRow;
   auth_failures: AuthFailureRow;
   users: UserRow;
@@ -143,9 +143,9 @@ export interface AuditEventRow {
   details: string;
 }
 
-export interface DigestReplayRow {
+/** A nonce claimed by the node that answered it first, or (nonce `epoch:<hex>`) a replay epoch. */
+export interface DigestNonceClaimRow {
   nonce: string;
-  nc: string;
   expires_at_ms: number | string;
 }
 

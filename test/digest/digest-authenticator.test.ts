@@ -71,7 +71,7 @@ describe('DigestAuthenticator', () => {
     const wwwAuthenticate = authenticator.challenge(false);
     assert.match(
       wwwAuthenticate,
-      /^Digest realm="MMS Public API", domain="", nonce="[0-9a-f]{60}", algorithm=MD5, qop="auth", stale=false$/,
+      /^Digest realm="MMS Public API", domain="", nonce="[0-9a-f]{68}", algorithm=MD5, qop="auth", stale=false$/,
     );
     const a: ClientAnswer = {
       username: PUBLIC_KEY,

@@ -15,10 +15,10 @@ function clock(start = T0): { now: () => number; set: (t: number) => void } {
 }
 
 describe('NonceMinter', () => {
-  it('mints 60 lower-case hex characters (alphanumeric), time first', () => {
+  it('mints 68 lower-case hex characters (alphanumeric), time first', () => {
     const c = clock();
     const nonce = new NonceMinter({ key: KEY, lifetimeMs: LIFETIME, now: c.now }).mint();
-    assert.match(nonce, /^[0-9a-f]{60}$/);
+    assert.match(nonce, /^[0-9a-f]{68}$/);
     assert.match(nonce, /^[A-Za-z0-9]+$/);
     assert.equal(Number.parseInt(nonce.slice(0, 12), 16), T0);
   });
@@ -79,6 +79,19 @@ describe('NonceMinter', () => {
     }
   });
 
+  it('carries the epoch it was minted in, under its MAC', () => {
+    let epoch = '0a1b2c3d';
+    const m = new NonceMinter({ key: KEY, lifetimeMs: LIFETIME, now: () => T0, epoch: () => epoch });
+    const nonce = m.mint();
+    assert.equal(nonce.slice(12, 20), '0a1b2c3d');
+    assert.deepEqual(m.inspect(nonce), { state: 'fresh', expiresAt: T0 + LIFETIME, epoch: '0a1b2c3d' });
+    epoch = 'ffffffff';
+    assert.equal(m.inspect(m.mint()).epoch, 'ffffffff', 'asked at every mint');
+    assert.equal(m.check(nonce.slice(0, 12) + 'ffffffff' + nonce.slice(20)), 'invalid', 'moved to another epoch');
+    epoch = 'NOTHEX!!';
+    assert.throws(() => m.mint(), RangeError);
+  });
+
   it('rejects moving the time forward while keeping the MAC (lifetime extension)', () => {
     const m = new NonceMinter({ key: KEY, lifetimeMs: LIFETIME, now: () => T0 });
     const nonce = m.mint();
@@ -93,7 +106,7 @@ describe('NonceMinter', () => {
     assert.equal(m.check(''), 'invalid');
     assert.equal(m.check(nonce.slice(1)), 'invalid');
     assert.equal(m.check(`${nonce}0`), 'invalid');
-    assert.equal(m.check(`${nonce.slice(0, 59)}g`), 'invalid');
+    assert.equal(m.check(`${nonce.slice(0, 67)}g`), 'invalid');
     assert.equal(m.check('7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v'), 'invalid');
   });
 

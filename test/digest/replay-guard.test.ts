@@ -19,6 +19,15 @@ function nc(value: number): string {
 }
 
 describe('MemoryReplayGuard', () => {
+  it('with an epoch, claims nonces of that epoch only: any other is stale (a nonce minted before a restart)', async () => {
+    const guard = new MemoryReplayGuard({ now: () => T0, epoch: '0000beef' });
+    assert.equal(guard.currentEpoch(), '0000beef');
+    assert.equal(await guard.claim('n1', '0000beef', '00000001', T0 + 1000), 'first');
+    assert.equal(await guard.claim('n1', '0000beef', '00000001', T0 + 1000), 'replay');
+    assert.equal(await guard.claim('n2', '0000dead', '00000001', T0 + 1000), 'stale');
+    assert.equal(guard.holds('n2'), false, 'a stale claim leaves no record');
+  });
+
   it('accepts a (nonce, nc) pair once', async () => {
     const { guard } = setup();
     assert.equal(await guard.firstUse('n1', '00000001', T0 + 1000), true);

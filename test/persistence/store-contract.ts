@@ -1002,30 +1002,63 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
     });
 
     describe('the replay guard', () => {
-      it('accepts each (nonce, nc) once, across guards sharing the database', async () => {
-        const one = new DatabaseReplayGuard(database.db);
-        const two = new DatabaseReplayGuard(database.db);
+      const started = async (now: () => number = Date.now, sweepEveryMs?: number) => {
+        const guard = new DatabaseReplayGuard(database.db, now, sweepEveryMs);
+        await guard.start();
+        return guard;
+      };
+
+      it('lets the first guard to answer a nonce own it: each nc once there, stale on every other guard', async () => {
+        const one = await started();
+        const two = await started();
+        assert.equal(one.currentEpoch(), two.currentEpoch(), 'guards of one database share the epoch');
+        const epoch = one.currentEpoch();
         const expires = Date.now() + 60_000;
-        assert.equal(await one.firstUse('n1', '00000001', expires), true);
-        assert.equal(await two.firstUse('n1', '00000001', expires), false);
-        assert.equal(await two.firstUse('n1', '00000002', expires), true);
-        assert.equal(await one.firstUse('n2', '00000001', expires), true);
-        const racing = await Promise.all(Array.from({ length: 10 }, () => one.firstUse('n3', '', expires)));
-        assert.equal(racing.filter(Boolean).length, 1);
+        assert.equal(await one.claim('n1', epoch, '00000001', expires), 'first');
+        assert.equal(await one.claim('n1', epoch, '00000001', expires), 'replay');
+        assert.equal(await two.claim('n1', epoch, '00000001', expires), 'stale', 'a replay on another node');
+        assert.equal(await one.claim('n1', epoch, '00000002', expires), 'first');
+        assert.equal(await two.claim('n1', epoch, '00000003', expires), 'stale', 'owned elsewhere');
+        const restarted = await started();
+        assert.equal(await restarted.claim('n1', epoch, '00000004', expires), 'stale', 'a later process of the owner');
+        const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? one : two).claim('n3', epoch, '', expires)));
+        assert.equal(racing.filter((verdict) => verdict === 'first').length, 1, JSON.stringify(racing));
+        const alone = await Promise.all(Array.from({ length: 10 }, () => one.claim('n4', epoch, '', expires)));
+        assert.deepEqual(alone.toSorted(), ['first', ...Array<string>(9).fill('replay')], 'concurrent answers on one node');
       });
 
-      it('forgets pairs whose nonce expired', async () => {
+      it('refuses as stale every nonce of an epoch whose rows were lost, on every guard, and moves to a new epoch', async () => {
+        const one = await started();
+        const two = await started();
+        const lost = one.currentEpoch();
+        const expires = Date.now() + 60_000;
+        assert.equal(await one.claim('before-loss', lost, '00000001', expires), 'first');
+        assert.equal(await one.claim('never-epoch', 'ffffffff', '00000001', expires), 'stale', 'an epoch that never existed');
+        // What PostgreSQL's crash recovery does to the unlogged table: every row gone, claims and epochs.
+        await database.db.deleteFrom('digest_nonce_claims').execute();
+        assert.equal(await two.claim('before-loss', lost, '00000001', expires), 'stale', 'the replay, on another node');
+        assert.equal(await two.claim('minted-before', lost, '00000001', expires), 'stale', 'a nonce minted before, never answered');
+        assert.notEqual(two.currentEpoch(), lost, 'the guard that found the loss mints in a new epoch');
+        assert.equal(await one.claim('minted-before-2', lost, '00000001', expires), 'stale');
+        assert.equal(one.currentEpoch(), two.currentEpoch(), 'and the other finds the same one');
+        assert.equal(await one.claim('after-loss', one.currentEpoch(), '00000001', expires), 'first');
+        assert.equal(await two.claim('after-loss', two.currentEpoch(), '00000001', expires), 'stale');
+      });
+
+      it('forgets claims whose nonce expired, and never an epoch', async () => {
         let now = Date.now();
-        const guard = new DatabaseReplayGuard(database.db, () => now, 0);
-        await guard.firstUse('old', '00000001', now + 10);
+        const guard = await started(() => now, 0);
+        const epoch = guard.currentEpoch();
+        await guard.claim('old', epoch, '00000001', now + 10);
         now += 1000;
-        await guard.firstUse('new', '00000001', now + 60_000);
+        await guard.claim('new', epoch, '00000001', now + 60_000);
         await new Promise((resolve) => setTimeout(resolve, 50));
-        const left = await database.db.selectFrom('digest_replays').select('nonce').where('nonce', 'in', ['old', 'new']).execute();
-        assert.deepEqual(
-          left.map((r) => r.nonce),
-          ['new'],
-        );
+        const left = await database.db
+          .selectFrom('digest_nonce_claims')
+          .select('nonce')
+          .where('nonce', 'in', ['old', 'new', `epoch:${epoch}`])
+          .execute();
+        assert.deepEqual(left.map((r) => r.nonce).toSorted(), [`epoch:${epoch}`, 'new']);
       });
     });
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { startLivelink, type RunningLivelink } from '../support/livelink-fixture.js';
 import { freshPostgresDatabase, POSTGRES_SKIP_REASON, type FreshPostgres } from '../support/postgres.js';
 
@@ -90,6 +91,53 @@ describe('two nodes on one PostgreSQL', { skip: POSTGRES_SKIP_REASON }, () => {
     const captured = org.client.sent.at(-1)?.authorization as string;
     const replay = await b.client(org.publicKey, org.privateKey).send('GET', path, undefined, { authorization: captured });
     assert.equal(replay.status, 401);
+  });
+
+  it('answers a nonce on the node that first accepted it, and stale=true on the other, which a client retries', async () => {
+    const org = await a.organizationWithKey('Owner Org');
+    const path = `${linkPath(org.orgId)}/status`;
+    const onA = a.client(org.publicKey, org.privateKey);
+    const challenge = await fetch(`${a.url}${path}`);
+    const nonce = /nonce="([^"]+)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1] as string;
+    assert.equal((await onA.send('GET', path, undefined, { authorization: onA.answer('GET', path, nonce) })).status, 200);
+    assert.equal(
+      (await onA.send('GET', path, undefined, { authorization: onA.answer('GET', path, nonce) })).status,
+      200,
+      'nc 2 on its owner',
+    );
+    const elsewhere = await onA
+      .send('GET', path, undefined, { authorization: onA.answer('GET', path, nonce) })
+      .then(() => b.client(org.publicKey, org.privateKey).send('GET', path, undefined, { authorization: onA.answer('GET', path, nonce) }));
+    assert.equal(elsewhere.status, 401);
+    assert.match(elsewhere.headers.get('www-authenticate') ?? '', /stale=true$/);
+    const retried = b.client(org.publicKey, org.privateKey, { mode: 'reuse-nonce' });
+    assert.equal((await retried.request('GET', path)).status, 200);
+  });
+
+  it('refuses on both nodes a header answered before PostgreSQL lost the unlogged claims, and serves fresh nonces after', async () => {
+    const org = await a.organizationWithKey('Loss Org');
+    const path = `${linkPath(org.orgId)}/status`;
+    assert.equal((await org.client.request('GET', path)).status, 200);
+    const captured = org.client.sent.at(-1)?.authorization as string;
+    // Crash recovery resets an unlogged table to its empty init fork: for every reader after it, the same
+    // as this TRUNCATE (the kill -9 harness's PostgreSQL cycle does the real crash).
+    await sql`truncate digest_nonce_claims`.execute(a.livelink.database.db);
+    const onB = await b.client(org.publicKey, org.privateKey).send('GET', path, undefined, { authorization: captured });
+    assert.equal(onB.status, 401);
+    assert.match(onB.headers.get('www-authenticate') ?? '', /stale=true$/, 'the claims are gone: refused by the lost epoch');
+    const onA = await a.client(org.publicKey, org.privateKey).send('GET', path, undefined, { authorization: captured });
+    assert.equal(onA.status, 401, 'refused by the memory of the node that answered it');
+    // A node learns of the loss at its first claim in the lost epoch: a nonce it minted until then is
+    // stale once, and the retry with the nonce of that challenge succeeds.
+    for (const node of [a, b]) {
+      const client = node.client(org.publicKey, org.privateKey);
+      const first = await client.request('GET', path);
+      if (first.status !== 200) {
+        assert.equal(first.status, 401);
+        assert.match(first.headers.get('www-authenticate') ?? '', /stale=true$/);
+        assert.equal((await client.request('GET', path)).status, 200);
+      }
+    }
   });
 
   it('ends 50 concurrent POSTs for one organization spread over both nodes with exactly one link and no 5xx', async () => {

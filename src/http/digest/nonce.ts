@@ -10,8 +10,11 @@
  * Layout, all lower-case hex so it is alphanumeric (needle and @mhoc break on
  * `=`, the Go client on `", "`):
  *   12 hex  issue time in ms since the epoch (48 bits, good until year 10889)
+ *    8 hex  the replay epoch it was minted in: the replay guard refuses a nonce of an epoch whose
+ *           replay records it no longer has (a restarted process, a PostgreSQL crash), so that a
+ *           header answered before the records were lost cannot be replayed after (see replay-guard.ts)
  *   16 hex  8 random bytes, so two nonces minted in the same ms differ
- *   32 hex  HMAC-SHA-256(key, label | time | random), truncated to 128 bits
+ *   32 hex  HMAC-SHA-256(key, label | time | epoch | random), truncated to 128 bits
  */
 
 import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
@@ -31,17 +34,22 @@ export const NONCE_MIN_KEY_BYTES = 32;
 export const MAX_NONCE_COUNT = 1024;
 
 const TIME_HEX = 12;
+export const EPOCH_HEX = 8;
+/** The epoch of a minter that is given none (tests, and guards that keep no epochs). */
+export const NO_EPOCH = '0'.repeat(EPOCH_HEX);
+const EPOCH_PATTERN = new RegExp(`^[0-9a-f]{${EPOCH_HEX}}$`);
 const RANDOM_BYTES = 8;
 const RANDOM_HEX = RANDOM_BYTES * 2;
 const MAC_BYTES = 16;
 const MAC_HEX = MAC_BYTES * 2;
-const NONCE_LENGTH = TIME_HEX + RANDOM_HEX + MAC_HEX;
+const BODY_HEX = TIME_HEX + EPOCH_HEX + RANDOM_HEX;
+const NONCE_LENGTH = BODY_HEX + MAC_HEX;
 const NONCE_PATTERN = new RegExp(`^[0-9a-f]{${NONCE_LENGTH}}$`);
 const MAX_TIME = 2 ** (TIME_HEX * 4) - 1;
 
 // Domain separation: if the same key were ever reused for another MAC, a value
 // from that other use could not pass as a nonce.
-const MAC_LABEL = 'livelink/digest-nonce/v1\u0000';
+const MAC_LABEL = 'livelink/digest-nonce/v2\u0000';
 
 /** How many verified nonces are remembered, so a re-used nonce is not MAC-checked on every answer. */
 const VERIFIED_CACHE_SIZE = 10_000;
@@ -52,12 +60,14 @@ export class NonceMinter {
   readonly #key: Buffer;
   readonly #lifetimeMs: number;
   readonly #now: () => number;
+  readonly #epoch: () => string;
   // The MAC depends only on the nonce and the key, so a nonce verified once stays verified.
   readonly #verified = new Map<string, number>();
   readonly #randomPool = Buffer.alloc(RANDOM_POOL_BYTES);
   #randomOffset = RANDOM_POOL_BYTES;
 
-  constructor(options: { key: Buffer; lifetimeMs: number; now?: () => number }) {
+  /** `epoch` names the replay epoch to mint in (EPOCH_HEX lower-case hex), asked at every mint. */
+  constructor(options: { key: Buffer; lifetimeMs: number; now?: () => number; epoch?: () => string }) {
     if (!Buffer.isBuffer(options.key) || options.key.length < NONCE_MIN_KEY_BYTES) {
       throw new TypeError(`nonce key must be a Buffer of at least ${NONCE_MIN_KEY_BYTES} bytes`);
     }
@@ -68,6 +78,7 @@ export class NonceMinter {
     this.#key = Buffer.from(options.key);
     this.#lifetimeMs = options.lifetimeMs;
     this.#now = options.now ?? Date.now;
+    this.#epoch = options.epoch ?? (() => NO_EPOCH);
   }
 
   mint(): string {
@@ -75,7 +86,9 @@ export class NonceMinter {
     if (!(issuedAt >= 0 && issuedAt <= MAX_TIME)) {
       throw new RangeError('clock value out of range for a nonce');
     }
-    const body = issuedAt.toString(16).padStart(TIME_HEX, '0') + this.#random().toString('hex');
+    const epoch = this.#epoch();
+    if (!EPOCH_PATTERN.test(epoch)) throw new RangeError(`a nonce epoch is ${EPOCH_HEX} lower-case hex characters`);
+    const body = issuedAt.toString(16).padStart(TIME_HEX, '0') + epoch + this.#random().toString('hex');
     return body + this.#mac(body).toString('hex');
   }
 
@@ -93,11 +106,14 @@ export class NonceMinter {
     return this.inspect(nonce).state;
   }
 
-  /** The nonce's state and, when it is one of ours, when it stops being fresh: one MAC check for both. */
-  inspect(nonce: string): { state: NonceState; expiresAt: number | undefined } {
+  /**
+   * The nonce's state and, when it is one of ours, when it stops being fresh and its epoch: one MAC
+   * check for all three.
+   */
+  inspect(nonce: string): { state: NonceState; expiresAt: number | undefined; epoch: string } {
     const issuedAt = this.#verifiedIssueTime(nonce);
-    if (issuedAt === undefined) return { state: 'invalid', expiresAt: undefined };
-    return { state: this.#stateOf(issuedAt), expiresAt: issuedAt + this.#lifetimeMs };
+    if (issuedAt === undefined) return { state: 'invalid', expiresAt: undefined, epoch: NO_EPOCH };
+    return { state: this.#stateOf(issuedAt), expiresAt: issuedAt + this.#lifetimeMs, epoch: nonce.slice(TIME_HEX, TIME_HEX + EPOCH_HEX) };
   }
 
   #stateOf(issuedAt: number): NonceState {
@@ -128,8 +144,8 @@ export class NonceMinter {
     if (cached !== undefined) return cached;
     // The shape check is on public data only, so it may short-circuit.
     if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) return undefined;
-    const body = nonce.slice(0, TIME_HEX + RANDOM_HEX);
-    const presented = Buffer.from(nonce.slice(TIME_HEX + RANDOM_HEX), 'hex');
+    const body = nonce.slice(0, BODY_HEX);
+    const presented = Buffer.from(nonce.slice(BODY_HEX), 'hex');
     // Constant time, so that the MAC cannot be guessed byte by byte.
     if (!timingSafeEqual(presented, this.#mac(body))) return undefined;
     const issuedAt = Number.parseInt(nonce.slice(0, TIME_HEX), 16);

@@ -13,17 +13,30 @@
  * pre-fix Apache anti-pattern, httpd test_007).
  */
 
-import { MAX_NONCE_COUNT } from './nonce.js';
+import { MAX_NONCE_COUNT, NO_EPOCH } from './nonce.js';
+
+/**
+ * `first`: the pair was not seen before, and now is. `replay`: it was. `stale`: the guard cannot tell,
+ * because the records of the nonce's epoch are gone (or, with several nodes, are another node's): the
+ * answer is refused, and the client is told to take a fresh nonce (stale=true), which it does without
+ * reporting bad credentials.
+ */
+export type ReplayVerdict = 'first' | 'replay' | 'stale';
 
 export interface ReplayGuard {
   /**
-   * True the first time (nonce, nc) is seen, false on every later call.
-   * Use nc = '' for an RFC 2069 answer (no qop): its nc is not covered by the
-   * digest, so such a nonce is good once. `expiresAtMs` is when the nonce
-   * stops being fresh; the pair need not be remembered after that, since the
-   * nonce check refuses it by then. It must be a function of the nonce.
+   * The epoch new nonces are minted in. An epoch names one set of replay records: records that can be
+   * lost (a process's memory, PostgreSQL's unlogged table) are lost with their epoch, so the nonces
+   * minted in it stop being accepted at the same moment their records go.
    */
-  firstUse(nonce: string, nc: string, expiresAtMs: number): Promise<boolean>;
+  currentEpoch(): string;
+  /**
+   * Claims (nonce, nc) for the answer being authenticated. Use nc = '' for an RFC 2069 answer (no qop):
+   * its nc is not covered by the digest, so such a nonce is good once. `epoch` is the one the nonce
+   * carries (its MAC covers it). `expiresAtMs` is when the nonce stops being fresh; the pair need not be
+   * remembered after that, since the nonce check refuses it by then. It must be a function of the nonce.
+   */
+  claim(nonce: string, epoch: string, nc: string, expiresAtMs: number): Promise<ReplayVerdict>;
 }
 
 /**
@@ -109,7 +122,15 @@ export class MemoryReplayGuard implements ReplayGuard {
   readonly #heapSlot: number[] = [];
   #pairCount = 0;
 
-  constructor(options: { now?: () => number; maxNonces?: number } = {}) {
+  readonly #epoch: string | undefined;
+
+  /**
+   * With `epoch`, only nonces of that epoch are claimed and any other is stale: give each process a new
+   * one, so that a nonce answered before a restart (whose records went with the old process) cannot be
+   * replayed after it. Without, every epoch is accepted (the guard is then one part of another's).
+   */
+  constructor(options: { now?: () => number; maxNonces?: number; epoch?: string } = {}) {
+    this.#epoch = options.epoch;
     const maxNonces = options.maxNonces ?? DEFAULT_MAX_TRACKED_NONCES;
     if (!Number.isSafeInteger(maxNonces) || maxNonces < 1) {
       throw new TypeError('maxNonces must be a positive integer');
@@ -128,10 +149,25 @@ export class MemoryReplayGuard implements ReplayGuard {
     return this.#pairCount;
   }
 
+  currentEpoch(): string {
+    return this.#epoch ?? NO_EPOCH;
+  }
+
   // A promise only to satisfy the interface: the check-and-set in #claim has
   // no await in it, so it is atomic with respect to other calls in this process.
+  claim(nonce: string, epoch: string, nc: string, expiresAtMs: number): Promise<ReplayVerdict> {
+    if (this.#epoch !== undefined && epoch !== this.#epoch) return Promise.resolve('stale');
+    return Promise.resolve(this.#claim(nonce, nc, expiresAtMs) ? 'first' : 'replay');
+  }
+
+  /** True the first time (nonce, nc) is seen, false on every later call (whatever the nonce's epoch). */
   firstUse(nonce: string, nc: string, expiresAtMs: number): Promise<boolean> {
     return Promise.resolve(this.#claim(nonce, nc, expiresAtMs));
+  }
+
+  /** Whether the nonce has records here (an expired one may still, until the next claim sweeps it). */
+  holds(nonce: string): boolean {
+    return this.#slotOf.has(nonce);
   }
 
   #claim(nonce: string, nc: string, expiresAtMs: number): boolean {
