@@ -11,8 +11,12 @@
  * ready budget is given (the command line's default is 5 s), the service was ready within it.
  *
  * With two nodes the cycles take turns: both nodes, then the first alone, then the second alone, ...
+ * With a private PostgreSQL cluster (--private-postgres: initdb in a temporary folder, on a free port)
+ * every odd cycle crashes PostgreSQL itself instead (`pg_ctl stop -m immediate`, then start; the nodes
+ * keep running), and checks besides that a header answered before the crash is refused on both nodes
+ * after it, when the unlogged replay claims are gone, and that each node then serves fresh nonces.
  *
- *   npm run crash-test -- --cycles 100 [--orgs 200] [--kill-after N] [--ready-budget-ms 5000] [--postgres postgres://user:pass@host/db]
+ *   npm run crash-test -- --cycles 100 [--orgs 200] [--kill-after N] [--ready-budget-ms 5000] [--postgres postgres://user:pass@host/db | --private-postgres]
  *
  * --kill-after fixes the acknowledged writes per cycle; without it each cycle draws one in 1 to 2 × orgs.
  */
@@ -28,6 +32,7 @@ import { createLivelink } from '../../src/app/livelink.js';
 import { loadConfig } from '../../src/config/config.js';
 import { STALE_CLAIM_MS } from '../../src/features/migration-link/migration-link-service.js';
 import { DigestTestClient } from '../support/digest-client.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { startLivelinkProcess, type RunningProcess } from '../support/processes.js';
 
 export interface HarnessOptions {
@@ -35,6 +40,8 @@ export interface HarnessOptions {
   orgs: number;
   /** A PostgreSQL server where the user may create databases: R-03 with two source nodes. */
   postgresAdminUrl?: string | undefined;
+  /** Two source nodes on a PostgreSQL cluster of the harness's own, crashed and restarted every odd cycle. */
+  privatePostgres?: boolean;
   /** How many acknowledged writes a cycle waits for before the kill (cycles count from 1). */
   killAfterAcknowledged: (cycle: number) => number;
   /**
@@ -51,6 +58,8 @@ export interface CycleReport {
   /** The acknowledged writes the cycle waited for before the kill. */
   killAfterAcknowledged: number;
   killedNodes: number;
+  /** Whether the cycle crashed PostgreSQL (and not the nodes). */
+  crashedDatabase: boolean;
   readyMs: number;
   violations: string[];
 }
@@ -68,8 +77,11 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
   let postgresDatabase: { url: string; drop: () => Promise<void> } | undefined;
   const nodes: RunningProcess[] = [];
   let target: RunningProcess | undefined;
+  let cluster: PrivatePostgres | undefined;
   try {
-    if (options.postgresAdminUrl !== undefined) postgresDatabase = await createPostgresDatabase(options.postgresAdminUrl);
+    if (options.privatePostgres === true) cluster = await startPrivatePostgres();
+    const adminUrl = cluster?.adminUrl ?? options.postgresAdminUrl;
+    if (adminUrl !== undefined) postgresDatabase = await createPostgresDatabase(adminUrl);
     const sourceData = join(work, 'source');
     const dataFlags = postgresDatabase === undefined ? ['--data', sourceData] : ['--database-url', postgresDatabase.url];
     const env = postgresDatabase === undefined ? {} : keys;
@@ -92,6 +104,7 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       let acknowledged = 0;
       let requests = 0;
       let stop = false;
+      let crashingDatabase = false;
       let killNow: () => void = () => undefined;
       const due = new Promise<void>((resolve) => (killNow = resolve));
       const countAcknowledged = () => {
@@ -128,6 +141,11 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
               anomalies.push(`${orgId}: DELETE of an acknowledged link answered 404`);
               ledger.lastAcknowledged = 'unlinked';
             } else if (response.status >= 500) {
+              // Answered while the database was down: its outcome is known only from the database after.
+              if (stop && crashingDatabase) {
+                ledger.inFlight = true;
+                return;
+              }
               anomalies.push(`${orgId}: ${response.status} ${response.text}`);
             } else if (response.status === 409) {
               // A claim left by a request the kill interrupted: it is reconciled once stale (R-07).
@@ -140,23 +158,41 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
         }
       });
       await due;
-      const victims = victimsOf(cycle, nodes.length);
-      for (const i of victims) nodes[i]?.process.kill('SIGKILL');
-      stop = true;
-      await Promise.allSettled(workers);
+      const crashedDatabase = cluster !== undefined && cycle % 2 === 1;
+      const victims = cluster === undefined ? victimsOf(cycle, nodes.length) : crashedDatabase ? [] : victimsOf(cycle / 2, nodes.length);
+      // Before the crash: a header a node accepted, to replay after it.
+      const answered = crashedDatabase ? await answeredHeader(nodes[0] as RunningProcess, seeded) : undefined;
+      let readyMs = 0;
+      if (crashedDatabase) {
+        crashingDatabase = true;
+        stop = true;
+        const startedAt = Date.now();
+        await cluster?.crashAndRestart();
+        readyMs = Date.now() - startedAt;
+        await Promise.allSettled(workers);
+        crashingDatabase = false;
+      } else {
+        for (const i of victims) nodes[i]?.process.kill('SIGKILL');
+        stop = true;
+        await Promise.allSettled(workers);
+      }
       if (acknowledged < killAfterAcknowledged)
         anomalies.push(`only ${acknowledged} of ${killAfterAcknowledged} writes acknowledged in ${requestLimit} requests`);
-      const startedAt = Date.now();
-      for (const i of victims) nodes[i] = await startLivelinkProcess(sourceFlags, env);
-      const readyMs = Date.now() - startedAt;
+      if (!crashedDatabase) {
+        const startedAt = Date.now();
+        for (const i of victims) nodes[i] = await startLivelinkProcess(sourceFlags, env);
+        readyMs = Date.now() - startedAt;
+      }
+      if (answered !== undefined) anomalies.push(...(await replayAfterCrash(nodes, seeded, answered)));
 
       const violations = [...anomalies, ...(await verify(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url))];
-      if (options.readyBudgetMs !== undefined && readyMs > options.readyBudgetMs * victims.length) {
+      if (options.readyBudgetMs !== undefined && readyMs > options.readyBudgetMs * Math.max(1, victims.length)) {
         violations.push(`not ready within ${options.readyBudgetMs} ms a node: ${readyMs} ms for ${victims.length}`);
       }
-      reports.push({ cycle, acknowledged, killAfterAcknowledged, killedNodes: victims.length, readyMs, violations });
+      reports.push({ cycle, acknowledged, killAfterAcknowledged, killedNodes: victims.length, crashedDatabase, readyMs, violations });
+      const killed = crashedDatabase ? 'crashed PostgreSQL' : `killed ${victims.length} node(s)`;
       log(
-        `cycle ${cycle}: ${acknowledged} acknowledged, killed ${victims.length} node(s) after ${killAfterAcknowledged}, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`,
+        `cycle ${cycle}: ${acknowledged} acknowledged, ${killed} after ${killAfterAcknowledged}, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`,
       );
       // A request in flight at the kill is known after the restart: read its outcome as the new truth.
       await settleInFlight(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url);
@@ -170,6 +206,7 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
   } finally {
     for (const node of [...nodes, ...(target === undefined ? [] : [target])]) node.process.kill('SIGKILL');
     await postgresDatabase?.drop().catch(() => undefined);
+    await cluster?.destroy();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -181,6 +218,40 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
 export function victimsOf(cycle: number, nodeCount: number): number[] {
   const turn = (cycle - 1) % (nodeCount + 1);
   return nodeCount === 1 || turn === 0 ? Array.from({ length: nodeCount }, (_, i) => i) : [turn - 1];
+}
+
+const statusPath = (orgId: string) => `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink/status`;
+
+/** An Authorization header that a node accepted (its status request answered 200). */
+async function answeredHeader(node: RunningProcess, seeded: { orgIds: string[]; key: { publicKey: string; privateKey: string } }) {
+  const client = new DigestTestClient(node.url, seeded.key.publicKey, seeded.key.privateKey);
+  const path = statusPath(seeded.orgIds[0] as string);
+  const response = await client.request('GET', path);
+  return response.status === 200 ? { path, authorization: client.sent.at(-1)?.authorization as string } : undefined;
+}
+
+/**
+ * After PostgreSQL crashed (and emptied the unlogged claims): the header answered before is refused on
+ * every node, and every node then serves a client, which may be told stale=true once (a nonce the node
+ * minted before it learnt of the loss).
+ */
+async function replayAfterCrash(
+  nodes: readonly RunningProcess[],
+  seeded: { key: { publicKey: string; privateKey: string } },
+  answered: { path: string; authorization: string },
+): Promise<string[]> {
+  const violations: string[] = [];
+  for (const [index, node] of nodes.entries()) {
+    const client = new DigestTestClient(node.url, seeded.key.publicKey, seeded.key.privateKey);
+    const replay = await client.send('GET', answered.path, undefined, { authorization: answered.authorization });
+    if (replay.status !== 401)
+      violations.push(`node ${index}: a header answered before the database crash was answered ${replay.status} after it`);
+    let fresh = await client.request('GET', answered.path);
+    if (fresh.status === 401 && /stale=true$/.test(fresh.headers.get('www-authenticate') ?? ''))
+      fresh = await client.request('GET', answered.path);
+    if (fresh.status !== 200) violations.push(`node ${index}: a fresh nonce after the database crash was answered ${fresh.status}`);
+  }
+  return violations;
 }
 
 /** Organizations, one global key for all of them, a target organization and one link-token. */
@@ -364,6 +435,7 @@ if (process.argv[1]?.endsWith('crash-harness.ts')) {
       'kill-after': { type: 'string' },
       'ready-budget-ms': { type: 'string', default: '5000' },
       postgres: { type: 'string' },
+      'private-postgres': { type: 'boolean', default: false },
     },
   });
   const orgs = positiveInteger('--orgs', values.orgs);
@@ -375,6 +447,7 @@ if (process.argv[1]?.endsWith('crash-harness.ts')) {
     killAfterAcknowledged: () => fixedKillAfter ?? 1 + Math.floor(Math.random() * 2 * orgs),
     readyBudgetMs: positiveInteger('--ready-budget-ms', values['ready-budget-ms']),
     postgresAdminUrl: values.postgres,
+    privatePostgres: values['private-postgres'],
   });
   const failed = reports.filter((r) => r.violations.length > 0);
   const acknowledged = reports.reduce((n, r) => n + r.acknowledged, 0);

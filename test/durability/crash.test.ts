@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { POSTGRES_SKIP_REASON, POSTGRES_URL } from '../support/postgres.js';
+import { PRIVATE_POSTGRES_SKIP_REASON } from '../support/private-postgres.js';
 import { runCrashHarness, victimsOf, type CycleReport } from './crash-harness.js';
 
 const ORGS = 60;
@@ -49,6 +50,29 @@ describe('kill -9 while links are made and removed', () => {
       assert.deepEqual(
         reports.map((r) => r.killedNodes),
         [2, 1, 1],
+      );
+    },
+  );
+
+  it(
+    'loses no acknowledged write and refuses a replay on both nodes when PostgreSQL itself crashes (R-03, D-13)',
+    { skip: PRIVATE_POSTGRES_SKIP_REASON },
+    async () => {
+      // One cycle: the odd ones crash PostgreSQL (`npm run crash-test -- --private-postgres` alternates).
+      const reports = await runCrashHarness({
+        cycles: 1,
+        orgs: ORGS,
+        killAfterAcknowledged: () => 60,
+        privatePostgres: true,
+        log: () => undefined,
+      });
+      assert.deepEqual(
+        reports.map((r) => [r.crashedDatabase, r.killedNodes, r.acknowledged >= 60]),
+        [[true, 0, true]],
+      );
+      assert.deepEqual(
+        reports.flatMap((r) => r.violations),
+        [],
       );
     },
   );
