@@ -199,7 +199,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const cpuTimer = setTimeout(() => (cpuAtStart = process.cpuUsage()), job.warmupMs);
 
   const loop = async (slot: number): Promise<void> => {
-    const operation = operationFor(job, clientFor(job.origin, slot), slot);
+    const origin = job.origins === undefined || job.origins.length === 0 ? job.origin : (job.origins[slot % job.origins.length] as string);
+    const operation = operationFor(job, clientFor(origin, slot), slot);
     for (;;) {
       const begin = performance.now();
       if (begin >= measureEnd) return;

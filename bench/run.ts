@@ -42,6 +42,7 @@ import { formatMigrationTable, migrationRun } from './lib/migration.js';
 import { mockoonArgs, preparePeers, prismArgs, type Peers } from './lib/peers.js';
 import { PERF_NODE_ARGS, perfRecord, perfSummary, perfUnavailable, removePerfMap } from './lib/perf.js';
 import { createBenchDatabase, postgresAdminUrl, type BenchDatabase } from './lib/postgres.js';
+import { measureSeveralNodes } from './lib/several-nodes.js';
 import {
   installExitGuards,
   LOADGEN_CORE,
@@ -430,6 +431,30 @@ async function benchRun(options: Options): Promise<void> {
     );
     const figures = await measurer.rounds(scenarios, options.rounds);
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
+    if (pg !== undefined && livelinkPg !== undefined && database !== undefined && adminUrl !== undefined) {
+      // A second node on the same database, pinned beside the first: the load spread over both.
+      const second = await serve({ name: 'livelink/postgres (second node)', store: pg.store });
+      try {
+        log('several nodes: status-reuse on one PostgreSQL node, then over two');
+        const job = livelinkScenarios('/postgres', 'postgres', livelinkPg.url, pg.seeded, '').find(
+          (s) => s.name === 'status-reuse/postgres',
+        );
+        if (job === undefined) throw new Error('no status-reuse/postgres scenario');
+        report.several_nodes = await measureSeveralNodes({
+          loadgen,
+          job: { ...job.job, concurrency: options.concurrency, warmupMs: WARMUP_MS, durationMs: options.durationMs } as JobSpec,
+          nodes: [
+            { url: livelinkPg.url, pid: livelinkPg.process.pid },
+            { url: second.url, pid: second.process.pid },
+          ],
+          adminUrl,
+          database: database.name,
+          rounds: Math.max(1, options.growthRounds),
+        });
+      } finally {
+        await second.process.stop();
+      }
+    }
     await Promise.all([livelink.process.stop(), reference.stop(), livelinkPg?.process.stop(), ...peerProcesses.map((p) => p.stop())]);
 
     const growthFigures: ScenarioFigure[] = [];

@@ -11,6 +11,8 @@ interface JobTiming {
   /** Load before measuring: connections opened, JIT warm, a digest nonce in hand. */
   warmupMs: number;
   durationMs: number;
+  /** Origins the connections take in turns (slot i: origins[i % n]), in place of `origin`: load spread over nodes. */
+  origins?: readonly string[];
 }
 
 export type LoadJob = JobTiming &

@@ -2,6 +2,7 @@
 import type { MachineInfo } from './machine.js';
 import type { LoadResult } from './protocol.js';
 import { median, round } from './stats.js';
+import { severalNodesLines, type SeveralNodesFigure } from './several-nodes.js';
 
 export type Unit = 'requests/s' | 'operations/s' | 'pairs/s';
 
@@ -49,6 +50,8 @@ export interface BenchReport {
   startup_ms: Record<string, number>;
   startup_samples_ms: Record<string, number[]>;
   rss_mb: Record<string, { after_start: number; after_load: number }>;
+  /** Two nodes on one PostgreSQL against one, and the CPU costs per request on each side. */
+  several_nodes?: SeveralNodesFigure;
   targets: TargetCheck[];
   notes: string[];
 }
@@ -203,6 +206,7 @@ export function formatTable(report: BenchReport): string {
       '',
     );
   }
+  if (report.several_nodes !== undefined) lines.push(...severalNodesLines(report.several_nodes), '');
   lines.push('start-up, spawn → first answered request (median ms):');
   for (const [name, ms] of Object.entries(report.startup_ms))
     lines.push(
