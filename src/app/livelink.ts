@@ -12,6 +12,7 @@ import { keyMeetsRequirement } from '../features/api-keys/api-key.js';
 import { ApiKeyService } from '../features/api-keys/api-key-service.js';
 import type { ApiKeyStore } from '../features/api-keys/api-key-store.js';
 import { AuditKyselyStore } from '../features/audit/audit-kysely-store.js';
+import { apiKeyRoutes, ATLAS_API_KEYS, OPS_MANAGER_API_KEYS } from '../features/api-keys/api-key-routes.js';
 import { auditRoutes } from '../features/audit/audit-routes.js';
 import { AuditService } from '../features/audit/audit-service.js';
 import type { AuditStore } from '../features/audit/audit-store.js';
@@ -57,9 +58,11 @@ import { defineRoute, type ApiRoute } from '../features/organizations/api-route.
 import { OrganizationKyselyStore } from '../features/organizations/organization-kysely-store.js';
 import { OrganizationService } from '../features/organizations/organization-service.js';
 import type { OrganizationStore } from '../features/organizations/organization-store.js';
+import { atlasProjectRoutes } from '../features/organizations/atlas-project-routes.js';
 import { organizationRoutes } from '../features/organizations/organization-routes.js';
 import { UserKyselyStore } from '../features/users/user-kysely-store.js';
 import { UserService } from '../features/users/user-service.js';
+import { userRoutes } from '../features/users/user-routes.js';
 import type { UserStore } from '../features/users/user-store.js';
 import { SessionKyselyStore } from '../features/web/session-kysely-store.js';
 import { SessionService } from '../features/web/session-service.js';
@@ -344,7 +347,12 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       handle: () => Promise.resolve({ status: 200, body: openApiDocument() }),
     }),
     ...organizationRoutes(organizations),
+    ...userRoutes(users),
     ...auditRoutes(audit),
+    // An organization's API keys: Ops Manager's on the source, Atlas's (v2 and v1.0) on the target.
+    ...(servesSource ? apiKeyRoutes(apiKeys, OPS_MANAGER_API_KEYS) : []),
+    ...(servesTarget ? ATLAS_API_KEYS.flatMap((base) => apiKeyRoutes(apiKeys, base)) : []),
+    ...(servesTarget ? atlasProjectRoutes(async (projectId) => (await clusters.list(projectId)).length) : []),
     ...(servesSource ? migrationLinkRoutes(migrationLinks) : []),
     ...(servesSource ? migrationJobRoutes(migrationJobRelay) : []),
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),

@@ -192,6 +192,25 @@ export const apiErrors = {
     new ApiError(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${groupId}.`, [name, groupId]),
   duplicateClusterNameInGroup: (name: string, groupId: string) =>
     new ApiError(409, 'DUPLICATE_CLUSTER_NAME', `A cluster named ${name} already exists in group ${groupId}.`, [name, groupId]),
+  // An organization's programmatic API keys and their access lists (features/api-keys).
+  /** Ops Manager's code and words; its error-code page gives it status 400, not 404. */
+  apiKeyNotFound: (id: string) => new ApiError(400, 'API_KEY_NOT_FOUND', `No API Key with ID ${id} exists.`, [id]),
+  /** Ops Manager's code; the words are its error-code page's. */
+  apiKeyAccessListEntryNotFound: (entry: string) =>
+    new ApiError(404, 'API_KEY_ACCESS_LIST_NOT_FOUND', `The specified IP address ${entry} does not exist in the API key access list.`, [
+      entry,
+    ]),
+  /**
+   * livelink: the key behind a link-token or a migration host's key is changed only through what made it,
+   * so that a link or a host never holds a key that is no longer what it was made to be.
+   */
+  cannotModifyLiveMigrationApiKey: (publicKey: string, howInstead: string) =>
+    new ApiError(
+      409,
+      'CANNOT_MODIFY_LIVE_MIGRATION_API_KEY',
+      `API key ${publicKey} is managed by livelink for a live migration and cannot be changed through this resource: ${howInstead}`,
+      [publicKey],
+    ),
   /** livelink: the pages and the CLI only. */
   userAlreadyExists: (username: string) =>
     new ApiError(409, 'USER_ALREADY_EXISTS', `A user with username ${username} already exists.`, [username]),

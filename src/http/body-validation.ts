@@ -12,15 +12,19 @@ import type { BodySchema } from './route.js';
  */
 export class BodyValidator {
   readonly #check: TypeCheck<TSchema>;
+  /** Most bodies are objects; a few (an access list's new entries) are arrays, as Ops Manager takes them. */
+  readonly #takesArray: boolean;
 
   constructor(schema: TSchema) {
     this.#check = TypeCompiler.Compile(schema);
+    this.#takesArray = KindGuard.IsArray(schema);
   }
 
   validate(body: unknown): unknown {
-    // No body at all is an empty object (optional fields); a JSON null, array or scalar is not an object.
-    const value = body === undefined ? {} : body;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw apiErrors.invalidJson();
+    // No body at all is an empty object (optional fields) or array; a JSON null or scalar, or an array
+    // where an object belongs (or the reverse), is not the body's shape.
+    const value = body === undefined ? (this.#takesArray ? [] : {}) : body;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) !== this.#takesArray) throw apiErrors.invalidJson();
     if (this.#check.Check(value)) return value;
     const first = this.#check.Errors(value).First();
     if (first === undefined) throw apiErrors.invalidJson();

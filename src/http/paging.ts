@@ -37,3 +37,15 @@ function pageParameter(value: string | undefined, name: string, min: number, max
   if (n < min || n > max) throw apiErrors.invalidQueryParameter(name);
   return n;
 }
+
+/** An Atlas list: a pagedList with Atlas's `includeCount` (default true), whose false leaves `totalCount` out. */
+export function atlasPagedList<T>(
+  all: readonly T[],
+  query: Readonly<Record<string, string | undefined>>,
+  selfUrl: string,
+): { links: Link[]; results: T[]; totalCount?: number } {
+  const value = query['includeCount'];
+  if (value !== undefined && !/^(true|false)$/i.test(value)) throw apiErrors.invalidQueryParameter('includeCount');
+  const { links, results, totalCount } = pagedList(all, query, selfUrl);
+  return value === undefined || value.toLowerCase() === 'true' ? { links, results, totalCount } : { links, results };
+}

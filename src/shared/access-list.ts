@@ -31,6 +31,23 @@ export function isLoopbackAddress(ip: string): boolean {
   return accessListAllows(LOOPBACK, ip);
 }
 
+/**
+ * One spelling per entry, for storing and comparing: a block of one address (`/32`, `/128`) is that
+ * address, as Ops Manager shows `203.0.113.10/32` and `203.0.113.10` as one entry. Undefined when the
+ * text is not an entry.
+ */
+export function accessListEntryIdentity(entry: string): string | undefined {
+  const canonical = canonicalAccessListEntry(entry);
+  if (canonical === undefined) return undefined;
+  const [address = '', prefix] = canonical.split('/');
+  return prefix === (address.includes(':') ? '128' : '32') ? address : canonical;
+}
+
+/** An entry as a CIDR block: `203.0.113.10` is `203.0.113.10/32` (Ops Manager's `cidrBlock` of an address). */
+export function accessListEntryAsCidr(entry: string): string {
+  return entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? '128' : '32'}`;
+}
+
 /** Is `ip` (as the socket or a trusted proxy reports it) inside any of the entries? */
 export function accessListAllows(entries: readonly string[], ip: string): boolean {
   let address: ipaddr.IPv4 | ipaddr.IPv6;

@@ -38,12 +38,21 @@ describe('fuzzing every route', () => {
   let target: OrgWithKey;
   let nonce: string;
   let nc = 0;
+  /** A key of the source organization the API-key cases may change or delete (never the fuzzing key itself). */
+  let spareKeyId = '';
 
   before(async () => {
     server = await startLivelink();
     source = await server.organizationWithKey('Fuzz Source');
     target = await server.organizationWithKey('Fuzz Target');
     await server.livelink.services.organizations.createProject(source.orgId, 'Fuzz Project');
+    const spare = await server.livelink.services.apiKeys.create({
+      orgId: source.orgId,
+      description: 'spare',
+      roles: ['ORG_MEMBER'],
+      accessList: [],
+    });
+    spareKeyId = spare.apiKey.id;
     const challenge = await server.livelink.http().inject({ method: 'GET', url: '/api/public/v1.0/orgs' });
     nonce = /nonce="([^"]+)"/.exec(String(challenge.headers['www-authenticate']))?.[1] as string;
   });
@@ -203,6 +212,82 @@ describe('fuzzing every route', () => {
       path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/events`),
       key: () => source,
       body: false,
+    },
+    {
+      name: 'GET groups',
+      method: 'GET',
+      path: () => fc.constant('/api/public/v1.0/groups'),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'GET org users',
+      method: 'GET',
+      path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/users`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'GET Atlas group',
+      method: 'GET',
+      path: (_s, _t, p) => pathId(p).map((id) => `/api/atlas/v2/groups/${id}`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'GET apiKeys',
+      method: 'GET',
+      path: (s) => pathId(s).map((id) => `/api/public/v1.0/orgs/${id}/apiKeys`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'POST apiKeys',
+      method: 'POST',
+      path: (s) => pathId(s).map((id) => `/api/atlas/v2/orgs/${id}/apiKeys`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'PATCH apiKeys/{id}',
+      method: 'PATCH',
+      path: (s) => fc.tuple(pathId(s), pathId(spareKeyId)).map(([org, key]) => `/api/public/v1.0/orgs/${org}/apiKeys/${key}`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'POST apiKeys/{id}/accessList',
+      method: 'POST',
+      path: (s) => fc.tuple(pathId(s), pathId(spareKeyId)).map(([org, key]) => `/api/public/v1.0/orgs/${org}/apiKeys/${key}/accessList`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'GET apiKeys/{id}/accessList/{entry}',
+      method: 'GET',
+      path: (s) =>
+        fc
+          .tuple(pathId(s), pathId(spareKeyId), fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 40 })))
+          .map(([org, key, entry]) => `/api/atlas/v1.0/orgs/${org}/apiKeys/${key}/accessList/${encodeURIComponent(entry)}`),
+      key: () => source,
+      body: false,
+    },
+    {
+      name: 'DELETE apiKeys/{id}/whitelist/{entry}',
+      method: 'DELETE',
+      path: (s) =>
+        fc
+          .tuple(pathId(s), pathId(spareKeyId), fc.oneof(fc.ipV4(), fc.string({ maxLength: 40 })))
+          .map(([org, key, entry]) => `/api/public/v1.0/orgs/${org}/apiKeys/${key}/whitelist/${encodeURIComponent(entry)}`),
+      key: () => source,
+      body: true,
+    },
+    {
+      name: 'DELETE apiKeys/{id}',
+      method: 'DELETE',
+      path: (s) => fc.tuple(pathId(s), pathId(spareKeyId)).map(([org, key]) => `/api/public/v1.0/orgs/${org}/apiKeys/${key}`),
+      key: () => source,
+      body: true,
     },
     {
       name: 'unknown paths and methods',

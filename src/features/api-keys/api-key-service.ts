@@ -7,8 +7,16 @@ import { newObjectId } from '../../shared/ids.js';
 import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import { apiErrors } from '../../http/api-error.js';
 import type { AuditStore } from '../audit/audit-store.js';
-import { canonicalAccessListEntry } from '../../shared/access-list.js';
-import { PRIVATE_KEY_PATTERN, PRIVATE_KEY_SHAPE, PUBLIC_KEY_PATTERN, PUBLIC_KEY_SHAPE, type ApiKey, type Role } from './api-key.js';
+import { accessListEntryIdentity, canonicalAccessListEntry } from '../../shared/access-list.js';
+import {
+  MIGRATION_HOST_ROLE,
+  PRIVATE_KEY_PATTERN,
+  PRIVATE_KEY_SHAPE,
+  PUBLIC_KEY_PATTERN,
+  PUBLIC_KEY_SHAPE,
+  type ApiKey,
+  type Role,
+} from './api-key.js';
 import type { ApiKeyStore } from './api-key-store.js';
 
 /** What the API-key service uses in a write transaction; a caller's transaction may lend it its own (createIn). */
@@ -38,6 +46,12 @@ export interface CreatedApiKey {
   apiKey: ApiKey;
   /** Shown once, at creation; livelink keeps only sealed digest secrets derived from it. */
   privateKey: string;
+}
+
+/** What an organization's Owner may change of a key (Ops Manager's "Update One"); what is absent stays. */
+export interface ApiKeyChanges {
+  description?: string;
+  roles?: Role[];
 }
 
 export interface AuthenticationRecord {
@@ -175,6 +189,96 @@ export class ApiKeyService {
     });
   }
 
+  /** The organization's key `id`: API_KEY_NOT_FOUND when it is none, or another organization's. */
+  getInOrganization(orgId: string, id: string): Promise<ApiKey> {
+    return keyOfOrganization(this.store, orgId, id);
+  }
+
+  /** Changes a key of the organization (its description, roles), as its Owner does; they apply from the key's next request. */
+  async updateInOrganization(orgId: string, id: string, changes: ApiKeyChanges): Promise<ApiKey> {
+    return this.transaction(async ({ apiKeys, audit }) => {
+      const key = await keyOfOrganization(apiKeys, orgId, id);
+      refuseLiveMigrationKey(key);
+      const updated: ApiKey = { ...key, description: changes.description ?? key.description, roles: changes.roles ?? key.roles };
+      await apiKeys.update(id, updated);
+      this.#lookupCache.delete(key.publicKey);
+      const createdAt = new Date(this.now()).toISOString();
+      if (updated.description !== key.description) {
+        await audit.append({ orgId, eventType: 'API_KEY_DESCRIPTION_CHANGED', details: { publicKey: key.publicKey }, createdAt });
+      }
+      if (updated.roles.join(',') !== key.roles.join(',')) {
+        await audit.append({
+          orgId,
+          eventType: 'API_KEY_ROLES_CHANGED',
+          details: { publicKey: key.publicKey, roles: updated.roles.join(',') },
+          createdAt,
+        });
+      }
+      return updated;
+    });
+  }
+
+  /** Deletes the organization's key `id` (the key making the request included). */
+  async deleteFromOrganization(orgId: string, id: string): Promise<void> {
+    await this.transaction(async (writes) => {
+      refuseLiveMigrationKey(await keyOfOrganization(writes.apiKeys, orgId, id));
+      await this.deleteIn(writes, id);
+    });
+  }
+
+  /**
+   * Adds entries (addresses or CIDR blocks, in any spelling canonicalAccessListEntry takes) to a key's
+   * access list; entries it has already are left as they are, as Ops Manager does. They apply from the
+   * key's next request.
+   */
+  async addAccessListEntries(orgId: string, id: string, entries: readonly string[]): Promise<ApiKey> {
+    const added = entries.map((entry) => {
+      const identity = accessListEntryIdentity(entry);
+      if (identity === undefined)
+        throw apiErrors.invalidAttribute('accessList', `${JSON.stringify(entry)} is not an IP address or CIDR block.`);
+      return identity;
+    });
+    return this.transaction(async ({ apiKeys, audit }) => {
+      const key = await keyOfOrganization(apiKeys, orgId, id);
+      refuseLiveMigrationKey(key);
+      const current = new Set(key.accessList.map((entry) => accessListEntryIdentity(entry) ?? entry));
+      const fresh = [...new Set(added)].filter((entry) => !current.has(entry));
+      if (fresh.length === 0) return key;
+      const accessList = [...key.accessList, ...fresh];
+      await apiKeys.setAccessList(id, accessList);
+      this.#lookupCache.delete(key.publicKey);
+      const createdAt = new Date(this.now()).toISOString();
+      for (const entry of fresh) {
+        await audit.append({
+          orgId,
+          eventType: 'API_KEY_ACCESS_LIST_ENTRY_ADDED',
+          details: { publicKey: key.publicKey, entry },
+          createdAt,
+        });
+      }
+      return (await apiKeys.get(id)) ?? { ...key, accessList };
+    });
+  }
+
+  /** Removes one entry from a key's access list: API_KEY_ACCESS_LIST_NOT_FOUND when the list does not have it. */
+  async removeAccessListEntry(orgId: string, id: string, entry: string): Promise<void> {
+    const identity = accessListEntryIdentity(entry);
+    await this.transaction(async ({ apiKeys, audit }) => {
+      const key = await keyOfOrganization(apiKeys, orgId, id);
+      refuseLiveMigrationKey(key);
+      const kept = key.accessList.filter((existing) => (accessListEntryIdentity(existing) ?? existing) !== identity);
+      if (identity === undefined || kept.length === key.accessList.length) throw apiErrors.apiKeyAccessListEntryNotFound(entry);
+      await apiKeys.setAccessList(id, kept);
+      this.#lookupCache.delete(key.publicKey);
+      await audit.append({
+        orgId,
+        eventType: 'API_KEY_ACCESS_LIST_ENTRY_DELETED',
+        details: { publicKey: key.publicKey, entry: identity },
+        createdAt: new Date(this.now()).toISOString(),
+      });
+    });
+  }
+
   /**
    * Re-seals every digest secret sealed with an older key, one key a transaction, while the service
    * runs: each row is readable with either key until it is re-sealed. Returns how many were re-sealed.
@@ -226,6 +330,31 @@ export class ApiKeyService {
 function checkGivenKeyPair(pair: GivenKeyPair): void {
   if (!PUBLIC_KEY_PATTERN.test(pair.publicKey)) throw apiErrors.invalidAttribute('publicKey', PUBLIC_KEY_SHAPE);
   if (!PRIVATE_KEY_PATTERN.test(pair.privateKey)) throw apiErrors.invalidAttribute('privateKey', PRIVATE_KEY_SHAPE);
+}
+
+async function keyOfOrganization(apiKeys: ApiKeyStore, orgId: string, id: string): Promise<ApiKey> {
+  const key = await apiKeys.get(id);
+  if (key === undefined || key.orgId !== orgId) throw apiErrors.apiKeyNotFound(id);
+  return key;
+}
+
+/**
+ * The key embedded in a link-token and a migration host's key are made, and removed, with what they serve:
+ * changed here they would leave a link-token or a host whose key is not what it was made to be.
+ */
+function refuseLiveMigrationKey(key: ApiKey): void {
+  if (key.roles.includes('ORG_LIVE_MIGRATION_LINK')) {
+    throw apiErrors.cannotModifyLiveMigrationApiKey(
+      key.publicKey,
+      `it is the key of a link-token of organization ${key.orgId ?? ''}; revoke it with DELETE /api/atlas/v2/orgs/${key.orgId ?? ''}/liveMigrations/linkTokens.`,
+    );
+  }
+  if (key.roles.includes(MIGRATION_HOST_ROLE)) {
+    throw apiErrors.cannotModifyLiveMigrationApiKey(
+      key.publicKey,
+      'it is the key of a migration host; remove the host with livelink migration-host remove, and add it again for a new key.',
+    );
+  }
 }
 
 function bindingOf(apiKey: Pick<ApiKey, 'id' | 'orgId'>): string {

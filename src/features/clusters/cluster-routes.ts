@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { apiErrors } from '../../http/api-error.js';
-import { pagedList, type Link } from '../../http/paging.js';
+import { atlasPagedList, type Link } from '../../http/paging.js';
 import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
 import { majorVersionOf, type ClusterDescription } from './cluster.js';
 import type { ClusterService } from './cluster-service.js';
@@ -64,14 +64,6 @@ function clusterView(description: ClusterDescription, clustersUrl: string) {
   };
 }
 
-/** Atlas's `includeCount` (default true): false leaves `totalCount` out of a list. */
-function includeCount(query: Readonly<Record<string, string | undefined>>): boolean {
-  const value = query['includeCount'];
-  if (value === undefined) return true;
-  if (!/^(true|false)$/i.test(value)) throw apiErrors.invalidQueryParameter('includeCount');
-  return value.toLowerCase() === 'true';
-}
-
 /**
  * The target's destination clusters, read-only as Atlas serves them: every role of the project's
  * organization may read them (Atlas's Project Read Only and up). They are made with `livelink cluster create`.
@@ -87,11 +79,9 @@ export function clusterRoutes(clusters: ClusterService): ApiRoute[] {
       versions: CLUSTER_VERSIONS,
       response: ClusterListSchema,
       async handle({ project, query, origin }) {
-        const counted = includeCount(query);
         const clustersUrl = `${origin}${base}/groups/${project.id}/clusters`;
         const views = (await clusters.list(project.id)).map((description) => clusterView(description, clustersUrl));
-        const { links, results, totalCount } = pagedList(views, query, clustersUrl);
-        return { status: 200, body: counted ? { links, results, totalCount } : { links, results } };
+        return { status: 200, body: atlasPagedList(views, query, clustersUrl) };
       },
     }),
     defineRoute({

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { apiErrors } from '../../http/api-error.js';
-import { isGlobalRole, MIGRATION_HOST_ROLE } from '../api-keys/api-key.js';
+import { isGlobalRole, keyMeetsRequirement, MIGRATION_HOST_ROLE } from '../api-keys/api-key.js';
 import { pagedList, type Link } from '../../http/paging.js';
 import { defineRoute, type ApiRoute } from './api-route.js';
 import type { Organization, Project } from './organization.js';
@@ -107,6 +107,31 @@ export function organizationRoutes(organizations: OrganizationService): ApiRoute
         const projects = await organizations.listProjects(organization.id);
         const views = await Promise.all(projects.map((p) => projectView(p, origin)));
         return { status: 200, body: pagedList(views, query, `${origin}${PUBLIC_API}/orgs/${organization.id}/groups`) };
+      },
+    }),
+    defineRoute({
+      name: 'listProjects',
+      summary: 'Return every project the API key can see',
+      method: 'GET',
+      paths: [`${PUBLIC_API}/groups`],
+      access: { kind: 'authenticated' },
+      response: listOf(ProjectSchema),
+      async handle({ apiKey, query, origin }) {
+        // Ops Manager's "Get All Projects": a global reader sees every organization's projects, a key of an
+        // organization (any role a person has) its organization's; the link-token's and a migration host's
+        // keys, which may read nothing, are refused as on any other route.
+        let projects: Project[];
+        if (keyMeetsRequirement(apiKey, 'GLOBAL_READ_ONLY', undefined)) {
+          const orgs = await organizations.listOrganizations();
+          projects = (await Promise.all(orgs.map((org) => organizations.listProjects(org.id)))).flat();
+        } else if (apiKey.orgId !== null && keyMeetsRequirement(apiKey, 'ORG_READ_ONLY', apiKey.orgId)) {
+          projects = await organizations.listProjects(apiKey.orgId);
+        } else {
+          throw apiErrors.userUnauthorized();
+        }
+        // The page first: a project's view reads its deployments.
+        const page = pagedList(projects, query, `${origin}${PUBLIC_API}/groups`);
+        return { status: 200, body: { ...page, results: await Promise.all(page.results.map((p) => projectView(p, origin))) } };
       },
     }),
     defineRoute({
