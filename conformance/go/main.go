@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -48,7 +49,36 @@ const (
 	omOrgProjectsPath   = "api/public/v1.0/orgs/%s/groups"
 	omProjectPath       = "api/public/v1.0/groups/%s"
 	omMigrationLinkPath = "api/public/v1.0/orgs/%s/liveExport/migrationLink"
+	omProjectsPath      = "api/public/v1.0/groups"
+	omOrgUsersPath      = "api/public/v1.0/orgs/%s/users"
+	// opsmngr's APIKeys and AccessListAPIKeys are mongodbatlas's services on these paths.
+	omAPIKeysPath    = "api/public/v1.0/orgs/%s/apiKeys"
+	omAccessListPath = "api/public/v1.0/orgs/%s/apiKeys/%s/accessList"
 )
+
+// apiKeysResponse is mongodbatlas's (unexported) answer of APIKeys.List.
+type apiKeysResponse struct {
+	Links      []*atlas.Link  `json:"links,omitempty"`
+	Results    []atlas.APIKey `json:"results,omitempty"`
+	TotalCount int            `json:"totalCount,omitempty"`
+}
+
+// UsersResponse and User are opsmngr's (opsmngr/users.go), the fields livelink has.
+type UsersResponse struct {
+	Links      []*atlas.Link `json:"links"`
+	Results    []*User       `json:"results"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type User struct {
+	ID       string `json:"id,omitempty"`
+	Username string `json:"username"`
+	Roles    []struct {
+		RoleName string `json:"roleName"`
+		OrgID    string `json:"orgId,omitempty"`
+	} `json:"roles,omitempty"`
+	TeamIds []string `json:"teamIds,omitempty"`
+}
 
 // The Atlas availableProjects paths (v1 and v2); the v1 Go client has no method for them.
 const (
@@ -91,6 +121,8 @@ type config struct {
 	source, target side
 	projectName    string
 	migrationHost  string
+	// targetProject is a project of the target organization, for Atlas's getProject (optional).
+	targetProject string
 }
 
 type check struct {
@@ -145,6 +177,7 @@ func parseConfig() config {
 	flag.StringVar(&c.target.probePublicKey, "target-probe-public-key", env("TARGET_PROBE_PUBLIC_KEY"), "target public key for the wrong-private-key checks (default: -target-public-key)")
 	flag.StringVar(&c.projectName, "project-name", envOr(env("PROJECT_NAME"), "Demo Project"), "name of the source project that has a deployment and a migration host")
 	flag.StringVar(&c.migrationHost, "migration-host", env("MIGRATION_HOST"), "the migration host of that project (optional)")
+	flag.StringVar(&c.targetProject, "target-project", env("TARGET_PROJECT"), "a project of the target organization (optional)")
 	flag.Parse()
 	missing := []string{}
 	for name, value := range map[string]string{
@@ -326,6 +359,171 @@ func run(ctx context.Context, cfg config) {
 		resp, err := at.LiveMigration.DeleteLinkToken(ctx, cfg.target.org)
 		expectEqual(clientAtlas, "DeleteLinkToken (clean-up)", "204", outcome(resp, err))
 	}
+
+	sourceAroundTheLink(ctx, om, cfg, projectID)
+	targetAroundTheLink(ctx, at, cfg)
+}
+
+// sourceAroundTheLink: what automation reads and manages on Ops Manager around the link, on opsmngr's
+// paths and types: Projects.List, Organizations.ListUsers, and the organization's API keys with their
+// access lists (opsmngr's APIKeys and AccessListAPIKeys).
+func sourceAroundTheLink(ctx context.Context, om *atlas.Client, cfg config, projectID string) {
+	org := cfg.source.org
+	{
+		projects := new(atlas.Projects)
+		resp, err := do(ctx, om, http.MethodGet, omProjectsPath, nil, projects, "")
+		got := outcome(resp, err)
+		if err == nil {
+			listed := slices.ContainsFunc(projects.Results, func(p *atlas.Project) bool { return p.ID == projectID && p.OrgID == org })
+			got += fmt.Sprintf(" %q listed=%t totalCount matches=%t", cfg.projectName, listed, projects.TotalCount == len(projects.Results))
+		}
+		expectEqual(clientOM, "Projects.List (GET groups)", fmt.Sprintf("200 %q listed=true totalCount matches=true", cfg.projectName), got)
+	}
+	{
+		users := new(UsersResponse)
+		resp, err := do(ctx, om, http.MethodGet, fmt.Sprintf(omOrgUsersPath, org), nil, users, "")
+		got := outcome(resp, err)
+		if err == nil {
+			roles := true
+			for _, u := range users.Results {
+				roles = roles && len(u.Roles) == 1 && u.Roles[0].OrgID == org && u.Username != ""
+			}
+			got += fmt.Sprintf(" totalCount matches=%t each with its organization role=%t", users.TotalCount == len(users.Results), roles)
+		}
+		expectEqual(clientOM, "Organizations.ListUsers", "200 totalCount matches=true each with its organization role=true", got)
+		resp, err = do(ctx, om, http.MethodGet, fmt.Sprintf(omOrgUsersPath, cfg.source.otherOrg), nil, users, "")
+		expectEqual(clientOM, "Organizations.ListUsers another organization", "401 USER_UNAUTHORIZED", outcome(resp, err))
+	}
+	keysPath := fmt.Sprintf(omAPIKeysPath, org)
+	created := new(atlas.APIKey)
+	{
+		resp, err := do(ctx, om, http.MethodPost, keysPath, &atlas.APIKeyInput{Desc: "conformance key", Roles: []string{"ORG_MEMBER"}}, created, "")
+		got := outcome(resp, err)
+		if err == nil {
+			got += fmt.Sprintf(" privateKey shown=%t roles=%s", created.PrivateKey != "", roleNames(created.Roles))
+		}
+		expectEqual(clientOM, "APIKeys.Create", "200 privateKey shown=true roles=ORG_MEMBER", got)
+		resp, err = do(ctx, om, http.MethodPost, keysPath, &atlas.APIKeyInput{Desc: "no roles"}, new(atlas.APIKey), "")
+		expectEqual(clientOM, "APIKeys.Create without roles", "400 MISSING_ATTRIBUTE", outcome(resp, err))
+	}
+	if created.ID == "" {
+		return
+	}
+	keyPath := keysPath + "/" + url.PathEscape(created.ID)
+	{
+		keys := new(apiKeysResponse)
+		resp, err := do(ctx, om, http.MethodGet, keysPath, nil, keys, "")
+		got := outcome(resp, err)
+		if err == nil {
+			i := slices.IndexFunc(keys.Results, func(k atlas.APIKey) bool { return k.ID == created.ID })
+			got += fmt.Sprintf(" listed=%t privateKey shown=%t", i >= 0, i >= 0 && keys.Results[i].PrivateKey != "")
+		}
+		expectEqual(clientOM, "APIKeys.List", "200 listed=true privateKey shown=false", got)
+		updated := new(atlas.APIKey)
+		resp, err = do(ctx, om, http.MethodPatch, keyPath, &atlas.APIKeyInput{Desc: "renamed", Roles: []string{"ORG_READ_ONLY"}}, updated, "")
+		got = outcome(resp, err)
+		if err == nil {
+			got += fmt.Sprintf(" desc=%s roles=%s", updated.Desc, roleNames(updated.Roles))
+		}
+		expectEqual(clientOM, "APIKeys.Update", "200 desc=renamed roles=ORG_READ_ONLY", got)
+	}
+	// The new key, from this machine: its access list decides, at its next request.
+	key := newClient(cfg.source.url, created.PublicKey, created.PrivateKey)
+	orgAsKey := func(operation, expected string) {
+		resp, err := do(ctx, key, http.MethodGet, fmt.Sprintf(omOrgPath, org), nil, new(atlas.Organization), "")
+		expectEqual(clientOM, operation, expected, outcome(resp, err))
+	}
+	listPath := fmt.Sprintf(omAccessListPath, org, created.ID)
+	{
+		entries := new(atlas.AccessListAPIKeys)
+		resp, err := do(ctx, om, http.MethodPost, listPath, []*atlas.AccessListAPIKeysReq{{CidrBlock: "192.0.2.0/24"}}, entries, "")
+		expectEqual(clientOM, "AccessListAPIKeys.Create 192.0.2.0/24", "200 totalCount=1", fmt.Sprintf("%s totalCount=%d", outcome(resp, err), entries.TotalCount))
+		orgAsKey("the key from 127.0.0.1, not on its access list", "403 IP_ADDRESS_NOT_ON_ACCESS_LIST")
+		resp, err = do(ctx, om, http.MethodPost, listPath, []*atlas.AccessListAPIKeysReq{{IPAddress: "127.0.0.1"}}, entries, "")
+		expectEqual(clientOM, "AccessListAPIKeys.Create 127.0.0.1", "200 totalCount=2", fmt.Sprintf("%s totalCount=%d", outcome(resp, err), entries.TotalCount))
+		orgAsKey("the key from 127.0.0.1, now on its access list", "200")
+		entry := new(atlas.AccessListAPIKey)
+		resp, err = do(ctx, om, http.MethodGet, listPath+"/"+url.PathEscape("192.0.2.0/24"), nil, entry, "")
+		expectEqual(clientOM, "AccessListAPIKeys.Get 192.0.2.0%2F24", "200 cidrBlock=192.0.2.0/24", fmt.Sprintf("%s cidrBlock=%s", outcome(resp, err), entry.CidrBlock))
+		resp, err = do(ctx, om, http.MethodDelete, listPath+"/127.0.0.1", nil, nil, "")
+		expectEqual(clientOM, "AccessListAPIKeys.Delete 127.0.0.1", "204", outcome(resp, err))
+		orgAsKey("the key from 127.0.0.1, off its access list again", "403 IP_ADDRESS_NOT_ON_ACCESS_LIST")
+		resp, err = do(ctx, om, http.MethodDelete, listPath+"/127.0.0.1", nil, nil, "")
+		expectEqual(clientOM, "AccessListAPIKeys.Delete an entry not on the list", "404 API_KEY_ACCESS_LIST_NOT_FOUND", outcome(resp, err))
+	}
+	{
+		resp, err := do(ctx, om, http.MethodDelete, keyPath, nil, nil, "")
+		expectEqual(clientOM, "APIKeys.Delete", "204", outcome(resp, err))
+		resp, err = do(ctx, om, http.MethodGet, keyPath, nil, new(atlas.APIKey), "")
+		expectEqual(clientOM, "APIKeys.Get a deleted key", "400 API_KEY_NOT_FOUND", outcome(resp, err))
+	}
+}
+
+// targetAroundTheLink: the same on Atlas, with the v1 client's own APIKeys, AccessListAPIKeys and
+// Projects services, used as they are.
+func targetAroundTheLink(ctx context.Context, at *atlas.Client, cfg config) {
+	org := cfg.target.org
+	if cfg.targetProject != "" {
+		project, resp, err := at.Projects.GetOneProject(ctx, cfg.targetProject)
+		got := outcome(resp, err)
+		if err == nil {
+			got += fmt.Sprintf(" orgId matches=%t created set=%t", project.OrgID == org, project.Created != "")
+		}
+		expectEqual(clientAtlas, "Projects.GetOneProject", "200 orgId matches=true created set=true", got)
+	}
+	created, resp, err := at.APIKeys.Create(ctx, org, &atlas.APIKeyInput{Desc: "conformance key", Roles: []string{"ORG_READ_ONLY"}})
+	got := outcome(resp, err)
+	if err == nil {
+		got += fmt.Sprintf(" privateKey shown=%t", created.PrivateKey != "")
+	}
+	expectEqual(clientAtlas, "APIKeys.Create", "200 privateKey shown=true", got)
+	if err != nil {
+		return
+	}
+	keys, resp, err := at.APIKeys.List(ctx, org, nil)
+	got = outcome(resp, err)
+	if err == nil {
+		got += fmt.Sprintf(" listed=%t", slices.ContainsFunc(keys, func(k atlas.APIKey) bool { return k.ID == created.ID && k.PrivateKey == "" }))
+	}
+	expectEqual(clientAtlas, "APIKeys.List", "200 listed=true", got)
+	updated, resp, err := at.APIKeys.Update(ctx, org, created.ID, &atlas.APIKeyInput{Desc: "renamed"})
+	got = outcome(resp, err)
+	if err == nil {
+		got += fmt.Sprintf(" desc=%s roles=%s", updated.Desc, roleNames(updated.Roles))
+	}
+	expectEqual(clientAtlas, "APIKeys.Update desc only", "200 desc=renamed roles=ORG_READ_ONLY", got)
+	entries, resp, err := at.AccessListAPIKeys.Create(ctx, org, created.ID, []*atlas.AccessListAPIKeysReq{{IPAddress: "198.51.100.7"}})
+	got = outcome(resp, err)
+	if err == nil {
+		got += fmt.Sprintf(" totalCount=%d", entries.TotalCount)
+	}
+	expectEqual(clientAtlas, "AccessListAPIKeys.Create", "200 totalCount=1", got)
+	entry, resp, err := at.AccessListAPIKeys.Get(ctx, org, created.ID, "198.51.100.7")
+	got = outcome(resp, err)
+	if err == nil {
+		got += fmt.Sprintf(" ipAddress=%s cidrBlock=%s", entry.IPAddress, entry.CidrBlock)
+	}
+	expectEqual(clientAtlas, "AccessListAPIKeys.Get", "200 ipAddress=198.51.100.7 cidrBlock=198.51.100.7/32", got)
+	list, resp, err := at.AccessListAPIKeys.List(ctx, org, created.ID, nil)
+	got = outcome(resp, err)
+	if err == nil {
+		got += fmt.Sprintf(" totalCount=%d", list.TotalCount)
+	}
+	expectEqual(clientAtlas, "AccessListAPIKeys.List", "200 totalCount=1", got)
+	resp, err = at.AccessListAPIKeys.Delete(ctx, org, created.ID, "198.51.100.7")
+	expectEqual(clientAtlas, "AccessListAPIKeys.Delete", "204", outcome(resp, err))
+	resp, err = at.APIKeys.Delete(ctx, org, created.ID)
+	expectEqual(clientAtlas, "APIKeys.Delete", "204", outcome(resp, err))
+	_, resp, err = at.APIKeys.Get(ctx, org, created.ID)
+	expectEqual(clientAtlas, "APIKeys.Get a deleted key", "400 API_KEY_NOT_FOUND", outcome(resp, err))
+}
+
+func roleNames(roles []atlas.AtlasRole) string {
+	names := make([]string, 0, len(roles))
+	for _, r := range roles {
+		names = append(names, r.RoleName)
+	}
+	return strings.Join(names, ",")
 }
 
 // statusWithErrorBody turns "404 SOME_CODE" into "404 (error body)" when the status matches and the

@@ -23,6 +23,8 @@ export interface Fixture {
   projectId: string;
   projectName: string;
   migrationHost: string;
+  /** A project of the target organization (with a destination cluster). */
+  targetProjectId: string;
   /**
    * Keys of the same organizations used only for the wrong-private-key checks, one per client leg:
    * livelink blocks a (public key, address) pair for 300 s after 5 failed digests in 60 s, so those
@@ -196,5 +198,6 @@ export function clientEnv(fixture: Fixture, leg: ProbeLeg): Record<string, strin
     LIVELINK_CONFORMANCE_TARGET_PRIVATE_KEY: fixture.target.privateKey,
     LIVELINK_CONFORMANCE_PROJECT_NAME: fixture.projectName,
     LIVELINK_CONFORMANCE_MIGRATION_HOST: fixture.migrationHost,
+    LIVELINK_CONFORMANCE_TARGET_PROJECT: fixture.targetProjectId,
   };
 }

@@ -180,6 +180,7 @@ def main():
     emit(REQUESTS, "POST v2 linkTokens with a wrong private key", "401 USER_UNAUTHORIZED", status_and_code(wrong_target))
 
     opsmanager_errors()
+    requests_api_keys()
     if THROTTLE_PUB and THROTTLE_PRIV:
         throttled()
     return 0 if failures == 0 else 1
@@ -225,6 +226,55 @@ def opsmanager_inventory(client):
         if project.name == PROJECT_NAME:
             attempt("projects.get()", f"name {PROJECT_NAME!r}, orgId matches", lambda: (lambda p: f"name {p.name!r}, orgId {'matches' if p.org_id == SOURCE_ORG else 'differs'}")(
                 client.projects.get(project.id)))
+    # Around the link: every project the key sees, the organization's users and its API keys.
+    attempt("projects.list() (GET groups)", f"{PROJECT_NAME!r} listed, all of the source organization", lambda: (lambda ps: (
+        f"{PROJECT_NAME!r} {'listed' if any(p.name == PROJECT_NAME for p in ps) else 'not listed'}, "
+        f"{'all' if all(p.org_id == SOURCE_ORG for p in ps) else 'not all'} of the source organization"))(client.projects.list()))
+    attempt("organizations.list_users()", "each with a username and its organization role", lambda: (
+        "each with a username and its organization role" if all(
+            u.username and [r.get("orgId") for r in u.roles] == [SOURCE_ORG] for u in client.organizations.list_users(SOURCE_ORG))
+        else "a user without its role"))
+    keys = []
+
+    def list_keys():
+        keys.extend(client.api_keys.list_organization_keys(SOURCE_ORG, items_per_page=1))
+        own = [k for k in keys if k.public_key == SOURCE_PUB]
+        return f"own key listed {len(own)} time(s), private keys shown {sum(1 for k in keys if k.private_key)}"
+    attempt("api_keys.list_organization_keys(items_per_page=1)", "own key listed 1 time(s), private keys shown 0", list_keys)
+    for key in keys:
+        if key.public_key == SOURCE_PUB:
+            attempt("api_keys.get_organization_key()", "desc set, roles ORG_OWNER", lambda: (lambda k: (
+                f"desc {'set' if k.desc else 'empty'}, roles {','.join(r.get('roleName', '') for r in k.roles)}"))(
+                client.api_keys.get_organization_key(SOURCE_ORG, key.id)))
+
+
+def requests_api_keys():
+    """An organization's API key made, restricted and deleted with requests, as scripts do it."""
+    owner = requests.Session()
+    owner.auth = HTTPDigestAuth(SOURCE_PUB, SOURCE_PRIV)
+    keys_url = f"{SOURCE_URL}/api/public/v1.0/orgs/{SOURCE_ORG}/apiKeys"
+    r = owner.post(keys_url, json={"desc": "python conformance", "roles": ["ORG_READ_ONLY"]}, timeout=30)
+    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    emit(REQUESTS, "POST apiKeys", "200 privateKey shown, roles ORG_READ_ONLY",
+         f"{r.status_code} privateKey {'shown' if body.get('privateKey') else 'missing'}, roles {','.join(x.get('roleName', '') for x in body.get('roles', []))}")
+    if r.status_code != 200:
+        return
+    key = requests.Session()
+    key.auth = HTTPDigestAuth(body["publicKey"], body["privateKey"])
+    org_url = f"{SOURCE_URL}/api/public/v1.0/orgs/{SOURCE_ORG}"
+    emit(REQUESTS, "the new key at once", "200", str(key.get(org_url, timeout=30).status_code))
+    list_url = f"{keys_url}/{body['id']}/accessList"
+    r = owner.post(list_url, json=[{"cidrBlock": "192.0.2.0/24"}], timeout=30)
+    emit(REQUESTS, "POST accessList [192.0.2.0/24]", "200 totalCount 1", f"{r.status_code} totalCount {r.json().get('totalCount')}")
+    emit(REQUESTS, "the key from 127.0.0.1 after that", "403 IP_ADDRESS_NOT_ON_ACCESS_LIST", status_and_code(key.get(org_url, timeout=30)))
+    r = owner.get(f"{list_url}/192.0.2.0%2F24?pretty=true", timeout=30)
+    emit(REQUESTS, "GET accessList/192.0.2.0%2F24?pretty=true", '200 {\n  "cidrBlock" : "192.0.2.0/24",', f"{r.status_code} {chr(10).join(r.text.splitlines()[:2])}")
+    r = owner.delete(f"{list_url}/192.0.2.0%2F24", timeout=30)
+    emit(REQUESTS, "DELETE accessList/192.0.2.0%2F24", "204 ''", f"{r.status_code} {r.text!r}")
+    emit(REQUESTS, "the key with an empty access list again", "200", str(key.get(org_url, timeout=30).status_code))
+    r = owner.delete(f"{keys_url}/{body['id']}", timeout=30)
+    emit(REQUESTS, "DELETE apiKeys/{id}", "204 ''", f"{r.status_code} {r.text!r}")
+    emit(REQUESTS, "GET apiKeys/{id} after the delete", "400 API_KEY_NOT_FOUND", status_and_code(owner.get(f"{keys_url}/{body['id']}", timeout=30)))
 
 
 def opsmanager_status(client, when, expected):
