@@ -53,6 +53,7 @@ import { MigrationLinkService } from '../features/migration-link/migration-link-
 import type { MigrationLinkStore } from '../features/migration-link/migration-link-store.js';
 import { migrationLinkRoutes } from '../features/migration-link/migration-link-routes.js';
 import { SyncLoop } from '../features/migration-link/sync-loop.js';
+import { MeteredTargetClient } from '../features/migration-link/metered-target-client.js';
 import { HttpTargetClient, type TargetClient } from '../features/migration-link/target-client.js';
 import { defineRoute, type ApiRoute } from '../features/organizations/api-route.js';
 import { OrganizationKyselyStore } from '../features/organizations/organization-kysely-store.js';
@@ -275,16 +276,19 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   // Services, each given its stores and the transaction factory; none builds anything of its own.
   // The control API's faults on the source's calls to the target, played in the HTTP client's transport.
   const targetCallFaults = new TargetCallFaultService(new TargetCallFaultKyselyStore(database.db), now);
-  const target: TargetClient =
+  // Every call to the target is counted on its way back, whoever made it (injected faults included).
+  const target: TargetClient = new MeteredTargetClient(
     options.targetClient ??
-    new HttpTargetClient({
-      baseUrl: () => config.targetUrl ?? baseUrl,
-      connectTimeoutMs: 5000,
-      totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
-      maxResponseBytes: 1024 * 1024,
-      extraCa: targetCa,
-      injectedFailure: (call) => targetCallFaults.take(call),
-    });
+      new HttpTargetClient({
+        baseUrl: () => config.targetUrl ?? baseUrl,
+        connectTimeoutMs: 5000,
+        totalTimeoutMs: config.outboundTimeoutSeconds * 1000,
+        maxResponseBytes: 1024 * 1024,
+        extraCa: targetCa,
+        injectedFailure: (call) => targetCallFaults.take(call),
+      }),
+    metrics.targetCalls,
+  );
   const probe = mongoClusterProbe(options.clusterProbeTimeoutMs);
   const { organizations, apiKeys, users, migrationHosts, clusters } = setUpServices(stores, transaction, { secretBox, now, probe });
   const linkTokens = new LinkTokenService(stores.linkTokens, transaction, apiKeys, now);
@@ -329,6 +333,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
 
   const servesSource = config.role !== 'target';
   const servesTarget = config.role !== 'source';
+  if (servesTarget) metrics.watchLiveMigrations(() => liveMigrations.everyActive(), logger);
   const routes: ApiRoute[] = [
     defineRoute({
       name: 'health',

@@ -67,6 +67,7 @@ describe('health probes and metrics', () => {
         assert.deepEqual(plain, { status: 200, contentType: 'text/plain; charset=utf-8', text: 'ok' });
       }
       assert.equal((await get(`${server.url}/livez?verbose`)).text, '[+]ping ok\nlivez check passed\n');
+      assert.equal((await fetch(`${server.url}/livez`, { method: 'HEAD' })).status, 200);
       assert.equal((await get(`${server.url}/readyz?verbose`)).text, '[+]database ok\n[+]migrations ok\nreadyz check passed\n');
       assert.equal((await get(`${server.url}/readyz/database?verbose`)).text, '[+]database ok\nreadyz check passed\n');
       assert.equal((await get(`${server.url}/readyz/migrations`)).text, 'ok');
@@ -155,6 +156,7 @@ describe('health probes and metrics', () => {
       has('livelink_http_request_duration_seconds_count{route="getOrganization",method="GET"} 3');
       // The probes of the test before, by their names.
       has('livelink_http_requests_total{route="livez",method="GET",status="200"} 3');
+      has('livelink_http_requests_total{route="livez",method="HEAD",status="200"} 1');
       // Default process metrics, from prom-client.
       assert.ok(samples.some((line) => line.startsWith('process_cpu_seconds_total ')));
       assert.ok(samples.some((line) => line.startsWith('nodejs_eventloop_lag_seconds ')));

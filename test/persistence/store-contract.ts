@@ -782,6 +782,11 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         });
         assert.deepEqual(await store.active(at.orgId), [working]);
         assert.deepEqual(await store.active(newObjectId()), []);
+        const elsewhere = migration(await host('Other migrations'), '2026-01-04T00:00:00.000Z');
+        await store.insert(elsewhere);
+        // The suite's database holds other tests' migrations too: only these ones are looked at.
+        const everywhere = (await store.allActive()).filter((m) => [first.id, second.id, elsewhere.id].includes(m.id));
+        assert.deepEqual(everywhere, [working, elsewhere], 'every organization’s, oldest first, without the ended one');
         const sealed = (await store.withCredentials()).map((m) => m.id);
         assert.ok(sealed.includes(first.id) && !sealed.includes(second.id), 'only the migrations that still hold credentials');
         assert.deepEqual(

@@ -32,15 +32,19 @@ export class LiveMigrationKyselyStore implements LiveMigrationStore {
     await this.db.updateTable('live_migrations').set(migrationColumns(migration)).where('id', '=', migration.id).execute();
   }
 
-  async active(orgId: string): Promise<LiveMigration[]> {
-    const rows = await this.db
-      .selectFrom('live_migrations')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('status', 'in', ACTIVE_STATUSES)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+  active(orgId: string): Promise<LiveMigration[]> {
+    return this.#active(orgId);
+  }
+
+  allActive(): Promise<LiveMigration[]> {
+    return this.#active(undefined);
+  }
+
+  /** The active migrations of one organization, or of every one. */
+  async #active(orgId: string | undefined): Promise<LiveMigration[]> {
+    let query = this.db.selectFrom('live_migrations').selectAll().where('status', 'in', ACTIVE_STATUSES);
+    if (orgId !== undefined) query = query.where('org_id', '=', orgId);
+    const rows = await query.orderBy('created_at').orderBy('id').execute();
     return rows.map(toMigration);
   }
 

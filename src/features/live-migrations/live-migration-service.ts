@@ -185,6 +185,14 @@ export class LiveMigrationService {
   }
 
   /**
+   * Every organization's active migrations, as stored: what a scrape of /metrics reads. It changes nothing,
+   * so a migration due to expire shows until a read of the API or the pages expires it.
+   */
+  async everyActive(): Promise<LiveMigration[]> {
+    return this.reads.liveMigrations.allActive();
+  }
+
+  /**
    * The organization's latest migrations and validations, newest first, after expiring the due ones:
    * what the web page lists (the API reads one at a time, by id).
    */

@@ -11,6 +11,8 @@ export interface LiveMigrationStore {
   save(migration: LiveMigration): Promise<void>;
   /** The organization's NEW and WORKING migrations. */
   active(orgId: string): Promise<LiveMigration[]>;
+  /** Every organization's NEW and WORKING migrations (what /metrics shows). */
+  allActive(): Promise<LiveMigration[]>;
   /** Active migrations that became ready before `readyBefore` and were not cut over: due to expire. */
   readyUncutBefore(readyBefore: string): Promise<LiveMigration[]>;
   /** The host's migrations that are active, or FAILED/EXPIRED with the host not yet told to stop. */
