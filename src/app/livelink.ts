@@ -16,6 +16,9 @@ import { apiKeyRoutes, ATLAS_API_KEYS, OPS_MANAGER_API_KEYS } from '../features/
 import { auditRoutes } from '../features/audit/audit-routes.js';
 import { AuditService } from '../features/audit/audit-service.js';
 import type { AuditStore } from '../features/audit/audit-store.js';
+import { ClockKyselyStore } from '../features/clock/clock-kysely-store.js';
+import { ClockService } from '../features/clock/clock-service.js';
+import type { ClockStore } from '../features/clock/clock-store.js';
 import { ClusterKyselyStore } from '../features/clusters/cluster-kysely-store.js';
 import type { ClusterProbe } from '../features/clusters/cluster.js';
 import { mongoClusterProbe } from '../features/clusters/cluster-probe.js';
@@ -65,6 +68,9 @@ import { UserKyselyStore } from '../features/users/user-kysely-store.js';
 import { UserService } from '../features/users/user-service.js';
 import { userRoutes } from '../features/users/user-routes.js';
 import type { UserStore } from '../features/users/user-store.js';
+import { SnapshotKyselyStore } from '../features/snapshots/snapshot-kysely-store.js';
+import { SnapshotService } from '../features/snapshots/snapshot-service.js';
+import type { SnapshotStore } from '../features/snapshots/snapshot-store.js';
 import { SessionKyselyStore } from '../features/web/session-kysely-store.js';
 import { SessionService } from '../features/web/session-service.js';
 import type { SessionStore } from '../features/web/session-store.js';
@@ -74,7 +80,9 @@ import { buildOpenApiDocument } from '../http/openapi.js';
 import { openDatabase, pingDatabase, type Db, type OpenedDatabase } from '../persistence/database.js';
 import { pendingMigrations } from '../persistence/migrations.js';
 import { Lease } from '../persistence/lease.js';
-import type { WriteTransaction } from '../persistence/write-transaction.js';
+import type { Dialect } from '../persistence/migrations.js';
+import type { ReadTransaction, WriteTransaction } from '../persistence/write-transaction.js';
+import { Clock } from '../shared/clock.js';
 import { LivelinkMetrics } from './metrics.js';
 import { readServiceVersion } from './service-version.js';
 
@@ -92,6 +100,8 @@ const READINESS_CHECK_TIMEOUT_MS = 2000;
 
 /** A node that stops renewing the sync lease (it died) loses it after this long. */
 const SYNC_LEASE_TTL_MS = 5000;
+/** How often a node reads the rehearsal clock's offset that another node may have moved. */
+const CLOCK_FOLLOW_INTERVAL_MS = 1000;
 
 export interface LivelinkServices {
   organizations: OrganizationService;
@@ -108,6 +118,8 @@ export interface LivelinkServices {
   control: ControlService;
   /** Fixture files (docs/fixtures.md), applied in one transaction. */
   fixtures: FixtureService;
+  clock: ClockService;
+  snapshots: SnapshotService;
 }
 
 /** Every store, bound to one database handle: the shared one, or one write transaction's. */
@@ -124,6 +136,8 @@ interface Stores {
   liveMigrations: LiveMigrationStore;
   liveMigrationValidations: LiveMigrationValidationStore;
   migrationHostHeartbeats: MigrationHostHeartbeatStore;
+  clock: ClockStore;
+  snapshots: SnapshotStore;
 }
 
 /** What a write transaction hands a service: every store bound to it, and the hooks that cross features. */
@@ -134,7 +148,7 @@ interface TransactionStores extends Stores {
   activeLiveMigrationProjects(targetOrgId: string, sourceOrgId?: string): Promise<string[]>;
 }
 
-function storesOn(db: Db): Stores {
+function storesOn(db: Db, dialect: Dialect): Stores {
   return {
     organizations: new OrganizationKyselyStore(db),
     apiKeys: new ApiKeyKyselyStore(db),
@@ -148,6 +162,8 @@ function storesOn(db: Db): Stores {
     liveMigrations: new LiveMigrationKyselyStore(db),
     liveMigrationValidations: new LiveMigrationValidationKyselyStore(db),
     migrationHostHeartbeats: new MigrationHostHeartbeatKyselyStore(db),
+    clock: new ClockKyselyStore(db),
+    snapshots: new SnapshotKyselyStore(db, dialect),
   };
 }
 
@@ -178,6 +194,8 @@ export interface Livelink {
   /** This process's id among the nodes sharing a database (the sync lease's holder name). */
   nodeId: string;
   database: OpenedDatabase;
+  /** The one clock every part of this process reads (the rehearsal controls move it). */
+  clock: Clock;
   services: LivelinkServices;
   logger: Logger;
   /** True when the encryption and nonce keys were generated into the data folder (local use). */
@@ -224,7 +242,10 @@ function readConfigFile(file: string, option: string): Buffer {
 
 export interface LivelinkOptions {
   logger?: Logger;
-  /** The clock of every service, the nonces and the throttles (tests move it). */
+  /**
+   * The real time the clock runs from (default the system's): tests move it without the rehearsal
+   * controls. The clock's offset is added to it.
+   */
   now?: () => Date;
   /**
    * The source's outbound client to the target, instead of HTTP to the configured target URL: a test
@@ -243,7 +264,10 @@ export interface LivelinkOptions {
  */
 export async function createLivelink(config: Config, options: LivelinkOptions = {}): Promise<Livelink> {
   const logger = options.logger ?? pino({ level: config.logLevel, redact: LOG_REDACTIONS });
-  const now = options.now ?? (() => new Date());
+  const realTime = options.now;
+  const clock = new Clock(realTime === undefined ? Date.now : () => realTime().getTime());
+  // What every service, the nonces, the sessions and the web pages go by.
+  const now = (): Date => clock.now();
   const secrets = loadSecrets(config);
   const secretBox = new SecretBox([secrets.encryptionKey, ...secrets.previousEncryptionKeys]);
   const database = await openDatabase(
@@ -262,9 +286,9 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
 
   // Stores: one set on the shared handle for reads (it keeps their compiled queries), and a fresh set
   // bound to each write transaction.
-  const stores = storesOn(database.db);
+  const stores = storesOn(database.db, database.dialect);
   const transactionStoresOn = (tx: Db): TransactionStores => {
-    const bound = storesOn(tx);
+    const bound = storesOn(tx, database.dialect);
     return {
       ...bound,
       inventoryChanged: (orgId) => bound.links.markDue(orgId),
@@ -272,6 +296,8 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     };
   };
   const transaction: WriteTransaction<TransactionStores> = (work) => database.writeTransaction((tx) => work(transactionStoresOn(tx)));
+
+  const readTransaction: ReadTransaction<Stores> = (work) => database.readTransaction((tx) => work(storesOn(tx, database.dialect)));
 
   // Services, each given its stores and the transaction factory; none builds anything of its own.
   // The control API's faults on the source's calls to the target, played in the HTTP client's transport.
@@ -292,8 +318,16 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const probe = mongoClusterProbe(options.clusterProbeTimeoutMs);
   const { organizations, apiKeys, users, migrationHosts, clusters } = setUpServices(stores, transaction, { secretBox, now, probe });
   const linkTokens = new LinkTokenService(stores.linkTokens, transaction, apiKeys, now);
-  const migrationLinks = new MigrationLinkService(stores.links, transaction, organizations, target, secretBox, now);
-  const sessions = new SessionService(stores.sessions, () => now().getTime());
+  const migrationLinks = new MigrationLinkService(
+    stores.links,
+    transaction,
+    organizations,
+    target,
+    secretBox,
+    now,
+    () => new Date(clock.realNowMs()),
+  );
+  const sessions = new SessionService(stores.sessions, () => clock.nowMs());
   const audit = new AuditService(stores.audit);
   // The relay of the migration hosts' jobs to the target over the link.
   const migrationJobRelay = new MigrationJobRelay(migrationHosts, migrationLinks, organizations, target, transaction, now);
@@ -314,6 +348,13 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   });
   // The rehearsal controls gather the faults every family keeps.
   const control = new ControlService([targetCallFaults]);
+  // The rehearsal clock follows the offset stored in the database: adopted now, before anything reads it.
+  const clockControl = new ClockService(clock, stores.clock, transaction);
+  await clockControl.refresh();
+  // A reset also clears the active faults and puts the clock back to real time.
+  const snapshots = new SnapshotService(stores.snapshots, readTransaction, transaction, clockControl, now, {
+    clearFaults: () => control.clearFaults(),
+  });
   const services: LivelinkServices = {
     organizations,
     apiKeys,
@@ -327,8 +368,11 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     liveMigrations,
     control,
     fixtures,
+    clock: clockControl,
+    snapshots,
   };
-  const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => now().getTime());
+  // Real time: the lease tells a dead node from a live one, whatever the rehearsal clock says.
+  const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => clock.realNowMs());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
 
   const servesSource = config.role !== 'target';
@@ -376,6 +420,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     config,
     nodeId,
     database,
+    clock,
     services,
     logger,
     generatedSecrets: secrets.generated,
@@ -386,8 +431,10 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
         import('../http/server.js'),
         import('../features/web/web-routes.js'),
       ]);
-      // Replay records and failure counters: in memory on SQLite, in the database on PostgreSQL.
-      const shared = crossNodeState(database, () => now().getTime());
+      // Replay records and failure counters: in memory on SQLite, in the database on PostgreSQL. On real
+      // time: a replay record is kept until its nonce is expired at real time, which the rehearsal clock
+      // (never behind real time) can then not make fresh again; failures lapse in real time.
+      const shared = crossNodeState(database, () => clock.realNowMs());
       await shared.start();
       server = await createHttpServer({
         routes,
@@ -395,7 +442,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
           nonces: new NonceMinter({
             key: secrets.nonceKey,
             lifetimeMs: config.nonceLifetimeSeconds * 1000,
-            now: () => now().getTime(),
+            now: () => clock.nowMs(),
             // Minted in the replay guard's epoch: a nonce stops being accepted when its records are lost.
             epoch: () => shared.replayGuard.currentEpoch(),
           }),
@@ -438,6 +485,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       baseUrl = typeof port === 'object' && port !== null ? `${scheme}://${host}:${port.port}` : address;
       if (servesSource) syncLoop.start();
+      clockControl.follow(CLOCK_FOLLOW_INTERVAL_MS);
       return baseUrl;
     },
     openApiDocument,
@@ -449,6 +497,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     async close() {
       if (closed) return;
       closed = true;
+      clockControl.stop();
       await syncLoop.stop();
       await server?.close();
       // A client handed in belongs to the caller.

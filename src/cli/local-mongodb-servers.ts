@@ -141,6 +141,7 @@ async function portIsFree(port: number): Promise<boolean> {
 /** Asks `hello` every 100 ms until the server is a writable primary; fails if it exits or after 20 s. */
 export async function waitUntilHelloAnswers(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const { MongoClient } = await loadMongoDriver();
+  // Real time: how long a child process is given to start.
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {

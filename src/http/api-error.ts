@@ -311,4 +311,16 @@ export const apiErrors = {
       `Live migration ${id} is ${status}${why === null ? '' : ` (${why})`}: there is nothing to cut over; start a new migration if needed.`,
       [id, status],
     ),
+
+  // The rehearsal controls' clock and snapshots (features/clock, features/snapshots).
+  /** livelink: a reset or a restore names a snapshot nobody took (`init` is taken by livelink init and start). */
+  snapshotNotFound: (name: string) => new ApiError(404, 'SNAPSHOT_NOT_FOUND', `No snapshot named ${name} exists.`, [name]),
+  /** livelink: the snapshot was taken before a schema migration, and its rows no longer fit the tables. */
+  snapshotSchemaMismatch: (name: string, takenWith: string, current: string) =>
+    new ApiError(
+      409,
+      'SNAPSHOT_SCHEMA_MISMATCH',
+      `Snapshot ${name} was taken with the database schema at ${takenWith}, and the schema is now at ${current}: take it again.`,
+      [name, takenWith, current],
+    ),
 } as const;

@@ -52,6 +52,8 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     dialect: 'sqlite',
     settings,
     writeTransaction: (fn) => immediateTransaction(db, fn),
+    // Kysely's transaction issues a deferred BEGIN on the one connection, which it holds until the end.
+    readTransaction: (fn) => db.transaction().execute(fn),
     // VACUUM INTO copies one read snapshot: consistent, and unlike the page-by-page backup API it does
     // not start over each time another connection writes, so it finishes under a steady write load.
     backup: async (target) => {

@@ -314,6 +314,26 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0010-control-snapshots': {
+      async up(db: Kysely<unknown>) {
+        // Named snapshots of the whole database for the rehearsal controls' reset: each row holds every
+        // restored table's rows as one JSON document (features/snapshots), so a reset needs nothing else.
+        await db.schema
+          .createTable('control_snapshots')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('row_count', 'integer', (c) => c.notNull())
+          .addColumn('tables', 'text', (c) => c.notNull())
+          .execute();
+        // The rehearsal clock's offset from real time, one row: every node sharing the database follows it.
+        await db.schema
+          .createTable('control_clock')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('offset_ms', 'bigint', (c) => c.notNull())
+          .addColumn('changed_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
     '0014-unlogged-nonce-claims': {
       async up(db: Kysely<unknown>) {
         // Replay records as one claim per nonce, and one row per replay epoch (src/cross-node/
@@ -334,6 +354,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
   };
+}
+
+/** The name of the last migration: what a snapshot records, so that it is never restored into another schema. */
+export function latestMigrationName(): string {
+  return Object.keys(migrations('sqlite')).sort().at(-1) ?? '';
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {

@@ -28,6 +28,11 @@ export interface OpenedDatabase {
    */
   writeTransaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /**
+   * Runs `fn` in one read transaction: every read in it sees the same committed state (PostgreSQL's
+   * repeatable read; on SQLite a deferred transaction, a read snapshot of the WAL).
+   */
+  readTransaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
    * SQLite: an online backup to `file` (VACUUM INTO), consistent while writes go on.
    * PostgreSQL has its own tools (pg_dump, base backups); there this throws.
    */

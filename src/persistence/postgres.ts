@@ -44,6 +44,7 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
         await sql`select pg_advisory_xact_lock(${sql.raw(WRITE_LOCK_KEY)})`.execute(tx);
         return fn(tx);
       }),
+    readTransaction: (fn) => db.transaction().setIsolationLevel('repeatable read').execute(fn),
     backup: () => Promise.reject(new Error('back PostgreSQL up with its own tools (pg_dump or a base backup)')),
     close: () => db.destroy(),
   };

@@ -26,6 +26,8 @@ export interface Database {
   live_migrations: LiveMigrationRow;
   migration_host_heartbeats: MigrationHostHeartbeatRow;
   control_target_call_faults: ControlTargetCallFaultRow;
+  control_snapshots: ControlSnapshotRow;
+  control_clock: ControlClockRow;
 }
 
 export interface OrganizationRow {
@@ -264,4 +266,22 @@ export interface ControlTargetCallFaultRow {
   remaining_calls: number | null;
   expires_at: string | null;
   created_at: string;
+}
+
+/** A named snapshot of the database (the rehearsal controls' reset). */
+export interface ControlSnapshotRow {
+  name: string;
+  created_at: string;
+  /** How many rows the snapshot holds, all tables together. */
+  row_count: number;
+  /** JSON: the schema's last migration when it was taken, and each restored table's rows as they were read. */
+  tables: string;
+}
+
+/** The rehearsal clock: how far ahead of real time every node's clock is. One row (id 1), absent at real time. */
+export interface ControlClockRow {
+  id: number;
+  /** bigint: PostgreSQL returns it as a string. */
+  offset_ms: number | string;
+  changed_at: string;
 }

@@ -6,3 +6,9 @@
  * of them, so a service never sees the database handle.
  */
 export type WriteTransaction<S> = <T>(work: (stores: S) => Promise<T>) => Promise<T>;
+
+/**
+ * How a service reads several tables that must agree: `read(work)` runs `work` in one read transaction
+ * (OpenedDatabase's readTransaction) with stores bound to it.
+ */
+export type ReadTransaction<S> = <T>(work: (stores: S) => Promise<T>) => Promise<T>;

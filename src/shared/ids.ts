@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
-/** A 24-hex-digit id shaped like a MongoDB ObjectId (seconds, then random bytes), as Ops Manager ids are. */
-export function newObjectId(now: Date = new Date()): string {
+/**
+ * A 24-hex-digit id shaped like a MongoDB ObjectId (seconds, then random bytes), as Ops Manager ids are.
+ * `now` is the program's clock (shared/clock.ts), so ids follow the rehearsal clock like every timestamp.
+ */
+export function newObjectId(now: Date): string {
   const seconds = Math.floor(now.getTime() / 1000)
     .toString(16)
     .padStart(8, '0');

@@ -286,7 +286,7 @@ describe('push live migrations on the target', () => {
     it('answers every static check in the error format, naming what is wrong', async () => {
       const validate = (body: unknown) => atlas.client.request('POST', `${v2()}/validate`, body, v2Headers());
       const base = cliBody(a);
-      const otherGroup = newObjectId();
+      const otherGroup = newObjectId(new Date());
       assertError(
         await validate({ ...base, destination: { ...base.destination, groupId: otherGroup } }),
         400,
@@ -306,7 +306,7 @@ describe('push live migrations on the target', () => {
         'CLUSTER_NOT_FOUND',
         `No cluster named nope exists in group ${groupId}.`,
       );
-      const unknownProject = newObjectId();
+      const unknownProject = newObjectId(new Date());
       assertError(
         await validate({ ...base, source: { ...base.source, groupId: unknownProject } }),
         404,
@@ -385,7 +385,11 @@ describe('push live migrations on the target', () => {
         'INVALID_ATTRIBUTE',
         'Invalid attribute source.groupId specified.',
       );
-      assertError(await atlas.client.request('GET', `${v2()}/validate/${newObjectId()}`), 404, 'LIVE_MIGRATION_VALIDATION_NOT_FOUND');
+      assertError(
+        await atlas.client.request('GET', `${v2()}/validate/${newObjectId(new Date())}`),
+        404,
+        'LIVE_MIGRATION_VALIDATION_NOT_FOUND',
+      );
       await settle(a);
     });
   });
@@ -453,7 +457,7 @@ describe('push live migrations on the target', () => {
       });
       assertError(body, 415, 'UNSUPPORTED_MEDIA_TYPE', 'The media type application/vnd.atlas.2022-01-01+json is not supported.');
       // v1.0 is plain JSON, whatever is asked for.
-      const v1Read = await atlas.client.request('GET', `${v1()}/validate/${newObjectId()}`, undefined, {
+      const v1Read = await atlas.client.request('GET', `${v1()}/validate/${newObjectId(new Date())}`, undefined, {
         accept: 'application/vnd.atlas.2022-01-01+json',
       });
       assertError(v1Read, 404, 'LIVE_MIGRATION_VALIDATION_NOT_FOUND');
@@ -470,7 +474,7 @@ describe('push live migrations on the target', () => {
         ['POST', `${v2()}/validate`, cliBody(a)],
         ['POST', v2(), cliBody(a)],
         ['PUT', `${v2()}/${id}/cutover`, undefined],
-        ['GET', `${v2()}/validate/${newObjectId()}`, undefined],
+        ['GET', `${v2()}/validate/${newObjectId(new Date())}`, undefined],
         ['POST', `${v1()}/validate`, cliBody(a)],
       ] as const) {
         assertError(
@@ -529,7 +533,7 @@ describe('push live migrations on the target', () => {
         sourceGroupId: a.projectId,
         sourceOrgId: a.owner.orgId,
       });
-      assertError(await atlas.client.request('GET', `${v2()}/${newObjectId()}`), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      assertError(await atlas.client.request('GET', `${v2()}/${newObjectId(new Date())}`), 404, 'LIVE_MIGRATION_NOT_FOUND');
       // Under another project of the organization it does not exist.
       const elsewhere = (await server.livelink.services.organizations.createProject(atlas.orgId, 'Elsewhere')).id;
       assertError(
@@ -741,7 +745,7 @@ describe('push live migrations on the target', () => {
         'LIVE_MIGRATION_NOT_FOUND',
         `No live migration or validation with ID ${id} exists for source organization ${b.owner.orgId}.`,
       );
-      assertError(await report(a, newObjectId(), progress('COPYING', null)), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      assertError(await report(a, newObjectId(new Date()), progress('COPYING', null)), 404, 'LIVE_MIGRATION_NOT_FOUND');
       assertError(
         await report(a, id, { kind: 'VALIDATION', status: 'SUCCESS' }),
         400,
@@ -752,10 +756,10 @@ describe('push live migrations on the target', () => {
       // Another host of the project has no job, and may not report on this one; nor may a host of another project.
       assert.deepEqual((await link.request('GET', jobPath(a, 'mh2.example.com'))).json(), { job: null });
       assertError(await report(a, id, progress('COPYING', null), { hostname: 'mh2.example.com' }), 404, 'LIVE_MIGRATION_NOT_FOUND');
-      assertError(await report(a, id, progress('COPYING', null), { projectId: newObjectId() }), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      assertError(await report(a, id, progress('COPYING', null), { projectId: newObjectId(new Date()) }), 404, 'LIVE_MIGRATION_NOT_FOUND');
       assert.equal((await migration(id))['status'], 'NEW', 'the refused reports changed nothing');
       // A source organization that never linked may not ask.
-      const stranger = newObjectId();
+      const stranger = newObjectId(new Date());
       assertError(
         await link.request(
           'GET',

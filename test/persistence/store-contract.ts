@@ -35,6 +35,12 @@ import { DatabaseAuthFailureThrottle } from '../../src/cross-node/database-auth-
 import { DatabaseReplayGuard } from '../../src/cross-node/database-replay-guard.js';
 import { newObjectId } from '../../src/shared/ids.js';
 import { Lease } from '../../src/persistence/lease.js';
+import { ClockKyselyStore } from '../../src/features/clock/clock-kysely-store.js';
+import { SnapshotKyselyStore } from '../../src/features/snapshots/snapshot-kysely-store.js';
+import { RESTORED_TABLES, type RestoredTable } from '../../src/persistence/database-snapshot.js';
+import { latestMigrationName } from '../../src/persistence/migrations.js';
+import { MAX_CLOCK_OFFSET_MS } from '../../src/shared/clock.js';
+import { databaseTables, dumpRestoredTables, foreignKeys, POLICY_TABLES, seedEveryTable } from '../support/every-table.js';
 
 export type DatabaseFactory = () => Promise<OpenedDatabase & { dispose?: () => Promise<void> }>;
 
@@ -49,9 +55,14 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       await database.dispose?.();
     });
 
-    const organization = (name: string) => ({ id: newObjectId(), name, requireAccessList: false, createdAt: '2026-01-01T00:00:00.000Z' });
+    const organization = (name: string) => ({
+      id: newObjectId(new Date()),
+      name,
+      requireAccessList: false,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     const deployment = (projectId: string, name: string): Deployment => ({
-      id: newObjectId(),
+      id: newObjectId(new Date()),
       projectId,
       name,
       mongoDBVersion: '6.0.14',
@@ -68,7 +79,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
     describe('control target-call faults', () => {
       const NOW = '2026-03-01T12:00:00.000Z';
       const fault = (overrides: Partial<TargetCallFault>): TargetCallFault => ({
-        id: newObjectId(),
+        id: newObjectId(new Date()),
         call: 'link',
         failure: { kind: 'UNREACHABLE' },
         remainingCalls: null,
@@ -122,7 +133,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.createOrganization(a);
         await store.createOrganization(b);
         assert.deepEqual(await store.getOrganization(a.id), a);
-        assert.equal(await store.getOrganization(newObjectId()), undefined);
+        assert.equal(await store.getOrganization(newObjectId(new Date())), undefined);
         assert.deepEqual(await store.findOrganizationByName('Beta'), b);
         assert.deepEqual(
           (await store.listOrganizations([b.id])).map((o) => o.id),
@@ -138,7 +149,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.createOrganization(org);
         assert.equal(await store.setRequireAccessList(org.id, true), true);
         assert.equal((await store.getOrganization(org.id))?.requireAccessList, true);
-        assert.equal(await store.setRequireAccessList(newObjectId(), true), false);
+        assert.equal(await store.setRequireAccessList(newObjectId(new Date()), true), false);
       });
 
       it('bumps the inventory version on every inventory change, and returns the inventory', async () => {
@@ -147,7 +158,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.createOrganization(org);
         const version = async () => (await store.inventory(org.id)).version;
         assert.equal(await version(), 0);
-        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
+        const project = { id: newObjectId(new Date()), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
         await store.createProject(project);
         assert.equal(await version(), 1);
         const d = deployment(project.id, 'rs0');
@@ -157,8 +168,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const updated = await store.updateDeployment(d.id, { mongoDBVersion: '7.0.2', sharded: true, shardsSize: 3 });
         assert.deepEqual(updated, { ...d, mongoDBVersion: '7.0.2', sharded: true, shardsSize: 3 });
         assert.equal(await version(), 3);
-        assert.equal(await store.updateDeployment(newObjectId(), { name: 'x' }), undefined);
-        await store.addMigrationHost({ id: newObjectId(), projectId: project.id, hostname: 'mh1' });
+        assert.equal(await store.updateDeployment(newObjectId(new Date()), { name: 'x' }), undefined);
+        await store.addMigrationHost({ id: newObjectId(new Date()), projectId: project.id, hostname: 'mh1' });
         assert.equal(await version(), 4);
         assert.equal(await store.removeMigrationHost(project.id, 'nope'), false);
         assert.equal(await version(), 4);
@@ -167,16 +178,16 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.removeMigrationHost(project.id, 'mh1'), true);
         assert.equal(await version(), 5);
         assert.equal(await store.inventoryVersion(org.id), 5);
-        assert.equal(await store.inventoryVersion(newObjectId()), undefined);
+        assert.equal(await store.inventoryVersion(newObjectId(new Date())), undefined);
       });
 
       it('refuses a second project with the same name in one organization', async () => {
         const store = new OrganizationKyselyStore(database.db);
         const org = organization('Unique');
         await store.createOrganization(org);
-        await store.createProject({ id: newObjectId(), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' });
+        await store.createProject({ id: newObjectId(new Date()), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' });
         await assert.rejects(
-          store.createProject({ id: newObjectId(), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' }),
+          store.createProject({ id: newObjectId(new Date()), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' }),
         );
       });
     });
@@ -184,9 +195,9 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
     describe('deployment connection strings', () => {
       async function projectWithDeployments(names: string[]) {
         const store = new OrganizationKyselyStore(database.db);
-        const org = organization(`Reach ${newObjectId()}`);
+        const org = organization(`Reach ${newObjectId(new Date())}`);
         await store.createOrganization(org);
-        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
+        const project = { id: newObjectId(new Date()), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
         await store.createProject(project);
         const deployments = names.map((name) => deployment(project.id, name));
         for (const d of deployments) await store.createDeployment(d);
@@ -215,8 +226,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.deploymentConnectionString(rs0.id), 'sealed-1');
         assert.equal(await store.deploymentConnectionString(rs1.id), undefined, 'only that deployment');
         assert.equal(await store.inventoryVersion(org.id), version, 'the connection string is no part of the inventory');
-        assert.equal(await store.setDeploymentConnectionString(newObjectId(), 'sealed-x'), false);
-        assert.equal(await store.deploymentConnectionString(newObjectId()), undefined);
+        assert.equal(await store.setDeploymentConnectionString(newObjectId(new Date()), 'sealed-x'), false);
+        assert.equal(await store.deploymentConnectionString(newObjectId(new Date())), undefined);
         // A change of the facts leaves the connection string as it was.
         await store.updateDeployment(rs0.id, { mongoDBVersion: '7.0.1' });
         assert.equal(await store.deploymentConnectionString(rs0.id), 'sealed-1');
@@ -252,21 +263,21 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(await a.store.findDeploymentByName(a.project.id, 'rs1'), a.deployments[1]);
         assert.deepEqual(await a.store.findDeploymentByName(b.project.id, 'rs0'), b.deployments[0]);
         assert.equal(await a.store.findDeploymentByName(b.project.id, 'rs1'), undefined);
-        assert.equal(await a.store.findDeploymentByName(newObjectId(), 'rs0'), undefined);
+        assert.equal(await a.store.findDeploymentByName(newObjectId(new Date()), 'rs0'), undefined);
       });
     });
 
     describe('clusters', () => {
       async function project() {
         const orgs = new OrganizationKyselyStore(database.db);
-        const org = organization(`Atlas ${newObjectId()}`);
+        const org = organization(`Atlas ${newObjectId(new Date())}`);
         await orgs.createOrganization(org);
-        const created = { id: newObjectId(), orgId: org.id, name: 'Atlas Project', createdAt: '2026-01-01T00:00:00.000Z' };
+        const created = { id: newObjectId(new Date()), orgId: org.id, name: 'Atlas Project', createdAt: '2026-01-01T00:00:00.000Z' };
         await orgs.createProject(created);
         return { orgs, project: created };
       }
       const cluster = (groupId: string, name: string): Cluster => ({
-        id: newObjectId(),
+        id: newObjectId(new Date()),
         groupId,
         name,
         mongoDBVersion: '8.0.4',
@@ -284,7 +295,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.create(alpha, 'sealed-alpha');
         await store.create(other, 'sealed-other');
         assert.deepEqual(await store.get(zeta.id), { cluster: zeta, sealedConnectionString: 'sealed-zeta' });
-        assert.equal(await store.get(newObjectId()), undefined);
+        assert.equal(await store.get(newObjectId(new Date())), undefined);
         assert.deepEqual(await store.findByName(a.id, 'alpha'), { cluster: alpha, sealedConnectionString: 'sealed-alpha' });
         assert.deepEqual(await store.findByName(b.id, 'alpha'), { cluster: other, sealedConnectionString: 'sealed-other' });
         assert.equal(await store.findByName(b.id, 'zeta'), undefined);
@@ -292,7 +303,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           (await store.list(a.id)).map((entry) => entry.cluster),
           [alpha, zeta],
         );
-        assert.deepEqual(await store.list(newObjectId()), []);
+        assert.deepEqual(await store.list(newObjectId(new Date())), []);
       });
 
       it('refuses a second cluster of the same name in a project', async () => {
@@ -338,7 +349,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.replaceSealedConnectionString(c.id, 'not-current', 'sealed-new'), false);
         assert.equal(await store.replaceSealedConnectionString(c.id, 'sealed-old', 'sealed-new'), true);
         assert.equal((await store.get(c.id))?.sealedConnectionString, 'sealed-new');
-        assert.equal(await store.replaceSealedConnectionString(newObjectId(), 'sealed-new', 'x'), false);
+        assert.equal(await store.replaceSealedConnectionString(newObjectId(new Date()), 'sealed-new', 'x'), false);
       });
 
       it('points a cluster at another server: its version and sealed connection string, nothing else', async () => {
@@ -348,13 +359,13 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.create(c, 'sealed-old');
         assert.equal(await store.update(c.id, '8.0.5', 'sealed-new'), true);
         assert.deepEqual(await store.get(c.id), { cluster: { ...c, mongoDBVersion: '8.0.5' }, sealedConnectionString: 'sealed-new' });
-        assert.equal(await store.update(newObjectId(), '8.0.5', 'x'), false);
+        assert.equal(await store.update(newObjectId(new Date()), '8.0.5', 'x'), false);
       });
     });
 
     describe('API keys', () => {
       const key = (orgId: string | null, publicKey: string): ApiKey => ({
-        id: newObjectId(),
+        id: newObjectId(new Date()),
         publicKey,
         orgId,
         description: 'a key',
@@ -416,24 +427,24 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           apiKey: { ...k, description: 'renamed', roles: ['GLOBAL_READ_ONLY'] },
           sealedDigestSecret: 'sealed',
         });
-        assert.equal(await store.update(newObjectId(), { description: 'x', roles: [] }), false);
+        assert.equal(await store.update(newObjectId(new Date()), { description: 'x', roles: [] }), false);
       });
     });
 
     describe('migration host keys', () => {
       async function projectWithHosts(hostnames: string[]) {
         const orgs = new OrganizationKyselyStore(database.db);
-        const org = organization(`Hosts ${newObjectId()}`);
+        const org = organization(`Hosts ${newObjectId(new Date())}`);
         await orgs.createOrganization(org);
-        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
+        const project = { id: newObjectId(new Date()), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
         await orgs.createProject(project);
-        for (const hostname of hostnames) await orgs.addMigrationHost({ id: newObjectId(), projectId: project.id, hostname });
+        for (const hostname of hostnames) await orgs.addMigrationHost({ id: newObjectId(new Date()), projectId: project.id, hostname });
         return { orgs, org, project };
       }
       async function hostKey(orgId: string): Promise<ApiKey> {
         const apiKey: ApiKey = {
-          id: newObjectId(),
-          publicKey: `h${newObjectId().slice(-7)}`,
+          id: newObjectId(new Date()),
+          publicKey: `h${newObjectId(new Date()).slice(-7)}`,
           orgId,
           description: 'a host key',
           roles: ['ORG_MIGRATION_HOST'],
@@ -450,7 +461,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const mh1 = await store.find(project.id, 'mh1');
         assert.deepEqual({ ...mh1, hostId: '' }, { hostId: '', projectId: project.id, hostname: 'mh1', apiKeyId: null });
         assert.equal(await store.find(project.id, 'ghost'), undefined);
-        assert.equal(await store.find(newObjectId(), 'mh1'), undefined);
+        assert.equal(await store.find(newObjectId(new Date()), 'mh1'), undefined);
 
         const key = await hostKey(org.id);
         assert.equal(await store.bindKey(mh1?.hostId ?? '', key.id), true);
@@ -461,8 +472,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.bindKey(mh1?.hostId ?? '', (await hostKey(org.id)).id), false);
         const mh2 = await store.find(project.id, 'mh2');
         await assert.rejects(store.bindKey(mh2?.hostId ?? '', key.id));
-        assert.equal(await store.bindKey(newObjectId(), (await hostKey(org.id)).id), false);
-        assert.equal(await store.findByApiKey(newObjectId()), undefined);
+        assert.equal(await store.bindKey(newObjectId(new Date()), (await hostKey(org.id)).id), false);
+        assert.equal(await store.findByApiKey(newObjectId(new Date())), undefined);
       });
 
       it('leaves the host without a key when its key is deleted, and forgets the key with the host', async () => {
@@ -584,7 +595,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.markDue(marked);
         await store.markDue(both);
         await store.markDue(pending.id);
-        await store.markDue(newObjectId());
+        await store.markDue(newObjectId(new Date()));
         const listed = await due();
         assert.deepEqual(new Set(listed.slice(0, 2)), new Set([marked, both]));
         assert.deepEqual(listed.slice(2), [older, old]);
@@ -623,8 +634,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const org = organization(name);
         await new OrganizationKyselyStore(database.db).createOrganization(org);
         const apiKey: ApiKey = {
-          id: newObjectId(),
-          publicKey: `k${newObjectId().slice(-7)}`,
+          id: newObjectId(new Date()),
+          publicKey: `k${newObjectId(new Date()).slice(-7)}`,
           orgId: org.id,
           description: 'link-token key',
           roles: ['ORG_LIVE_MIGRATION_LINK'],
@@ -638,7 +649,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         deployments: [],
         migrationHosts: ['mh1.example.com'],
         name,
-        projectId: newObjectId(),
+        projectId: newObjectId(new Date()),
       });
 
       it('stores tokens, finds one by its key within the organization only, and removes them with what was pushed under them', async () => {
@@ -646,16 +657,16 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const { orgId, apiKeyId } = await organizationWithKey('Tokens');
         const other = await organizationWithKey('Other tokens');
         const first: LinkToken = {
-          id: newObjectId(),
+          id: newObjectId(new Date()),
           orgId,
           apiKeyId,
           accessList: ['192.0.2.1/32'],
           createdAt: '2026-01-01T00:00:00.000Z',
         };
-        const second: LinkToken = { ...first, id: newObjectId(), accessList: [] };
+        const second: LinkToken = { ...first, id: newObjectId(new Date()), accessList: [] };
         await store.create(first);
         await store.create(second);
-        await store.create({ ...first, id: newObjectId(), orgId: other.orgId, apiKeyId: other.apiKeyId });
+        await store.create({ ...first, id: newObjectId(new Date()), orgId: other.orgId, apiKeyId: other.apiKeyId });
         assert.deepEqual(
           await store.list(orgId),
           [first, second].sort((a, b) => a.id.localeCompare(b.id)),
@@ -664,7 +675,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(await store.findByApiKey(other.orgId, apiKeyId), undefined);
         await store.putInventory({
           targetOrgId: orgId,
-          sourceOrgId: newObjectId(),
+          sourceOrgId: newObjectId(new Date()),
           linkTokenId: first.id,
           sourceOrgName: 'Source',
           projects: [project('P')],
@@ -679,9 +690,9 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       it('keeps one push a source, replaced by the next, lists the projects by source, and forgets a source', async () => {
         const store = new LinkTokenKyselyStore(database.db);
         const { orgId, apiKeyId } = await organizationWithKey('Pushed to');
-        const token: LinkToken = { id: newObjectId(), orgId, apiKeyId, accessList: [], createdAt: '2026-01-01T00:00:00.000Z' };
+        const token: LinkToken = { id: newObjectId(new Date()), orgId, apiKeyId, accessList: [], createdAt: '2026-01-01T00:00:00.000Z' };
         await store.create(token);
-        const [sourceA, sourceB] = [newObjectId(), newObjectId()].sort();
+        const [sourceA, sourceB] = [newObjectId(new Date()), newObjectId(new Date())].sort();
         const push = (sourceOrgId: string, projects: AvailableProject[]): ReceivedInventory => ({
           targetOrgId: orgId,
           sourceOrgId,
@@ -698,7 +709,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.deepEqual(await store.linkedSources(orgId), [push(sourceA as string, [a1, a2]), push(sourceB as string, [b1])]);
         await store.forgetSource(orgId, sourceA as string);
         assert.deepEqual(await store.availableProjects(orgId), [b1]);
-        assert.deepEqual(await store.availableProjects(newObjectId()), []);
+        assert.deepEqual(await store.availableProjects(newObjectId(new Date())), []);
       });
     });
 
@@ -707,9 +718,15 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const organizations = new OrganizationKyselyStore(database.db);
         const org = organization(name);
         await organizations.createOrganization(org);
-        const groupId = newObjectId();
+        const groupId = newObjectId(new Date());
         await organizations.createProject({ id: groupId, orgId: org.id, name: 'Atlas project', createdAt: '2026-01-01T00:00:00.000Z' });
-        return { orgId: org.id, groupId, sourceOrgId: newObjectId(), sourceGroupId: newObjectId(), hostname: 'mh1.example.com' };
+        return {
+          orgId: org.id,
+          groupId,
+          sourceOrgId: newObjectId(new Date()),
+          sourceGroupId: newObjectId(new Date()),
+          hostname: 'mh1.example.com',
+        };
       };
       const plan = (at: HostKey & { groupId: string }): MigrationPlan => ({
         orgId: at.orgId,
@@ -717,7 +734,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         sourceOrgId: at.sourceOrgId,
         sourceGroupId: at.sourceGroupId,
         sourceClusterName: 'rs0',
-        destinationClusterId: newObjectId(),
+        destinationClusterId: newObjectId(new Date()),
         destinationClusterName: 'dest',
         migrationHost: at.hostname,
         dropDestinationData: true,
@@ -726,7 +743,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         caCertificatePath: '/etc/ca.pem',
       });
       const migration = (at: HostKey & { groupId: string }, createdAt: string, changes: Partial<LiveMigration> = {}): LiveMigration => ({
-        id: newObjectId(),
+        id: newObjectId(new Date()),
         plan: plan(at),
         sealedCredentials: 'sealed',
         status: 'NEW',
@@ -755,7 +772,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.insert(second);
         await store.insert(first);
         assert.deepEqual(await store.get(first.id), first);
-        assert.equal(await store.get(newObjectId()), undefined);
+        assert.equal(await store.get(newObjectId(new Date())), undefined);
         assert.deepEqual(await store.active(at.orgId), [first, second]);
         const working: LiveMigration = {
           ...first,
@@ -781,7 +798,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           sealedCredentials: null,
         });
         assert.deepEqual(await store.active(at.orgId), [working]);
-        assert.deepEqual(await store.active(newObjectId()), []);
+        assert.deepEqual(await store.active(newObjectId(new Date())), []);
         const elsewhere = migration(await host('Other migrations'), '2026-01-04T00:00:00.000Z');
         await store.insert(elsewhere);
         // The suite's database holds other tests' migrations too: only these ones are looked at.
@@ -798,7 +815,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           (await store.recent(at.orgId, 1)).map((m) => m.id),
           [second.id],
         );
-        assert.deepEqual(await store.recent(newObjectId(), 10), []);
+        assert.deepEqual(await store.recent(newObjectId(new Date()), 10), []);
       });
 
       it('finds the migrations ready and not cut over before a time, and a host’s jobs: active, or ended with the host not told', async () => {
@@ -837,14 +854,14 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           (await store.forHost(at)).map((m) => m.id),
           [ready.id, cutOver.id, untold.id],
         );
-        assert.deepEqual(await store.forHost({ ...at, sourceGroupId: newObjectId() }), []);
+        assert.deepEqual(await store.forHost({ ...at, sourceGroupId: newObjectId(new Date()) }), []);
       });
 
       it('stores validations, saves their end, and lists a host’s PENDING ones oldest first', async () => {
         const store = new LiveMigrationValidationKyselyStore(database.db);
         const at = await host('Validations');
         const validation = (createdAt: string): LiveMigrationValidation => ({
-          id: newObjectId(),
+          id: newObjectId(new Date()),
           plan: { ...plan(at), managedAuthentication: true, caCertificatePath: null, dropDestinationData: false, ssl: false },
           sealedCredentials: null,
           status: 'PENDING',
@@ -859,7 +876,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         ];
         for (const v of [later, earlier, ended]) await store.insert(v);
         assert.deepEqual(await store.get(earlier.id), earlier);
-        assert.equal(await store.get(newObjectId()), undefined);
+        assert.equal(await store.get(newObjectId(new Date())), undefined);
         const failed: LiveMigrationValidation = {
           ...ended,
           status: 'FAILED',
@@ -879,7 +896,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const recent = (await store.recent(at.orgId, 2)).map((v) => v.id);
         assert.equal(recent.length, 2);
         assert.equal(recent[0], later.id, 'newest first');
-        assert.deepEqual(await store.recent(newObjectId(), 10), []);
+        assert.deepEqual(await store.recent(newObjectId(new Date()), 10), []);
       });
 
       it('keeps one heartbeat a host, moved by each poll', async () => {
@@ -890,14 +907,14 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.record(at, '2026-04-01T00:00:05.000Z');
         await store.record({ ...at, hostname: 'mh2.example.com' }, '2026-04-01T00:00:09.000Z');
         assert.equal(await store.lastSeen(at), '2026-04-01T00:00:05.000Z');
-        assert.equal(await store.lastSeen({ ...at, sourceOrgId: newObjectId() }), undefined);
+        assert.equal(await store.lastSeen({ ...at, sourceOrgId: newObjectId(new Date()) }), undefined);
       });
     });
 
     describe('the audit trail', () => {
       it("appends events and lists an organization's, oldest first, details as written", async () => {
         const store = new AuditKyselyStore(database.db);
-        const [orgId, otherOrgId] = [newObjectId(), newObjectId()];
+        const [orgId, otherOrgId] = [newObjectId(new Date()), newObjectId(new Date())];
         const first: NewAuditEvent = {
           orgId,
           eventType: 'LINK_TOKEN_ISSUED',
@@ -915,13 +932,13 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         );
         assert.ok(events[0]!.id < events[1]!.id, 'ids grow');
         assert.equal((await store.list(otherOrgId)).length, 1);
-        assert.deepEqual(await store.list(newObjectId()), []);
+        assert.deepEqual(await store.list(newObjectId(new Date())), []);
       });
     });
 
     describe('users', () => {
       const user = (orgId: string, username: string): User => ({
-        id: newObjectId(),
+        id: newObjectId(new Date()),
         orgId,
         username,
         role: 'ORG_MEMBER',
@@ -936,16 +953,16 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await store.create(bea, 'hash-b');
         await store.create(ana, 'hash-a');
         assert.deepEqual(await store.get(ana.id), ana);
-        assert.equal(await store.get(newObjectId()), undefined);
+        assert.equal(await store.get(newObjectId(new Date())), undefined);
         assert.deepEqual(await store.findByUsername('bea'), { user: bea, passwordHash: 'hash-b' });
         assert.equal(await store.findByUsername('nobody'), undefined);
         assert.deepEqual(await store.list(org.id), [ana, bea]);
         assert.equal(await store.setPasswordHash(ana.id, 'hash-a2'), true);
         assert.equal((await store.findByUsername('ana'))?.passwordHash, 'hash-a2');
-        assert.equal(await store.setPasswordHash(newObjectId(), 'x'), false);
+        assert.equal(await store.setPasswordHash(newObjectId(new Date()), 'x'), false);
         assert.equal(await store.setRole(bea.id, 'ORG_OWNER'), true);
         assert.deepEqual(await store.findByUsername('bea'), { user: { ...bea, role: 'ORG_OWNER' }, passwordHash: 'hash-b' });
-        assert.equal(await store.setRole(newObjectId(), 'ORG_OWNER'), false);
+        assert.equal(await store.setRole(newObjectId(new Date()), 'ORG_OWNER'), false);
       });
 
       it('refuses a username already used in any organization', async () => {
@@ -962,9 +979,9 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const org = organization('Sessions');
         await new OrganizationKyselyStore(database.db).createOrganization(org);
         const owner: User = {
-          id: newObjectId(),
+          id: newObjectId(new Date()),
           orgId: org.id,
-          username: `s${newObjectId().slice(-8)}`,
+          username: `s${newObjectId(new Date()).slice(-8)}`,
           role: 'ORG_OWNER',
           createdAt: '2026-01-01T00:00:00.000Z',
         };
@@ -1094,6 +1111,113 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         now += 61_000;
         await throttle.recordFailure('windowky', '192.0.2.1');
         assert.equal(await throttle.retryAfterSeconds('windowky', '192.0.2.1'), 0);
+      });
+    });
+
+    describe('the rehearsal clock', () => {
+      it('keeps one offset: none is 0, a set one is read back, 0 removes it', async () => {
+        const store = new ClockKyselyStore(database.db);
+        assert.equal(await store.offset(), 0);
+        await store.setOffset(435_600_000, '2026-01-01T00:00:00.000Z');
+        assert.equal(await store.offset(), 435_600_000);
+        await store.setOffset(MAX_CLOCK_OFFSET_MS, '2026-01-01T00:00:01.000Z');
+        assert.equal(await store.offset(), MAX_CLOCK_OFFSET_MS, 'a bigint, read back as a number');
+        await store.setOffset(0, '2026-01-01T00:00:02.000Z');
+        assert.equal(await store.offset(), 0);
+        assert.deepEqual(await database.db.selectFrom('control_clock').selectAll().execute(), []);
+      });
+    });
+
+    describe('snapshots', () => {
+      const store = () => new SnapshotKyselyStore(database.db, database.dialect);
+
+      it('names every table of the database in the snapshot policy, and restores a table after those its keys point at', async () => {
+        assert.deepEqual(await databaseTables(database), POLICY_TABLES);
+        const rank = (table: string): number => RESTORED_TABLES.indexOf(table as RestoredTable);
+        for (const { table, parent } of await foreignKeys(database)) {
+          if (rank(table) === -1) continue;
+          assert.ok(rank(parent) !== -1 && rank(parent) < rank(table), `${table} is restored after ${parent}`);
+        }
+      });
+
+      it('saves, replaces, lists, reads and deletes snapshots', async () => {
+        const content = await database.readTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).capture());
+        assert.equal(content.migration, latestMigrationName());
+        assert.deepEqual(Object.keys(content.tables), [...RESTORED_TABLES]);
+        const first = { name: 'contract-a', createdAt: '2026-01-01T00:00:00.000Z', rowCount: content.rowCount };
+        assert.equal(await store().save(first, content), false);
+        assert.equal(await store().save({ ...first, createdAt: '2026-01-01T00:00:05.000Z' }, content), true, 'replaced');
+        await store().save({ name: 'contract-b', createdAt: '2026-01-01T00:00:01.000Z', rowCount: 0 }, content);
+        const listed = (await store().list()).filter((s) => s.name.startsWith('contract-'));
+        assert.deepEqual(listed, [
+          { name: 'contract-b', createdAt: '2026-01-01T00:00:01.000Z', rowCount: 0 },
+          { name: 'contract-a', createdAt: '2026-01-01T00:00:05.000Z', rowCount: content.rowCount },
+        ]);
+        const read = await store().get('contract-a');
+        assert.deepEqual(read?.snapshot, listed[1]);
+        assert.deepEqual(read?.content, content);
+        assert.equal(await store().get('contract-none'), undefined);
+        assert.equal(await store().delete('contract-b'), true);
+        assert.equal(await store().delete('contract-b'), false);
+        assert.equal(await store().get('contract-b'), undefined);
+      });
+
+      it('restores every table exactly, counters included, and leaves the kept tables alone', async () => {
+        await seedEveryTable(database.db, 'before');
+        const before = await dumpRestoredTables(database.db);
+        for (const table of RESTORED_TABLES) assert.ok((before[table]?.length ?? 0) > 0, `${table} has rows`);
+        const content = await database.readTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).capture());
+        assert.equal(
+          content.rowCount,
+          Object.values(before).reduce((sum, rows) => sum + rows.length, 0),
+        );
+        const lastEventId = async () =>
+          Number(
+            (
+              await database.db
+                .selectFrom('audit_events')
+                .select((eb) => eb.fn.max('id').as('id'))
+                .executeTakeFirstOrThrow()
+            ).id,
+          );
+        const eventIdThen = await lastEventId();
+
+        // Everything changes: a second tree, a renamed organization, a removed session, events, a replay record.
+        const { orgId } = await seedEveryTable(database.db, 'after');
+        await database.db.updateTable('organizations').set({ name: 'Renamed' }).where('id', '!=', orgId).execute();
+        await database.db.deleteFrom('web_sessions').execute();
+        await database.db
+          .insertInto('digest_nonce_claims')
+          .values({ nonce: 'kept-nonce', expires_at_ms: Date.now() + 60_000 })
+          .execute();
+        assert.notDeepEqual(await dumpRestoredTables(database.db), before);
+
+        await database.writeTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).restore(content));
+        assert.deepEqual(await dumpRestoredTables(database.db), before);
+        const kept = await database.db.selectFrom('digest_nonce_claims').select('nonce').where('nonce', '=', 'kept-nonce').execute();
+        assert.equal(kept.length, 1, 'a replay record made after the snapshot stays');
+        // The next event gets the id it would have got right after the snapshot.
+        await database.db
+          .insertInto('audit_events')
+          .values({ org_id: orgId, event_type: 'NEXT', created_at: 'x', details: '{}' })
+          .execute();
+        assert.equal(await lastEventId(), eventIdThen + 1);
+      });
+
+      it('restores many rows (batched inserts) and an empty database', async () => {
+        const rows = Array.from({ length: 2500 }, (_, i) => ({ org_id: 'bulk', event_type: `E${i}`, created_at: 'x', details: '{"n":1}' }));
+        await database.db.insertInto('audit_events').values(rows).execute();
+        const content = await database.readTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).capture());
+        const before = await dumpRestoredTables(database.db);
+        await database.db.deleteFrom('audit_events').where('org_id', '=', 'bulk').execute();
+        await database.writeTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).restore(content));
+        assert.deepEqual(await dumpRestoredTables(database.db), before);
+        const empty = { ...content, rowCount: 0, tables: {} };
+        await database.writeTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).restore(empty));
+        const after = await dumpRestoredTables(database.db);
+        for (const table of RESTORED_TABLES) assert.deepEqual(after[table], [], `${table} emptied`);
+        await database.writeTransaction((tx) => new SnapshotKyselyStore(tx, database.dialect).restore(content));
+        assert.deepEqual(await dumpRestoredTables(database.db), before);
       });
     });
 

@@ -225,7 +225,9 @@ function syncDueSuite(dialect: string, open: (target: TargetClient, now: Date) =
       await dueAfter('a migration host removed', () => organizations.removeMigrationHost(projectId, 'mh1.example.com'));
       assert.equal(await organizations.removeMigrationHost(projectId, 'mh1.example.com'), false);
       await assert.rejects(organizations.createProject(orgId, 'Every change'), { errorCode: 'DUPLICATE_GROUP_NAME' });
-      await assert.rejects(organizations.updateDeployment(newObjectId(), { mongoDBVersion: '7.0.3' }), { errorCode: 'CLUSTER_NOT_FOUND' });
+      await assert.rejects(organizations.updateDeployment(newObjectId(new Date()), { mongoDBVersion: '7.0.3' }), {
+        errorCode: 'CLUSTER_NOT_FOUND',
+      });
       assert.equal(await isDue(), false, 'nothing changed');
     });
   });
@@ -259,7 +261,7 @@ describe('migration 0004-sync-due on a database that has links', () => {
         last_error: null,
         synced_inventory_version: syncedVersion,
       });
-      const [upToDate, changed, neverAttempted] = [newObjectId(), newObjectId(), newObjectId()];
+      const [upToDate, changed, neverAttempted] = [newObjectId(new Date()), newObjectId(new Date()), newObjectId(new Date())];
       await db
         .insertInto('organizations')
         .values(

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import type { Livelink } from '../../app/livelink.js';
 import type { NewDeployment, Organization } from '../../features/organizations/organization.js';
+import { INIT_SNAPSHOT } from '../../features/snapshots/snapshot.js';
 import { generatedPassword } from '../../features/users/password-hash.js';
 import { isUserRole, roleLabel, type UserRole } from '../../features/users/user.js';
 import { CommandError, DATA_OPTION, JSON_OPTION, usage, type Command } from '../command.js';
@@ -191,6 +192,16 @@ export async function ensureDemo(livelink: Livelink): Promise<DemoSetup> {
   return { credentials, created: true, file };
 }
 
+/**
+ * Takes the `init` snapshot (what `livelink control reset` with no name goes back to) when the demo was
+ * just set up, or when data set up before snapshots existed has none yet. An `init` taken earlier is
+ * kept otherwise: a later run must not make the rehearsal's changes since then part of "the state of init".
+ */
+export async function keepInitSnapshot(livelink: Livelink, created: boolean): Promise<void> {
+  const { snapshots } = livelink.services;
+  if (created || (await snapshots.get(INIT_SNAPSHOT)) === undefined) await snapshots.create(INIT_SNAPSHOT);
+}
+
 export const initCommand: Command = {
   path: ['init'],
   summary: 'Set up the demo organizations, project and API keys (once)',
@@ -203,12 +214,17 @@ export const initCommand: Command = {
       "organization, the migration host's own API key, and web page users\n" +
       `${DEMO_USERS.map((u) => u.username).join(', ')} with generated passwords. The keys and passwords are kept in\n` +
       `<data>/${DEMO_CREDENTIALS_FILE} (mode 0600) and shown again by later runs, which create nothing.\n` +
+      `Takes the snapshot "${INIT_SNAPSHOT}" of what it created: \`livelink control reset\` goes back to it.\n` +
       'For local use only: the file holds private keys in the clear.',
     json: true,
   }),
   options: { ...DATA_OPTION, ...JSON_OPTION },
   async run({ values }, io) {
-    const setup = await withLivelink(values, io, ensureDemo);
+    const setup = await withLivelink(values, io, async (livelink) => {
+      const demo = await ensureDemo(livelink);
+      await keepInitSnapshot(livelink, demo.created);
+      return demo;
+    });
     emit(io, values, credentialsJson(setup.credentials), () => describeDemo(setup));
     return 0;
   },

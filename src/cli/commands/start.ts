@@ -16,6 +16,7 @@ import {
   DEMO_TARGET_ORG_NAME,
   demoUserLines,
   ensureDemo,
+  keepInitSnapshot,
   type DemoCredentials,
   type DemoSetup,
 } from './init.js';
@@ -112,6 +113,8 @@ export const startCommand: Command = {
           seeded,
         };
       }
+      // After the wiring, so that a reset to init keeps the demo pointed at its servers.
+      await keepInitSnapshot(livelink, setup.created);
     } catch (error) {
       await livelink.close();
       await Promise.all((mongodb?.started ?? []).map((server) => server.stop()));

@@ -69,7 +69,7 @@ export class ApiKeyService {
     private readonly store: ApiKeyStore,
     private readonly transaction: WriteTransaction<ApiKeyWrites>,
     private readonly secretBox: SecretBox,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   /**
@@ -86,7 +86,7 @@ export class ApiKeyService {
     if (request.given !== undefined) checkGivenKeyPair(request.given);
     const privateKey = request.given?.privateKey ?? randomUUID();
     const apiKey: ApiKey = {
-      id: request.id ?? newObjectId(),
+      id: request.id ?? newObjectId(new Date(this.now())),
       publicKey: request.given?.publicKey ?? newPublicKey(),
       orgId: request.orgId,
       description: request.description,

@@ -38,7 +38,7 @@ export class ClusterService {
     private readonly secretBox: Pick<SecretBox, 'seal' | 'open' | 'isStale'>,
     /** Asks a server for its version when a cluster is created. */
     private readonly probe: ClusterProbe,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   /**

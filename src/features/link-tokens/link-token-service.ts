@@ -28,7 +28,7 @@ export class LinkTokenService {
     private readonly store: LinkTokenStore,
     private readonly transaction: WriteTransaction<LinkTokenWrites>,
     private readonly apiKeys: Pick<ApiKeyService, 'createIn' | 'deleteIn'>,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   /** Creates the key and the token record in one transaction; the token is returned once and never stored. */

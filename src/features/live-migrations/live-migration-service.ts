@@ -93,10 +93,10 @@ export class LiveMigrationService {
     private readonly clusters: DestinationClusters,
     private readonly linkedSources: LinkedSources,
     private readonly secretBox: Pick<SecretBox, 'seal' | 'open' | 'isStale'>,
-    options: Partial<LiveMigrationOptions> = {},
+    options: Partial<LiveMigrationOptions> & Pick<LiveMigrationOptions, 'now'>,
   ) {
     this.#options = {
-      now: options.now ?? (() => new Date()),
+      now: options.now,
       expiryHours: options.expiryHours ?? DEFAULT_EXPIRY_HOURS,
       cutoverWaitMs: options.cutoverWaitMs ?? DEFAULT_CUTOVER_WAIT_MS,
       cutoverPollMs: options.cutoverPollMs ?? 200,
@@ -226,6 +226,7 @@ export class LiveMigrationService {
       await this.#event(writes, 'LIVE_MIGRATION_CUTOVER_REQUESTED', updated, null);
       return updated;
     });
+    // Real time: how long this request waits, which the rehearsal clock must not stretch or cut short.
     const deadline = Date.now() + this.#options.cutoverWaitMs;
     let latest = requested;
     for (;;) {

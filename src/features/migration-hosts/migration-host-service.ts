@@ -33,7 +33,7 @@ export class MigrationHostService {
     private readonly store: MigrationHostKeyStore,
     private readonly transaction: WriteTransaction<MigrationHostWrites>,
     private readonly apiKeys: Pick<ApiKeyService, 'createIn' | 'deleteIn'>,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   /**

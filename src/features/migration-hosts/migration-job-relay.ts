@@ -36,7 +36,7 @@ export class MigrationJobRelay {
     private readonly deployments: SourceDeployments,
     private readonly target: TargetClient,
     private readonly transaction: WriteTransaction<{ audit: AuditStore }>,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   /** The host's current job, `{job: null}` when it has none or the organization has no link. */

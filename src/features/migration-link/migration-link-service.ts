@@ -47,7 +47,12 @@ export class MigrationLinkService {
     private readonly organizations: Pick<OrganizationService, 'getOrganization' | 'inventory'>,
     private readonly target: TargetClient,
     private readonly secretBox: SecretBox,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
+    /**
+     * Real time, for the claims: a claim's age tells a request that died from one still waiting for the
+     * target, and moving the rehearsal clock must not make a live request's claim look abandoned.
+     */
+    private readonly realNow: () => Date,
   ) {}
 
   async connect(organization: Organization, linkToken: string): Promise<LinkStatus> {
@@ -63,7 +68,7 @@ export class MigrationLinkService {
       return 'SYNCED';
     }
 
-    const claimedAt = this.now().toISOString();
+    const claimedAt = this.realNow().toISOString();
     await this.#claim(organization.id, token, tokenDigest, contents, claimedAt);
     const inventory = await this.#inventoryOf(organization);
     const outcome = await this.target.pushInventory(contents, organization.id, inventory.body, 'link');
@@ -194,7 +199,7 @@ export class MigrationLinkService {
    * The link was never acknowledged, so removing it loses nothing; the failure is recorded.
    */
   async reconcileStaleClaims(): Promise<number> {
-    const cutoff = new Date(this.now().getTime() - STALE_CLAIM_MS).toISOString();
+    const cutoff = new Date(this.realNow().getTime() - STALE_CLAIM_MS).toISOString();
     // Looked for outside a transaction first: every sync pass asks, and nearly always there is none.
     if ((await this.links.staleClaims(cutoff)).length === 0) return 0;
     return this.transaction(async ({ links, audit }) => {
@@ -216,7 +221,7 @@ export class MigrationLinkService {
     const claimed = await this.transaction(async ({ links }) => {
       const current = await links.get(orgId);
       if (current !== undefined) {
-        const stale = current.link.state === 'PENDING' && Date.parse(current.link.claimedAt) < this.now().getTime() - STALE_CLAIM_MS;
+        const stale = current.link.state === 'PENDING' && Date.parse(current.link.claimedAt) < this.realNow().getTime() - STALE_CLAIM_MS;
         if (!stale) return false;
         await links.removeClaim(orgId, current.link.claimedAt);
       }
@@ -227,7 +232,8 @@ export class MigrationLinkService {
           targetOrgId: contents.orgId,
           targetOrgName: contents.orgName,
           status: 'NOT_SYNCED',
-          createdAt: claimedAt,
+          // The link's own date is on the rehearsal clock like every other; only the claim's is real time.
+          createdAt: this.now().toISOString(),
           claimedAt,
           lastSyncedAt: null,
           lastAttemptAt: null,

@@ -32,7 +32,7 @@ export class OrganizationService {
     private readonly transaction: WriteTransaction<OrganizationWrites>,
     /** Seals the deployments' connection strings, bound to their rows. */
     private readonly secretBox: Pick<SecretBox, 'seal' | 'open' | 'isStale'>,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   /** `id`: the id to give it (a fixture's), else a new one. */

@@ -30,7 +30,7 @@ export class UserService {
     private readonly store: UserStore,
     private readonly transaction: WriteTransaction<UserWrites>,
     private readonly organizations: Pick<OrganizationService, 'getOrganization'>,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   async create(request: NewUser): Promise<User> {

@@ -33,7 +33,7 @@ export class SessionService {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   async start(userId: string): Promise<{ id: string; session: WebSession }> {

@@ -43,7 +43,10 @@ export class LagGauge {
     return this.caughtUp;
   }
 
-  /** Undefined until the tail has a position. */
+  /**
+   * Undefined until the tail has a position. Real time by default: the position is the source server's
+   * own clock (its oplog's cluster time), and this runs in the migration host, outside the server's clock.
+   */
   seconds(nowMs: number = Date.now()): number | undefined {
     if (this.caughtUp) return 0;
     if (this.positionSeconds === undefined) return undefined;

@@ -209,6 +209,7 @@ class Migration {
       collections: plan.definitions.map((definition) => ({ ...definition, done: false, documentsCopied: 0 })),
       skipped: plan.skipped,
       counters: { documentsCopied: 0, changesApplied: 0 },
+      // The migration host's own record on its disk, in its real time (it has no rehearsal clock).
       updatedAt: new Date(),
     };
     this.checkpoint = checkpoint;
@@ -314,6 +315,7 @@ class Migration {
    * the checkpoints in the order they were made, and a caller resumes only once its step is durable.
    */
   private record(change: Partial<Omit<MigrationCheckpoint, 'version'>>): Promise<void> {
+    // Real time, as the first checkpoint's.
     const next: MigrationCheckpoint = { ...this.current(), ...change, updatedAt: new Date() };
     this.checkpoint = next;
     const saved = this.saving.then(() => this.options.checkpointStore.save(next));
