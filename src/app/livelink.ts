@@ -407,7 +407,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
     ...(servesTarget ? clusterRoutes(clusters) : []),
     ...(servesTarget ? liveMigrationRoutes(liveMigrations) : []),
-    ...controlRoutes({ control, targetCalls: servesSource ? targetCallFaults : undefined }),
+    ...controlRoutes({ control, targetCalls: servesSource ? targetCallFaults : undefined, clock: clockControl, snapshots }),
   ];
 
   const serviceVersion = readServiceVersion(process.env);

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ApiError, apiErrors } from '../../src/http/api-error.js';
+import { apiErrors, type ApiError } from '../../src/http/api-error.js';
+import { cli } from '../cli/helpers.js';
 import type { DigestTestClient, TestResponse } from '../support/digest-client.js';
 import { dumpRestoredTables } from '../support/every-table.js';
 import { startLivelink, type RunningLivelink } from '../support/livelink-fixture.js';
@@ -15,6 +16,8 @@ import { liveMigration, linkedPair, readyForCutoverMigration, type LinkedPair } 
 import { freshPostgresDatabase, POSTGRES_SKIP_REASON, type FreshPostgres } from '../support/postgres.js';
 
 const HOUR = 3_600_000;
+const TOKEN = 'rehearsal-reset-token-0123456789';
+const CONTROL = '/_livelink/control/v1';
 /** Every error code the catalogue builds: a 4xx a client may get must be one of them. */
 const CATALOGUE_CODES = new Set(
   Object.values(apiErrors).map((build) => {
@@ -33,7 +36,7 @@ const DIALECTS: Dialect[] = [
   {
     name: 'SQLite',
     skip: false,
-    start: async () => ({ server: await startLivelink(), dispose: () => Promise.resolve() }),
+    start: async () => ({ server: await startLivelink({ 'control-token': TOKEN }), dispose: () => Promise.resolve() }),
   },
   {
     name: 'PostgreSQL',
@@ -41,7 +44,7 @@ const DIALECTS: Dialect[] = [
     async start() {
       const fresh: FreshPostgres = await freshPostgresDatabase();
       const keys = { LIVELINK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LIVELINK_NONCE_KEY: randomBytes(32).toString('base64') };
-      return { server: await startLivelink({ 'database-url': fresh.url }, keys), dispose: () => fresh.drop() };
+      return { server: await startLivelink({ 'database-url': fresh.url, 'control-token': TOKEN }, keys), dispose: () => fresh.drop() };
     },
   },
 ];
@@ -52,6 +55,18 @@ for (const dialect of DIALECTS) {
     let dispose: () => Promise<void>;
     let pair: LinkedPair;
     let migrationId: string;
+
+    /** A control call as a rehearsal script makes it. */
+    const control = async (method: string, path: string): Promise<{ status: number; text: string; json: () => unknown }> => {
+      const response = await fetch(`${server.url}${CONTROL}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+      const text = await response.text();
+      return { status: response.status, text, json: () => JSON.parse(text) as unknown };
+    };
+    const reset = async (name: string) => {
+      const answer = await control('POST', `/reset/${name}`);
+      assert.equal(answer.status, 200, answer.text);
+      return answer.json() as { snapshot: { name: string }; faultsCleared: number; clock: { offsetMs: number } };
+    };
 
     before(async () => {
       ({ server, dispose } = await dialect.start());
@@ -70,25 +85,28 @@ for (const dialect of DIALECTS) {
     });
 
     it('restores every table exactly, and the clock to real time', async () => {
-      const { snapshots, clock } = server.livelink.services;
       const db = server.livelink.database.db;
-      const taken = await snapshots.create('rehearsal');
-      assert.equal(taken.replaced, false);
+      const taken = await control('PUT', '/snapshots/rehearsal');
+      assert.equal(taken.status, 201, taken.text);
       const before = await dumpRestoredTables(db);
+      const snapshot = taken.json() as { name: string; createdAt: string; rowCount: number };
+      assert.deepEqual(Object.keys(snapshot), ['createdAt', 'name', 'rowCount']);
+      assert.equal(snapshot.name, 'rehearsal');
       assert.equal(
-        taken.snapshot.rowCount,
+        snapshot.rowCount,
         Object.values(before).reduce((sum, rows) => sum + rows.length, 0),
       );
 
       // The rehearsal goes on: the migration expires, the link goes, another organization and key come.
-      await clock.advance(121 * HOUR);
+      await server.livelink.services.clock.advance(121 * HOUR);
       assert.equal((await liveMigration(pair, migrationId))['status'], 'EXPIRED');
       assert.equal((await pair.source.client.request('DELETE', pair.linkPath)).status, 204);
       const extra = await server.organizationWithKey('Made after the snapshot');
       assert.notDeepEqual(await dumpRestoredTables(db), before);
 
-      const outcome = await snapshots.reset('rehearsal');
-      assert.equal(outcome.snapshot.name, 'rehearsal');
+      const outcome = await reset('rehearsal');
+      assert.deepEqual(outcome.snapshot, snapshot);
+      assert.equal(outcome.faultsCleared, 0);
       assert.equal(outcome.clock.offsetMs, 0);
       assert.equal(server.livelink.clock.offsetMs, 0);
       assert.deepEqual(await dumpRestoredTables(db), before);
@@ -101,23 +119,52 @@ for (const dialect of DIALECTS) {
       assert.equal((await extra.client.request('GET', `/api/public/v1.0/orgs/${extra.orgId}`)).status, 401);
     });
 
-    it('refuses an unknown snapshot with a 404 in the error format', async () => {
-      const { snapshots } = server.livelink.services;
-      await assert.rejects(snapshots.reset('never-taken'), (error: unknown) => {
-        assert.ok(error instanceof ApiError);
-        assert.equal(error.status, 404);
-        assert.equal(error.errorCode, 'SNAPSHOT_NOT_FOUND');
-        assert.equal(error.detail, 'No snapshot named never-taken exists.');
-        return true;
+    it('refuses an unknown snapshot with a 404 in the error format, and a bad name with a 400', async () => {
+      const unknown = await control('POST', '/reset/never-taken');
+      assert.equal(unknown.status, 404);
+      assert.equal(
+        unknown.text,
+        '{"detail":"No snapshot named never-taken exists.","error":404,"errorCode":"SNAPSHOT_NOT_FOUND","parameters":["never-taken"],"reason":"Not Found"}',
+      );
+      // No init snapshot was taken here: a reset with no name says so the same way.
+      assert.equal(((await control('POST', '/reset')).json() as { detail: string }).detail, 'No snapshot named init exists.');
+      assert.equal((await control('DELETE', '/snapshots/never-taken')).status, 404);
+      const bad = await control('PUT', '/snapshots/no%20spaces');
+      assert.equal(bad.status, 400);
+      assert.equal((bad.json() as { errorCode: string }).errorCode, 'INVALID_ATTRIBUTE');
+    });
+
+    it('has CLI twins: snapshot create, list and delete, and reset', async () => {
+      const env = { LIVELINK_CONTROL_TOKEN: TOKEN, LIVELINK_URL: server.url };
+      const created = await cli(['control', 'snapshot', 'create', '--name', 'cli-one'], env);
+      assert.equal(created.code, 0, created.stderr);
+      assert.match(created.stdout, /^Snapshot cli-one taken at \S+Z: \d+ rows\.\n$/);
+      const listed = await cli(['control', 'snapshot', 'list', '--json'], env);
+      const { results } = JSON.parse(listed.stdout) as { results: { name: string }[] };
+      assert.ok(results.some((s) => s.name === 'cli-one'));
+      assert.match((await cli(['control', 'snapshot', 'list'], env)).stdout, /^NAME +CREATED +ROWS\n/);
+      const restored = await cli(['control', 'reset', '--snapshot', 'cli-one'], env);
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(
+        restored.stdout,
+        /^Reset to snapshot cli-one \(taken \S+Z, \d+ rows\)\.\nCleared 0 faults; Clock at \S+Z \(real time\)\.\n$/,
+      );
+      assert.deepEqual(await cli(['control', 'snapshot', 'delete', '--name', 'cli-one'], env), {
+        code: 0,
+        stdout: 'Snapshot cli-one deleted.\n',
+        stderr: '',
       });
-      await assert.rejects(snapshots.delete('never-taken'), { errorCode: 'SNAPSHOT_NOT_FOUND' });
-      await assert.rejects(snapshots.create('no spaces'), { errorCode: 'INVALID_ATTRIBUTE' });
+      assert.deepEqual(await cli(['control', 'reset', '--snapshot', 'cli-one'], env), {
+        code: 1,
+        stdout: '',
+        stderr: 'livelink control reset: No snapshot named cli-one exists.\n',
+      });
+      assert.equal((await cli(['control', 'snapshot', 'create', '--name', 'no spaces'], env)).code, 2);
     });
 
     it('loses no request answer when it resets in the middle of traffic, and ends in the snapshot state', async () => {
-      const { snapshots } = server.livelink.services;
       const db = server.livelink.database.db;
-      await snapshots.create('traffic');
+      assert.equal((await control('PUT', '/snapshots/traffic')).status, 201);
       const snapshotState = await dumpRestoredTables(db);
 
       const answers: { call: string; response: TestResponse }[] = [];
@@ -150,11 +197,11 @@ for (const dialect of DIALECTS) {
       });
 
       // Resets while the clients run, each after more answers came in; an organization made before each is gone after it.
-      for (let reset = 0; reset < 3; reset += 1) {
+      for (let round = 0; round < 3; round += 1) {
         const seen = answers.length;
         while (answers.length < seen + 20 && failures.length === 0) await new Promise((resolve) => setImmediate(resolve));
-        const marker = await server.livelink.services.organizations.createOrganization(`Marker ${reset}`);
-        await snapshots.reset('traffic');
+        const marker = await server.livelink.services.organizations.createOrganization(`Marker ${round}`);
+        await reset('traffic');
         assert.equal(await server.livelink.services.organizations.getOrganization(marker.id), undefined);
       }
       running = false;
@@ -177,7 +224,7 @@ for (const dialect of DIALECTS) {
       const byCall = (name: string) => answers.filter((a) => a.call === name && a.response.status < 300).length;
       assert.ok(byCall('link') > 0 && byCall('status') > 0 && byCall('inventory') > 0, 'each kind of call succeeded');
 
-      await snapshots.reset('traffic');
+      await reset('traffic');
       assert.deepEqual(await dumpRestoredTables(db), snapshotState);
     });
   });

@@ -63,9 +63,9 @@ export async function linkedPair(server: RunningLivelink, label = 'Pair'): Promi
 
 /** Creates a live migration of the pair's rs0 into dest and reports it caught up, as its host would: readyForCutover. */
 export async function readyForCutoverMigration(pair: LinkedPair): Promise<string> {
-  const relay = `/api/atlas/v1.0/orgs/${pair.atlas.orgId}/liveMigrations/sourceOrganizations/${pair.source.orgId}`;
+  const host = `/api/atlas/v1.0/orgs/${pair.atlas.orgId}/liveMigrations/sourceOrganizations/${pair.source.orgId}/groups/${pair.sourceProjectId}/migrationHosts/${PAIR_HOST}`;
   // The host's poll of its job is its heartbeat, which creating a migration requires.
-  const polled = await pair.linkClient.request('GET', `${relay}/groups/${pair.sourceProjectId}/migrationHosts/${PAIR_HOST}/job`);
+  const polled = await pair.linkClient.request('GET', `${host}/job`);
   assert.equal(polled.status, 200, polled.text);
   const created = await pair.atlas.client.request(
     'POST',
@@ -90,7 +90,7 @@ export async function readyForCutoverMigration(pair: LinkedPair): Promise<string
     lagSeconds: 0.4,
     caughtUp: true,
   };
-  const reported = await pair.linkClient.request('PUT', `${relay}/jobs/${id}`, progress);
+  const reported = await pair.linkClient.request('PUT', `${host}/jobs/${id}`, progress);
   assert.equal(reported.status, 200, reported.text);
   assert.equal((await liveMigration(pair, id))['readyForCutover'], true);
   return id;

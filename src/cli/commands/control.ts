@@ -1,8 +1,12 @@
+import type { ClockReading } from '../../features/clock/clock-service.js';
 import type { ActiveFault } from '../../features/control/control-fault.js';
 import { CONTROL_PREFIX } from '../../features/control/control-routes.js';
 import type { TargetCallFault } from '../../features/control/target-call-fault.js';
 import { TARGET_CALLS, type InjectedFailure } from '../../features/migration-link/target-client.js';
 import type { HttpMethod } from '../../http/route.js';
+import { INIT_SNAPSHOT, isSnapshotName, type Snapshot } from '../../features/snapshots/snapshot.js';
+import type { ResetOutcome } from '../../features/snapshots/snapshot-service.js';
+import { parseDuration } from '../../shared/duration.js';
 import { JSON_OPTION, UsageError, usage, type Command, type OptionValues, type OptionsConfig } from '../command.js';
 import { CONTROL_CLIENT_HELP, CONTROL_CLIENT_OPTIONS, callControl } from '../control-client.js';
 import { optionalString, requiredString, wholeNumberFlag } from '../flags.js';
@@ -28,8 +32,8 @@ interface ControlVerb {
   path(values: OptionValues): string;
   /** The request body, from the flags; none when absent. */
   body?(values: OptionValues): unknown;
-  /** The answer, for people. */
-  text(answer: unknown): string;
+  /** The answer, for people (the flags name what a bodiless answer was about). */
+  text(answer: unknown, values: OptionValues): string;
 }
 
 /**
@@ -116,6 +120,102 @@ const CONTROL_VERBS: readonly ControlVerb[] = [
       return `Cleared ${cleared} fault${cleared === 1 ? '' : 's'}.`;
     },
   },
+  {
+    verb: 'clock',
+    summary: 'Show the rehearsal clock',
+    description: 'Shows the time livelink goes by, and how far ahead of real time it is.',
+    method: 'GET',
+    path: () => `${CONTROL_PREFIX}/clock`,
+    text: (answer) => clockText(answer as ClockReading),
+  },
+  {
+    verb: 'clock advance',
+    summary: 'Move the rehearsal clock forward',
+    description:
+      'Moves the clock of every node forward: nonces turn stale (clients get stale=true and retry), web sessions end,\n' +
+      'migrations ready for cutover expire after 120 hours. Other nodes on the same PostgreSQL follow within a second.',
+    synopsis: '--by DURATION',
+    options: { by: { type: 'string' } },
+    help: [['--by DURATION', 'how far: whole numbers with units ms, s, m, h, d (301s, 121h, 1h30m)']],
+    examples: ['livelink control clock advance --by 121h'],
+    method: 'POST',
+    path: () => `${CONTROL_PREFIX}/clock/advance`,
+    body: (values) => ({ duration: durationFlag(values, 'by') }),
+    text: (answer) => clockText(answer as ClockReading),
+  },
+  {
+    verb: 'clock reset',
+    summary: 'Put the rehearsal clock back to real time',
+    description: 'Puts the clock of every node back to real time.',
+    method: 'POST',
+    path: () => `${CONTROL_PREFIX}/clock/reset`,
+    text: (answer) => clockText(answer as ClockReading),
+  },
+  {
+    verb: 'snapshot create',
+    summary: 'Take a named snapshot of the whole database',
+    description: 'Takes a snapshot of every table now, replacing one of the same name; `control reset --snapshot NAME` goes back to it.',
+    synopsis: '--name NAME',
+    options: { name: { type: 'string' } },
+    help: [['--name NAME', 'the snapshot: 1 to 64 letters, digits, dots, dashes and underscores']],
+    examples: ['livelink control snapshot create --name before-cutover'],
+    method: 'PUT',
+    path: (values) => `${CONTROL_PREFIX}/snapshots/${snapshotNameFlag(values, 'name')}`,
+    text: (answer) => {
+      const snapshot = answer as Snapshot;
+      return `Snapshot ${snapshot.name} taken at ${snapshot.createdAt}: ${snapshot.rowCount} rows.`;
+    },
+  },
+  {
+    verb: 'snapshot list',
+    summary: 'List the snapshots',
+    description: 'Lists the snapshots of the database, oldest first.',
+    method: 'GET',
+    path: () => `${CONTROL_PREFIX}/snapshots`,
+    text: (answer) => {
+      const { results } = answer as { results: Snapshot[] };
+      return table(
+        ['NAME', 'CREATED', 'ROWS'],
+        results.map((snapshot) => [snapshot.name, snapshot.createdAt, String(snapshot.rowCount)]),
+        'No snapshots.',
+      );
+    },
+  },
+  {
+    verb: 'snapshot delete',
+    summary: 'Delete a snapshot',
+    description: 'Deletes a snapshot; the data is not changed.',
+    synopsis: '--name NAME',
+    options: { name: { type: 'string' } },
+    help: [['--name NAME', 'the snapshot']],
+    method: 'DELETE',
+    path: (values) => `${CONTROL_PREFIX}/snapshots/${snapshotNameFlag(values, 'name')}`,
+    text: (_answer, values) => `Snapshot ${snapshotNameFlag(values, 'name')} deleted.`,
+  },
+  {
+    verb: 'reset',
+    summary: 'Reset the data to a snapshot, without a restart',
+    description:
+      `Puts every table back as the snapshot has it (${INIT_SNAPSHOT}, taken by livelink init and livelink start, when none is\n` +
+      'named), clears the active faults and puts the clock back to real time. Requests running meanwhile get\n' +
+      'whole answers, from the data before or after.',
+    synopsis: '[--snapshot NAME]',
+    options: { snapshot: { type: 'string' } },
+    help: [['--snapshot NAME', `the snapshot (default ${INIT_SNAPSHOT})`]],
+    examples: ['livelink control reset', 'livelink control reset --snapshot before-cutover'],
+    method: 'POST',
+    path: (values) => {
+      const name = optionalString(values, 'snapshot');
+      return name === undefined ? `${CONTROL_PREFIX}/reset` : `${CONTROL_PREFIX}/reset/${snapshotNameFlag(values, 'snapshot')}`;
+    },
+    text: (answer) => {
+      const { snapshot, faultsCleared, clock } = answer as ResetOutcome;
+      return [
+        `Reset to snapshot ${snapshot.name} (taken ${snapshot.createdAt}, ${snapshot.rowCount} rows).`,
+        `Cleared ${faultsCleared} fault${faultsCleared === 1 ? '' : 's'}; ${clockText(clock)}`,
+      ].join('\n');
+    },
+  },
 ];
 
 const FAILURE_KINDS: readonly string[] = ['UNREACHABLE', 'TIMEOUT', 'STATUS', 'GARBAGE', 'DELAY'];
@@ -145,10 +245,28 @@ function whatFails(failure: InjectedFailure, one: boolean): string {
   }
 }
 
+function clockText(reading: ClockReading): string {
+  return reading.offsetMs === 0 ? `Clock at ${reading.now} (real time).` : `Clock at ${reading.now}, ${reading.offset} ahead of real time.`;
+}
+
+function durationFlag(values: OptionValues, flag: string): string {
+  const text = requiredString(values, flag);
+  if (parseDuration(text) === undefined)
+    throw new UsageError(`--${flag} is a duration such as 301s, 121h or 1h30m (got ${JSON.stringify(text)})`);
+  return text;
+}
+
+function snapshotNameFlag(values: OptionValues, flag: string): string {
+  const name = requiredString(values, flag);
+  if (!isSnapshotName(name))
+    throw new UsageError(`--${flag} is 1 to 64 letters, digits, dots, dashes and underscores (got ${JSON.stringify(name)})`);
+  return name;
+}
+
 function commandFor(verb: ControlVerb): Command {
   const flags = verb.synopsis === undefined ? '' : ` ${verb.synopsis}`;
   return {
-    path: ['control', verb.verb],
+    path: ['control', ...verb.verb.split(' ')],
     summary: verb.summary,
     usage: usage({
       synopsis: `control ${verb.verb}${flags} [--url URL] [--token TOKEN] [--json]`,
@@ -163,7 +281,8 @@ function commandFor(verb: ControlVerb): Command {
       const path = verb.path(values);
       const body = verb.body?.(values);
       const answer = await callControl(values, io, verb.method, path, body);
-      emit(io, values, answer, () => verb.text(answer));
+      // A bodiless answer (204) is `null` in JSON.
+      emit(io, values, answer ?? null, () => verb.text(answer, values));
       return 0;
     },
   };

@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox';
+import { apiErrors } from '../../http/api-error.js';
+import { DURATION_PATTERN, parseDuration } from '../../shared/duration.js';
+import type { ClockService } from '../clock/clock-service.js';
 import { TARGET_CALLS } from '../migration-link/target-client.js';
 import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
+import { SNAPSHOT_NAME_PATTERN } from '../snapshots/snapshot.js';
+import type { SnapshotService } from '../snapshots/snapshot-service.js';
 import type { ControlService } from './control-service.js';
 import type { TargetCallFaultService } from './target-call-fault-service.js';
 
@@ -18,6 +23,28 @@ const ActiveFaultSchema = Type.Object({
 });
 const FaultListSchema = Type.Object({ results: Type.Array(ActiveFaultSchema), totalCount: Type.Integer() });
 const ClearedSchema = Type.Object({ cleared: Type.Integer() });
+const ClockSchema = Type.Object({
+  now: Type.String({ format: 'date-time', description: 'The time livelink goes by.' }),
+  realNow: Type.String({ format: 'date-time' }),
+  offsetMs: Type.Integer({ minimum: 0, description: 'How far ahead of real time the clock is.' }),
+  offset: Type.String({ description: 'The same as a duration, e.g. 121h or 0s.' }),
+});
+const AdvanceSchema = Type.Object(
+  {
+    duration: Type.String({
+      pattern: DURATION_PATTERN,
+      description: 'How far to move the clock forward: whole numbers with units ms, s, m, h, d (e.g. 301s, 121h, 1h30m).',
+    }),
+  },
+  { additionalProperties: false },
+);
+const SnapshotSchema = Type.Object({
+  name: Type.String({ pattern: SNAPSHOT_NAME_PATTERN }),
+  createdAt: Type.String({ format: 'date-time' }),
+  rowCount: Type.Integer({ minimum: 0 }),
+});
+const SnapshotListSchema = Type.Object({ results: Type.Array(SnapshotSchema), totalCount: Type.Integer() });
+const ResetSchema = Type.Object({ snapshot: SnapshotSchema, faultsCleared: Type.Integer(), clock: ClockSchema });
 
 const FAILURE_KINDS = ['UNREACHABLE', 'TIMEOUT', 'STATUS', 'GARBAGE', 'DELAY'] as const;
 
@@ -63,6 +90,8 @@ export interface ControlRouteServices {
   control: ControlService;
   /** The faults on the source's calls to the target: absent on a process that serves only the target. */
   targetCalls: TargetCallFaultService | undefined;
+  clock: ClockService;
+  snapshots: SnapshotService;
 }
 
 /**
@@ -77,7 +106,7 @@ export interface ControlRouteServices {
  * "Rehearse failures"; then `npm run openapi`.
  */
 export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
-  const { control, targetCalls } = services;
+  const { control, targetCalls, clock, snapshots } = services;
   return [
     ...(targetCalls === undefined ? [] : targetCallFaultRoutes(targetCalls)),
     defineRoute({
@@ -102,6 +131,91 @@ export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
       response: ClearedSchema,
       async handle() {
         return { status: 200, body: { cleared: await control.clearFaults() } };
+      },
+    }),
+    defineRoute({
+      name: 'readControlClock',
+      summary: 'Read the rehearsal clock (rehearsal control)',
+      method: 'GET',
+      paths: [`${CONTROL_PREFIX}/clock`],
+      access: { kind: 'control' },
+      response: ClockSchema,
+      handle: () => Promise.resolve({ status: 200, body: clock.reading() }),
+    }),
+    defineRoute({
+      name: 'advanceControlClock',
+      summary: 'Move the rehearsal clock forward: nonces turn stale, sessions end, migrations expire (rehearsal control)',
+      method: 'POST',
+      paths: [`${CONTROL_PREFIX}/clock/advance`],
+      access: { kind: 'control' },
+      body: AdvanceSchema,
+      status: 200,
+      response: ClockSchema,
+      async handle({ body }) {
+        const ms = parseDuration(body.duration);
+        if (ms === undefined) throw apiErrors.invalidAttribute('duration', 'too long');
+        return { status: 200, body: await clock.advance(ms) };
+      },
+    }),
+    defineRoute({
+      name: 'resetControlClock',
+      summary: 'Put the rehearsal clock back to real time (rehearsal control)',
+      method: 'POST',
+      paths: [`${CONTROL_PREFIX}/clock/reset`],
+      access: { kind: 'control' },
+      status: 200,
+      response: ClockSchema,
+      async handle() {
+        return { status: 200, body: await clock.resetToRealTime() };
+      },
+    }),
+    defineRoute({
+      name: 'listControlSnapshots',
+      summary: 'List the snapshots of the database, oldest first (rehearsal control)',
+      method: 'GET',
+      paths: [`${CONTROL_PREFIX}/snapshots`],
+      access: { kind: 'control' },
+      response: SnapshotListSchema,
+      async handle() {
+        const results = await snapshots.list();
+        return { status: 200, body: { results, totalCount: results.length } };
+      },
+    }),
+    defineRoute({
+      name: 'takeControlSnapshot',
+      summary: 'Take a named snapshot of the whole database now, replacing one of that name (rehearsal control)',
+      method: 'PUT',
+      paths: [`${CONTROL_PREFIX}/snapshots/:name`],
+      access: { kind: 'control' },
+      status: 201,
+      response: SnapshotSchema,
+      async handle({ params }) {
+        const { snapshot, replaced } = await snapshots.create(params['name'] ?? '');
+        return { status: replaced ? 200 : 201, body: snapshot };
+      },
+    }),
+    defineRoute({
+      name: 'deleteControlSnapshot',
+      summary: 'Delete a snapshot (rehearsal control)',
+      method: 'DELETE',
+      paths: [`${CONTROL_PREFIX}/snapshots/:name`],
+      access: { kind: 'control' },
+      async handle({ params }) {
+        await snapshots.delete(params['name'] ?? '');
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      name: 'resetToControlSnapshot',
+      summary:
+        'Reset: put the database back as a snapshot has it (init when none is named), clear the faults, clock to real time (rehearsal control)',
+      method: 'POST',
+      paths: [`${CONTROL_PREFIX}/reset`, `${CONTROL_PREFIX}/reset/:name`],
+      access: { kind: 'control' },
+      status: 200,
+      response: ResetSchema,
+      async handle({ params }) {
+        return { status: 200, body: await snapshots.reset(params['name']) };
       },
     }),
   ];
