@@ -34,6 +34,7 @@ import { LinkTokenKyselyStore } from '../features/link-tokens/link-token-kysely-
 import { LinkTokenService } from '../features/link-tokens/link-token-service.js';
 import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
 import { linkTokenRoutes } from '../features/link-tokens/link-token-routes.js';
+import { LiveMigrationFaultKyselyStore } from '../features/live-migrations/live-migration-fault-kysely-store.js';
 import {
   LiveMigrationKyselyStore,
   LiveMigrationValidationKyselyStore,
@@ -42,6 +43,7 @@ import {
 import { liveMigrationRoutes } from '../features/live-migrations/live-migration-routes.js';
 import { LiveMigrationService } from '../features/live-migrations/live-migration-service.js';
 import type {
+  LiveMigrationFaultStore,
   LiveMigrationStore,
   LiveMigrationValidationStore,
   MigrationHostHeartbeatStore,
@@ -138,6 +140,7 @@ interface Stores {
   migrationHostHeartbeats: MigrationHostHeartbeatStore;
   clock: ClockStore;
   snapshots: SnapshotStore;
+  liveMigrationFaults: LiveMigrationFaultStore;
 }
 
 /** What a write transaction hands a service: every store bound to it, and the hooks that cross features. */
@@ -164,6 +167,7 @@ function storesOn(db: Db, dialect: Dialect): Stores {
     migrationHostHeartbeats: new MigrationHostHeartbeatKyselyStore(db),
     clock: new ClockKyselyStore(db),
     snapshots: new SnapshotKyselyStore(db, dialect),
+    liveMigrationFaults: new LiveMigrationFaultKyselyStore(db),
   };
 }
 

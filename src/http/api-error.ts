@@ -237,6 +237,8 @@ export const apiErrors = {
       `Cannot delete organization link while there is active migration in following project ids: ${projectIds.join(', ')}`,
       projectIds,
     ),
+  /** livelink: a migration id unknown in any project (the rehearsal controls find a migration by its id alone). */
+  liveMigrationIdNotFound: (id: string) => new ApiError(404, 'LIVE_MIGRATION_NOT_FOUND', `No live migration with ID ${id} exists.`, [id]),
   /** livelink */
   liveMigrationNotFound: (id: string, groupId: string) =>
     new ApiError(404, 'LIVE_MIGRATION_NOT_FOUND', `No live migration with ID ${id} exists in group ${groupId}.`, [id, groupId]),
@@ -303,12 +305,15 @@ export const apiErrors = {
       `Live migration ${id} is not ready for cutover (status ${status}): wait until readyForCutover is true.`,
       [id, status],
     ),
-  /** livelink: a migration that is COMPLETE, FAILED or EXPIRED has nothing left to cut over. */
-  liveMigrationNotActive: (id: string, status: string, why: string | null) =>
+  /**
+   * livelink: a migration that is COMPLETE, FAILED or EXPIRED has nothing left to cut over (`consequence`
+   * says what else it cannot take, such as a rehearsal fault).
+   */
+  liveMigrationNotActive: (id: string, status: string, why: string | null, consequence = 'there is nothing to cut over') =>
     new ApiError(
       409,
       'LIVE_MIGRATION_NOT_ACTIVE',
-      `Live migration ${id} is ${status}${why === null ? '' : ` (${why})`}: there is nothing to cut over; start a new migration if needed.`,
+      `Live migration ${id} is ${status}${why === null ? '' : ` (${why})`}: ${consequence}; start a new migration if needed.`,
       [id, status],
     ),
 

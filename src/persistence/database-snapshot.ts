@@ -20,6 +20,7 @@ import type { Database } from './schema.js';
  *   - control_snapshots: the snapshots themselves.
  *   - control_clock: the rehearsal clock, which a reset puts back to real time by its own service.
  *   - control_target_call_faults: the control API's faults, which a reset clears through the control service.
+ *   - live_migration_faults: the rehearsal faults on migrations, likewise.
  */
 export const TABLE_SNAPSHOT_POLICY = {
   organizations: { restore: 0 },
@@ -44,6 +45,7 @@ export const TABLE_SNAPSHOT_POLICY = {
   control_snapshots: 'kept',
   control_clock: 'kept',
   control_target_call_faults: 'kept',
+  live_migration_faults: 'kept',
 } as const satisfies Record<keyof Database, { restore: number } | 'kept'>;
 
 type Policies = typeof TABLE_SNAPSHOT_POLICY;

@@ -294,6 +294,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('migration_hosts_api_key').on('migration_hosts').column('api_key_id').unique().execute();
       },
     },
+    '0008-live-migration-faults': {
+      async up(db: Kysely<unknown>) {
+        // Rehearsal faults on a migration, in the database so that every node sharing it applies them;
+        // gone with their migration.
+        await db.schema
+          .createTable('live_migration_faults')
+          .addColumn('live_migration_id', 'text', (c) => c.notNull().references('live_migrations.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('phase', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('lag_seconds', 'double precision')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('live_migration_faults_pk', ['live_migration_id', 'kind'])
+          .execute();
+      },
+    },
     '0009-control-faults': {
       async up(db: Kysely<unknown>) {
         // The rehearsal control API's faults on the source's calls to the target, shared by every node.

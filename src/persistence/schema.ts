@@ -28,6 +28,7 @@ export interface Database {
   control_target_call_faults: ControlTargetCallFaultRow;
   control_snapshots: ControlSnapshotRow;
   control_clock: ControlClockRow;
+  live_migration_faults: LiveMigrationFaultRow;
 }
 
 export interface OrganizationRow {
@@ -284,4 +285,16 @@ export interface ControlClockRow {
   /** bigint: PostgreSQL returns it as a string. */
   offset_ms: number | string;
   changed_at: string;
+}
+
+/** A rehearsal fault on a live migration (the control API's); one of each kind a migration. */
+export interface LiveMigrationFaultRow {
+  live_migration_id: string;
+  /** FAIL_AT_PHASE | HOLD_LAG */
+  kind: string;
+  /** COPY | TAIL | CUTOVER, for FAIL_AT_PHASE */
+  phase: string | null;
+  reason: string | null;
+  lag_seconds: number | null;
+  created_at: string;
 }

@@ -773,6 +773,149 @@ describe('push live migrations on the target', () => {
     });
   });
 
+  describe('rehearsal faults (the service the control API calls)', () => {
+    const faults = () => server.livelink.services.liveMigrations;
+    const rejects = (work: Promise<unknown>, status: number, errorCode: string) =>
+      assert.rejects(work, (error: { status?: number; errorCode?: string }) => error.status === status && error.errorCode === errorCode);
+    const failedEvents = async (id: string) =>
+      (await events()).filter((event) => event.eventTypeName === 'LIVE_MIGRATION_FAILED' && event.details['liveMigrationId'] === id);
+
+    it('refuses an unknown id with 404 and an ended migration with 409, whatever its project', async () => {
+      const unknown = newObjectId(new Date());
+      await rejects(faults().failAtPhase(unknown, 'COPY', 'x'), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      await rejects(faults().holdLag(unknown, 30), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      await rejects(faults().makeReadyForCutover(unknown), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      await rejects(faults().expireNow(unknown), 404, 'LIVE_MIGRATION_NOT_FOUND');
+      const id = await createdId(a);
+      await fail(a, id);
+      await rejects(faults().failAtPhase(id, 'TAIL', 'x'), 409, 'LIVE_MIGRATION_NOT_ACTIVE');
+      await rejects(faults().holdLag(id, 30), 409, 'LIVE_MIGRATION_NOT_ACTIVE');
+      await rejects(faults().makeReadyForCutover(id), 409, 'LIVE_MIGRATION_NOT_ACTIVE');
+      await rejects(faults().expireNow(id), 409, 'LIVE_MIGRATION_NOT_ACTIVE');
+    });
+
+    it('fails a migration when the host reports the phase, as a real failure, and at once when it is in it', async () => {
+      const id = await createdId(a);
+      const fault = await faults().failAtPhase(id, 'TAIL', 'The oplog rolled over (rehearsal)');
+      assert.deepEqual(fault, {
+        liveMigrationId: id,
+        kind: 'FAIL_AT_PHASE',
+        phase: 'TAIL',
+        reason: 'The oplog rolled over (rehearsal)',
+        createdAt: fault.createdAt,
+      });
+      assert.deepEqual(await faults().listFaults(), [fault]);
+      assert.equal((await report(a, id, progress('COPYING', null))).text, '{"cutoverRequested":false,"stop":false}');
+      assert.equal((await report(a, id, progress('TAILING', 5))).text, '{"cutoverRequested":false,"stop":true}');
+      assert.deepEqual(await migration(id), {
+        _id: id,
+        errorMessage: 'The oplog rolled over (rehearsal)',
+        lagTimeSeconds: null,
+        migrationHosts: [HOST],
+        readyForCutover: false,
+        status: 'FAILED',
+      });
+      assert.equal((await failedEvents(id))[0]?.details['reason'], 'The oplog rolled over (rehearsal)');
+      assert.deepEqual(await faults().listFaults(), [], 'a fault that fired is gone with its migration');
+      // The host is told to stop once, and the slots are free.
+      assert.equal((await heartbeat(a)).job?.['stop'], true);
+
+      const copying = await createdId(a);
+      await report(a, copying, progress('COPYING', null));
+      await faults().failAtPhase(copying, 'COPY', 'Disk full (rehearsal)');
+      assert.equal((await migration(copying))['status'], 'FAILED');
+      assert.equal((await migration(copying))['errorMessage'], 'Disk full (rehearsal)');
+      const job = (await heartbeat(a)).job;
+      assert.deepEqual([job?.['id'], job?.['stop']], [copying, true]);
+      assert.equal((await failedEvents(copying)).length, 1);
+    });
+
+    it('fails at cutover: the cutover is refused with the reason, and the migration is FAILED', async () => {
+      const id = await createdId(a);
+      await readyForCutover(a, id);
+      await faults().failAtPhase(id, 'CUTOVER', 'Writes still arrive (rehearsal)');
+      assertError(
+        await atlas.client.request('PUT', `${v2()}/${id}/cutover`),
+        409,
+        'LIVE_MIGRATION_NOT_ACTIVE',
+        /is FAILED \(Writes still arrive \(rehearsal\)\)/,
+      );
+      assert.equal((await migration(id))['errorMessage'], 'Writes still arrive (rehearsal)');
+      assert.equal((await heartbeat(a)).job?.['stop'], true);
+    });
+
+    it('holds the lag until cleared, readyForCutover following it, then shows the measured one again', async () => {
+      const id = await createdId(a);
+      await readyForCutover(a, id);
+      const held = await faults().holdLag(id, 30);
+      assert.deepEqual(held, { liveMigrationId: id, kind: 'HOLD_LAG', lagSeconds: 30, createdAt: held.createdAt });
+      assert.deepEqual(await migration(id), {
+        _id: id,
+        lagTimeSeconds: 30,
+        migrationHosts: [HOST],
+        readyForCutover: false,
+        status: 'WORKING',
+      });
+      assertError(await atlas.client.request('PUT', `${v2()}/${id}/cutover`), 400, 'LIVE_MIGRATION_NOT_READY_FOR_CUTOVER');
+      // The host's reports go on: they are stored, and the held lag still shows.
+      await report(a, id, progress('TAILING', 0.2, true));
+      assert.equal((await migration(id))['lagTimeSeconds'], 30);
+      assert.deepEqual(await faults().listFaults(), [held]);
+      assert.equal(await faults().clearFaults(), 1);
+      assert.deepEqual(await migration(id), {
+        _id: id,
+        lagTimeSeconds: 0,
+        migrationHosts: [HOST],
+        readyForCutover: true,
+        status: 'WORKING',
+      });
+      assert.equal(await faults().clearFaults(), 0);
+      await fail(a, id);
+    });
+
+    it('makes a migration ready for cutover now, releasing a held lag', async () => {
+      const id = await createdId(a);
+      await faults().holdLag(id, 12);
+      await faults().makeReadyForCutover(id);
+      assert.deepEqual(await migration(id), {
+        _id: id,
+        lagTimeSeconds: null,
+        migrationHosts: [HOST],
+        readyForCutover: true,
+        status: 'WORKING',
+      });
+      assert.deepEqual(await faults().listFaults(), []);
+      // The cutover is asked of the host, which has not reported: the wait runs out, the migration goes on.
+      const cutover = await atlas.client.request('PUT', `${v1()}/${id}/cutover`);
+      assert.equal(cutover.status, 200, cutover.text);
+      assert.equal((cutover.json() as { status: string }).status, 'PENDING');
+      const failed = await report(a, id, { ...progress('FAILED', null), errorMessage: 'Could not reach specified source' });
+      assert.equal(failed.text, '{"cutoverRequested":true,"stop":true}');
+    });
+
+    it('expires a migration now, as the expiry would: EXPIRED, its event, the host told to stop, the slots free', async () => {
+      const id = await createdId(a);
+      await report(a, id, progress('COPYING', null));
+      await faults().holdLag(id, 3);
+      await faults().expireNow(id);
+      assert.deepEqual(await migration(id), {
+        _id: id,
+        errorMessage: 'It was ready for cutover for 120 hours without being cut over.',
+        lagTimeSeconds: null,
+        migrationHosts: [HOST],
+        readyForCutover: false,
+        status: 'EXPIRED',
+      });
+      assert.ok(
+        (await events()).some((event) => event.eventTypeName === 'LIVE_MIGRATION_EXPIRED' && event.details['liveMigrationId'] === id),
+      );
+      assert.deepEqual(await faults().listFaults(), []);
+      assert.equal((await heartbeat(a)).job?.['stop'], true);
+      assert.equal((await report(a, id, progress('COPYING', null))).text, '{"cutoverRequested":false,"stop":true}');
+      await fail(a, await createdId(a));
+    });
+  });
+
   describe('v1.0', () => {
     it('takes dropEnabled (required) and application/json, answers 200 and 201 with the same shapes', async () => {
       const { dropDestinationData: _drop, ...rest } = cliBody(a);

@@ -20,7 +20,14 @@ import {
   LiveMigrationValidationKyselyStore,
   MigrationHostHeartbeatKyselyStore,
 } from '../../src/features/live-migrations/live-migration-kysely-store.js';
-import type { HostKey, LiveMigration, LiveMigrationValidation, MigrationPlan } from '../../src/features/live-migrations/live-migration.js';
+import { LiveMigrationFaultKyselyStore } from '../../src/features/live-migrations/live-migration-fault-kysely-store.js';
+import type {
+  HostKey,
+  LiveMigration,
+  LiveMigrationFault,
+  LiveMigrationValidation,
+  MigrationPlan,
+} from '../../src/features/live-migrations/live-migration.js';
 import { MigrationHostKeyKyselyStore } from '../../src/features/migration-hosts/migration-host-key-kysely-store.js';
 import { MigrationLinkKyselyStore } from '../../src/features/migration-link/migration-link-kysely-store.js';
 import type { StoredMigrationLink } from '../../src/features/migration-link/migration-link-store.js';
@@ -897,6 +904,50 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.equal(recent.length, 2);
         assert.equal(recent[0], later.id, 'newest first');
         assert.deepEqual(await store.recent(newObjectId(new Date()), 10), []);
+      });
+
+      it('keeps one fault of each kind a migration, lists them oldest first, removes and clears them', async () => {
+        const migrations = new LiveMigrationKyselyStore(database.db);
+        const store = new LiveMigrationFaultKyselyStore(database.db);
+        const at = await host('Faults');
+        const [first, second] = [migration(at, '2026-05-01T00:00:00.000Z'), migration(at, '2026-05-01T00:00:01.000Z')];
+        for (const m of [first, second]) await migrations.insert(m);
+        const ours = async () => (await store.list()).filter((f) => f.liveMigrationId === first.id || f.liveMigrationId === second.id);
+        const failAt: LiveMigrationFault = {
+          liveMigrationId: first.id,
+          kind: 'FAIL_AT_PHASE',
+          phase: 'COPY',
+          reason: 'disk full',
+          createdAt: '2026-05-02T00:00:00.000Z',
+        };
+        const held: LiveMigrationFault = {
+          liveMigrationId: first.id,
+          kind: 'HOLD_LAG',
+          lagSeconds: 30.5,
+          createdAt: '2026-05-02T00:00:01.000Z',
+        };
+        const other: LiveMigrationFault = {
+          liveMigrationId: second.id,
+          kind: 'HOLD_LAG',
+          lagSeconds: 0,
+          createdAt: '2026-05-02T00:00:02.000Z',
+        };
+        for (const f of [held, failAt, other]) await store.put(f);
+        assert.deepEqual(await store.forMigration(first.id), [failAt, held]);
+        assert.deepEqual(await ours(), [failAt, held, other]);
+        // One of a kind: a second FAIL_AT_PHASE replaces the first.
+        const replaced: LiveMigrationFault = { ...failAt, phase: 'TAIL', reason: 'oplog lost', createdAt: '2026-05-03T00:00:00.000Z' };
+        await store.put(replaced);
+        assert.deepEqual(await store.forMigration(first.id), [replaced, held]);
+        assert.equal(await store.remove(first.id, 'HOLD_LAG'), 1);
+        assert.deepEqual(await store.forMigration(first.id), [replaced]);
+        assert.equal(await store.remove(first.id), 1);
+        assert.deepEqual(await store.forMigration(first.id), []);
+        assert.deepEqual(await store.forMigration(newObjectId(new Date())), []);
+        await store.put(held);
+        assert.ok((await store.clear()) >= 2);
+        assert.deepEqual(await ours(), []);
+        assert.equal(await store.clear(), 0);
       });
 
       it('keeps one heartbeat a host, moved by each poll', async () => {

@@ -12,15 +12,23 @@ import {
   isActive,
   type HostKey,
   type JobInstructions,
+  type HostPhase,
   type JobReport,
   type LiveMigration,
+  type LiveMigrationFault,
   type LiveMigrationValidation,
+  type MigrationFaultPhase,
   type MigrationJob,
   type MigrationPlan,
   type MigrationRequest,
   type SourceCredentials,
 } from './live-migration.js';
-import type { LiveMigrationStore, LiveMigrationValidationStore, MigrationHostHeartbeatStore } from './live-migration-store.js';
+import type {
+  LiveMigrationFaultStore,
+  LiveMigrationStore,
+  LiveMigrationValidationStore,
+  MigrationHostHeartbeatStore,
+} from './live-migration-store.js';
 
 /** A migration host not seen within this long is not running: a validation for it fails at once. */
 export const HOST_ALIVE_MS = 30_000;
@@ -55,6 +63,7 @@ export type LinkedSources = Pick<LinkTokenStore, 'linkedSources' | 'findByApiKey
 export interface LiveMigrationWrites {
   liveMigrations: LiveMigrationStore;
   liveMigrationValidations: LiveMigrationValidationStore;
+  liveMigrationFaults: LiveMigrationFaultStore;
   audit: AuditStore;
 }
 
@@ -63,7 +72,11 @@ export interface LiveMigrationReads {
   liveMigrationValidations: LiveMigrationValidationStore;
   /** Written outside write transactions: one idempotent upsert per poll, which nothing reads and writes together. */
   migrationHostHeartbeats: MigrationHostHeartbeatStore;
+  liveMigrationFaults: LiveMigrationFaultStore;
 }
+
+/** The host's phase in which a FAIL_AT_PHASE fault fails a migration. */
+const FAULT_PHASES: Readonly<Record<MigrationFaultPhase, HostPhase>> = { COPY: 'COPYING', TAIL: 'TAILING', CUTOVER: 'CUTTING_OVER' };
 
 export interface LiveMigrationOptions {
   /** The one clock: expiry, heartbeats, every timestamp. */
@@ -181,7 +194,7 @@ export class LiveMigrationService {
     await this.#expireDueNow();
     const found = await this.reads.liveMigrations.get(id);
     if (found === undefined || found.plan.groupId !== project.id) throw apiErrors.liveMigrationNotFound(id, project.id);
-    return found;
+    return this.#withHeldLag(found, await this.reads.liveMigrationFaults.forMigration(id));
   }
 
   /**
@@ -205,7 +218,14 @@ export class LiveMigrationService {
       this.reads.liveMigrations.recent(organization.id, limit),
       this.reads.liveMigrationValidations.recent(organization.id, limit),
     ]);
-    return { migrations, validations };
+    const shown = await Promise.all(
+      migrations.map(async (migration) =>
+        isActive(migration.status)
+          ? this.#withHeldLag(migration, await this.reads.liveMigrationFaults.forMigration(migration.id))
+          : migration,
+      ),
+    );
+    return { migrations: shown, validations };
   }
 
   /**
@@ -219,11 +239,15 @@ export class LiveMigrationService {
       const current = await writes.liveMigrations.get(id);
       if (current === undefined || current.plan.groupId !== project.id) throw apiErrors.liveMigrationNotFound(id, project.id);
       if (!isActive(current.status)) throw apiErrors.liveMigrationNotActive(id, current.status, current.errorMessage);
-      if (!current.readyForCutover) throw apiErrors.liveMigrationNotReadyForCutover(id, current.status);
+      const faults = await writes.liveMigrationFaults.forMigration(id);
+      if (!this.#withHeldLag(current, faults).readyForCutover) throw apiErrors.liveMigrationNotReadyForCutover(id, current.status);
       if (current.cutoverRequestedAt !== null) return current;
       const updated: LiveMigration = { ...current, cutoverRequestedAt: this.#now().toISOString() };
       await writes.liveMigrations.save(updated);
       await this.#event(writes, 'LIVE_MIGRATION_CUTOVER_REQUESTED', updated, null);
+      const failAtCutover = faults.find((fault) => fault.kind === 'FAIL_AT_PHASE' && fault.phase === 'CUTOVER');
+      // A rehearsal's failure at cutover: the request was taken, and the migration fails there and then.
+      if (failAtCutover !== undefined) return this.#fail(writes, updated, faultReason(failAtCutover));
       return updated;
     });
     // Real time: how long this request waits, which the rehearsal clock must not stretch or cut short.
@@ -331,6 +355,80 @@ export class LiveMigrationService {
     return [...new Set(projects.map((migration) => migration.plan.groupId))];
   }
 
+  // The rehearsal faults on a migration (issue "Rehearsal controls"): a migration found by its id alone,
+  // active only; each fault stored, so that every node sharing the database applies it.
+
+  /**
+   * Fails the migration with `reason` when the host reports `phase` (CUTOVER: when cutover is requested,
+   * or the host reports CUTTING_OVER), at once when it is in it already, as a real failure: FAILED, the
+   * reason as its errorMessage, the organization's event, the host told to stop, the slots free.
+   */
+  async failAtPhase(liveMigrationId: string, phase: MigrationFaultPhase, reason: string): Promise<LiveMigrationFault> {
+    return this.transaction(async (writes) => {
+      const current = await this.#activeForControl(writes, liveMigrationId);
+      const fault: LiveMigrationFault = {
+        liveMigrationId,
+        kind: 'FAIL_AT_PHASE',
+        phase,
+        reason: bounded(reason) ?? `The migration failed at ${phase} (a rehearsal fault).`,
+        createdAt: this.#now().toISOString(),
+      };
+      const inPhase =
+        phase === 'CUTOVER'
+          ? current.cutoverRequestedAt !== null || current.phase === 'CUTTING_OVER'
+          : current.phase === FAULT_PHASES[phase];
+      if (inPhase) await this.#fail(writes, current, faultReason(fault));
+      else await writes.liveMigrationFaults.put(fault);
+      return fault;
+    });
+  }
+
+  /** Shows `lagSeconds` as the migration's lag, readyForCutover following it, until the faults are cleared. */
+  async holdLag(liveMigrationId: string, lagSeconds: number): Promise<LiveMigrationFault> {
+    if (!Number.isFinite(lagSeconds) || lagSeconds < 0)
+      throw apiErrors.invalidAttribute('lagSeconds', 'give a number of seconds, 0 or more.');
+    return this.transaction(async (writes) => {
+      await this.#activeForControl(writes, liveMigrationId);
+      const fault: LiveMigrationFault = { liveMigrationId, kind: 'HOLD_LAG', lagSeconds, createdAt: this.#now().toISOString() };
+      await writes.liveMigrationFaults.put(fault);
+      return fault;
+    });
+  }
+
+  /**
+   * Sets readyForCutover now (and WORKING), as if the host had caught up (the expiry timer starts); a held lag is
+   * released, since it would hide that. The cutover then asks the host, which cuts over once it tails.
+   */
+  async makeReadyForCutover(liveMigrationId: string): Promise<void> {
+    await this.transaction(async (writes) => {
+      const current = await this.#activeForControl(writes, liveMigrationId);
+      await writes.liveMigrationFaults.remove(liveMigrationId, 'HOLD_LAG');
+      if (current.readyForCutover) return;
+      // A NEW migration made ready is WORKING, as one whose host reported would be.
+      await writes.liveMigrations.save({
+        ...current,
+        status: 'WORKING',
+        readyForCutover: true,
+        readySince: current.readySince ?? this.#now().toISOString(),
+      });
+    });
+  }
+
+  /** EXPIRED now, as the expiry would: the host told to stop, the slots free, the organization's event. */
+  async expireNow(liveMigrationId: string): Promise<void> {
+    await this.transaction(async (writes) => this.#expire(writes, await this.#activeForControl(writes, liveMigrationId)));
+  }
+
+  /** Every migration fault in force, oldest first. */
+  async listFaults(): Promise<LiveMigrationFault[]> {
+    return this.reads.liveMigrationFaults.list();
+  }
+
+  /** Removes every migration fault; how many. A held lag then shows the measured one again. */
+  async clearFaults(): Promise<number> {
+    return this.transaction(({ liveMigrationFaults }) => liveMigrationFaults.clear());
+  }
+
   /**
    * Re-seals the source credentials sealed with an older key (see ApiKeyService.resealSecrets). They exist
    * only while a validation or migration runs, and each is replaced only while it is still the one read.
@@ -371,7 +469,7 @@ export class LiveMigrationService {
         ...current,
         status: report.status,
         errorMessage:
-          report.status === 'FAILED' ? (reason(report.errorMessage) ?? 'The migration host reported a failure without a reason.') : null,
+          report.status === 'FAILED' ? (bounded(report.errorMessage) ?? 'The migration host reported a failure without a reason.') : null,
         finishedAt: this.#now().toISOString(),
         sealedCredentials: null,
       });
@@ -392,6 +490,7 @@ export class LiveMigrationService {
         return { cutoverRequested, stop: current.status !== 'COMPLETE' };
       }
       const at = this.#now().toISOString();
+      const failAt = await this.#faultAtPhase(writes, id, report.phase);
       const progress = {
         phase: report.phase,
         documentsCopied: report.documentsCopied,
@@ -401,28 +500,30 @@ export class LiveMigrationService {
         lagSeconds: report.lagSeconds,
         lastReportAt: at,
       };
+      if (failAt !== undefined) {
+        await this.#fail(writes, { ...current, ...progress }, faultReason(failAt));
+        return { cutoverRequested, stop: true };
+      }
       if (report.phase === 'FAILED') {
         const failed: LiveMigration = {
           ...current,
           ...progress,
           status: 'FAILED',
           readyForCutover: false,
-          errorMessage: reason(report.errorMessage) ?? 'The migration host reported a failure without a reason.',
+          errorMessage: bounded(report.errorMessage) ?? 'The migration host reported a failure without a reason.',
           endedAt: at,
           sealedCredentials: null,
           // It reported the failure itself: there is nobody to tell.
           stopAcknowledged: true,
         };
-        await writes.liveMigrations.save(failed);
-        await this.#event(writes, 'LIVE_MIGRATION_FAILED', failed, failed.errorMessage);
+        await this.#saveEnded(writes, failed, 'LIVE_MIGRATION_FAILED', failed.errorMessage);
         return { cutoverRequested, stop: true };
       }
       if (report.phase === 'COMPLETE') {
         // COMPLETE is the end of a cutover; a host claiming it unasked would skip the user's confirmation.
         if (!cutoverRequested) throw apiErrors.invalidAttribute('phase', `live migration ${id} was not asked to cut over.`);
         const complete: LiveMigration = { ...current, ...progress, status: 'COMPLETE', endedAt: at, sealedCredentials: null };
-        await writes.liveMigrations.save(complete);
-        await this.#event(writes, 'LIVE_MIGRATION_COMPLETED', complete, null);
+        await this.#saveEnded(writes, complete, 'LIVE_MIGRATION_COMPLETED', null);
         return { cutoverRequested, stop: false };
       }
       const caughtUp =
@@ -530,20 +631,77 @@ export class LiveMigrationService {
   }
 
   async #expireDue(writes: LiveMigrationWrites): Promise<void> {
-    const hours = this.#options.expiryHours;
-    for (const due of await writes.liveMigrations.readyUncutBefore(this.#expiryCutoff())) {
-      const expired: LiveMigration = {
-        ...due,
-        status: 'EXPIRED',
-        readyForCutover: false,
-        errorMessage: `It was ready for cutover for ${hours} hours without being cut over.`,
-        endedAt: this.#now().toISOString(),
-        sealedCredentials: null,
-        stopAcknowledged: false,
-      };
-      await writes.liveMigrations.save(expired);
-      await this.#event(writes, 'LIVE_MIGRATION_EXPIRED', expired, expired.errorMessage);
+    for (const due of await writes.liveMigrations.readyUncutBefore(this.#expiryCutoff())) await this.#expire(writes, due);
+  }
+
+  /** EXPIRED, as Atlas's timer ends a migration: the host is told to stop, the slots are free. */
+  async #expire(writes: LiveMigrationWrites, migration: LiveMigration): Promise<void> {
+    const expired: LiveMigration = {
+      ...migration,
+      status: 'EXPIRED',
+      readyForCutover: false,
+      errorMessage: `It was ready for cutover for ${this.#options.expiryHours} hours without being cut over.`,
+      endedAt: this.#now().toISOString(),
+      sealedCredentials: null,
+      stopAcknowledged: false,
+    };
+    await this.#saveEnded(writes, expired, 'LIVE_MIGRATION_EXPIRED', expired.errorMessage);
+  }
+
+  /** FAILED by the target (not by the host's report): the host is told to stop, the slots are free. */
+  async #fail(writes: LiveMigrationWrites, migration: LiveMigration, why: string): Promise<LiveMigration> {
+    const failed: LiveMigration = {
+      ...migration,
+      status: 'FAILED',
+      readyForCutover: false,
+      errorMessage: why,
+      endedAt: this.#now().toISOString(),
+      sealedCredentials: null,
+      stopAcknowledged: false,
+    };
+    await this.#saveEnded(writes, failed, 'LIVE_MIGRATION_FAILED', why);
+    return failed;
+  }
+
+  /** A migration's end: saved, its rehearsal faults gone with it, the organization's event. */
+  async #saveEnded(writes: LiveMigrationWrites, ended: LiveMigration, eventType: AuditEventType, why: string | null): Promise<void> {
+    await writes.liveMigrations.save(ended);
+    await writes.liveMigrationFaults.remove(ended.id);
+    await this.#event(writes, eventType, ended, why);
+  }
+
+  /** The migration's FAIL_AT_PHASE fault when the host reports the phase it names. */
+  async #faultAtPhase(writes: LiveMigrationWrites, id: string, phase: HostPhase): Promise<LiveMigrationFault | undefined> {
+    const faults = await writes.liveMigrationFaults.forMigration(id);
+    return faults.find((fault) => fault.kind === 'FAIL_AT_PHASE' && fault.phase !== undefined && FAULT_PHASES[fault.phase] === phase);
+  }
+
+  /**
+   * The migration as a HOLD_LAG fault shows it: the held lag instead of the measured one, and
+   * readyForCutover following it (ready only while tailing with a held lag of at most 2 s). The stored
+   * record keeps what the host measured, which is what shows again once the fault is cleared.
+   */
+  #withHeldLag(migration: LiveMigration, faults: readonly LiveMigrationFault[]): LiveMigration {
+    const held = faults.find((fault) => fault.kind === 'HOLD_LAG')?.lagSeconds;
+    if (held === undefined || !isActive(migration.status)) return migration;
+    const tailing = migration.phase === 'TAILING' || migration.phase === 'CUTTING_OVER';
+    return { ...migration, lagSeconds: held, readyForCutover: tailing && held <= READY_LAG_SECONDS };
+  }
+
+  /** An active migration, by its id alone, for a rehearsal control; after expiring the due ones. */
+  async #activeForControl(writes: LiveMigrationWrites, id: string): Promise<LiveMigration> {
+    await this.#expireDue(writes);
+    const current = await writes.liveMigrations.get(id);
+    if (current === undefined) throw apiErrors.liveMigrationIdNotFound(id);
+    if (!isActive(current.status)) {
+      throw apiErrors.liveMigrationNotActive(
+        id,
+        current.status,
+        current.errorMessage,
+        'a rehearsal control acts on an active migration only',
+      );
     }
+    return current;
   }
 
   #expiryCutoff(): string {
@@ -567,17 +725,7 @@ export class LiveMigrationService {
       }
       const current = await writes.liveMigrations.get(id);
       if (current === undefined || !isActive(current.status)) return;
-      const failed: LiveMigration = {
-        ...current,
-        status: 'FAILED',
-        readyForCutover: false,
-        errorMessage: why,
-        endedAt: at,
-        sealedCredentials: null,
-        stopAcknowledged: false,
-      };
-      await writes.liveMigrations.save(failed);
-      await this.#event(writes, 'LIVE_MIGRATION_FAILED', failed, why);
+      await this.#fail(writes, current, why);
     });
   }
 
@@ -658,9 +806,14 @@ function byCreation(a: { createdAt: string; id: string }, b: { createdAt: string
 }
 
 /** A host's words, trimmed and bounded: shown in the API and the events. */
-function reason(message: string | null | undefined): string | null {
+function bounded(message: string | null | undefined): string | null {
   const text = message?.trim() ?? '';
   return text === '' ? null : text.slice(0, 1000);
+}
+
+/** A fault's reason, as the migration's errorMessage. */
+function faultReason(fault: LiveMigrationFault): string {
+  return fault.reason ?? `The migration failed at ${fault.phase ?? 'a phase'} (a rehearsal fault).`;
 }
 
 function validationBinding(id: string): string {

@@ -1,4 +1,4 @@
-import type { HostKey, LiveMigration, LiveMigrationValidation } from './live-migration.js';
+import type { HostKey, LiveMigration, LiveMigrationFault, LiveMigrationValidation } from './live-migration.js';
 
 /**
  * Storage of the target's live migrations. Absent records are `undefined` or an empty list, never an
@@ -40,4 +40,18 @@ export interface MigrationHostHeartbeatStore {
   /** Records that `host` was seen at `at` (an upsert: one row per host). */
   record(host: HostKey, at: string): Promise<void>;
   lastSeen(host: HostKey): Promise<string | undefined>;
+}
+
+/** The rehearsal faults on migrations: at most one of each kind a migration. */
+export interface LiveMigrationFaultStore {
+  /** Stores the fault, replacing the migration's fault of that kind. */
+  put(fault: LiveMigrationFault): Promise<void>;
+  /** The migration's faults, FAIL_AT_PHASE before HOLD_LAG. */
+  forMigration(liveMigrationId: string): Promise<LiveMigrationFault[]>;
+  /** Every fault, oldest first. */
+  list(): Promise<LiveMigrationFault[]>;
+  /** Removes the migration's faults (of one kind when given); how many were removed. */
+  remove(liveMigrationId: string, kind?: LiveMigrationFault['kind']): Promise<number>;
+  /** Removes every fault; how many were removed. */
+  clear(): Promise<number>;
 }

@@ -160,3 +160,20 @@ export interface JobInstructions {
   cutoverRequested: boolean;
   stop: boolean;
 }
+
+/** Where a rehearsal fault fails a migration: COPY is the host's COPYING, TAIL its TAILING, CUTOVER the cutover request (or CUTTING_OVER). */
+export type MigrationFaultPhase = 'COPY' | 'TAIL' | 'CUTOVER';
+
+/**
+ * A rehearsal fault on one migration, stored with it (so every node sharing the database applies it):
+ * FAIL_AT_PHASE fails the migration with `reason` when it reaches `phase`; HOLD_LAG shows `lagSeconds` as
+ * its lag (readyForCutover following it) until cleared.
+ */
+export interface LiveMigrationFault {
+  liveMigrationId: string;
+  kind: 'FAIL_AT_PHASE' | 'HOLD_LAG';
+  phase?: MigrationFaultPhase;
+  reason?: string;
+  lagSeconds?: number;
+  createdAt: string;
+}
