@@ -283,6 +283,31 @@ describe('push live migrations on the target', () => {
       await settle(a);
     });
 
+    it('refuses schema-bounded fields beyond their limits with 400 naming the field, well under the body limit', async () => {
+      const base = cliBody(a);
+      const validate = (body: unknown) => atlas.client.request('POST', `${v2()}/validate`, body, v2Headers());
+      const cases: [string, unknown][] = [
+        [
+          'source.password',
+          { ...base, source: { ...base.source, managedAuthentication: false, username: 'u', password: 'p'.repeat(4097) } },
+        ],
+        ['source.clusterName', { ...base, source: { ...base.source, clusterName: 'c'.repeat(257) } }],
+        ['destination.clusterName', { ...base, destination: { ...base.destination, clusterName: 'c'.repeat(257) } }],
+        ['migrationHosts', { ...base, migrationHosts: ['h'.repeat(256)] }],
+        ['migrationHosts', { ...base, migrationHosts: Array.from({ length: 101 }, (_, i) => `mh${i}.example.com`) }],
+      ];
+      for (const [attribute, body] of cases) {
+        assert.ok(JSON.stringify(body).length < 65536);
+        assertError(await validate(body), 400, 'INVALID_ATTRIBUTE', `Invalid attribute ${attribute} specified.`);
+      }
+      // The relay's report: a reason beyond 2000 characters (a union of report kinds: TypeBox names the body).
+      assertError(
+        await report(a, newObjectId(), { ...progress('FAILED', null), errorMessage: 'e'.repeat(2001) }),
+        400,
+        'INVALID_ATTRIBUTE',
+      );
+    });
+
     it('answers every static check in the error format, naming what is wrong', async () => {
       const validate = (body: unknown) => atlas.client.request('POST', `${v2()}/validate`, body, v2Headers());
       const base = cliBody(a);

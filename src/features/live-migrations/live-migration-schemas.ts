@@ -10,11 +10,23 @@ import {
 /**
  * The wire shapes of push live migrations: Atlas's request bodies in each version (the v2 specification's
  * LiveMigrationRequest20240530 and LiveMigrationRequest, and the v1.0 API's), its responses, and the
- * relay's own shapes (docs/live-migrations.md). Strings carry no maxLength (see available-project.ts);
- * the body limit bounds them.
+ * relay's own shapes (docs/live-migrations.md).
+ *
+ * Every string and array is bounded, so that a body within the size limit but beyond any sensible value
+ * is a 400 naming the field rather than only the body limit's 413. The validator counts UTF-16 units where
+ * JSON Schema counts characters: a value of characters outside the BMP near a limit may be refused (a 400),
+ * never one over it accepted; the limits are far above real names, paths and credentials.
  */
 
 const ID = '^[a-f0-9]{24}$';
+/** Deployment and cluster names, users, link ids. */
+const NAME = { maxLength: 256 } as const;
+/** Passwords and CA file paths (PATH_MAX is 4096). */
+const LONG = { maxLength: 4096 } as const;
+/** A host name is at most 253 characters. */
+const HOSTNAME = { minLength: 1, maxLength: 255 } as const;
+/** A host's reason for a failure, as migration-job.ts bounds it on the source. */
+const MESSAGE = { maxLength: 2000 } as const;
 
 const nullable = <T extends TSchema>(schema: T, options: { writeOnly?: boolean; description?: string } = {}) =>
   Type.Union([schema, Type.Null()], options);
@@ -22,31 +34,31 @@ const nullable = <T extends TSchema>(schema: T, options: { writeOnly?: boolean; 
 /** The source as every version has it; the Atlas CLI sends "" for an unset username, password or CA path. */
 const SourceSchema = Type.Object(
   {
-    caCertificatePath: Type.Optional(nullable(Type.String(), { description: 'Path on the migration host to the CA file.' })),
-    clusterName: Type.String({ minLength: 1, description: 'The source deployment, by name.' }),
+    caCertificatePath: Type.Optional(nullable(Type.String(LONG), { description: 'Path on the migration host to the CA file.' })),
+    clusterName: Type.String({ minLength: 1, ...NAME, description: 'The source deployment, by name.' }),
     groupId: Type.String({ pattern: ID, description: 'The source (Ops Manager) project.' }),
     managedAuthentication: Type.Boolean(),
-    password: Type.Optional(nullable(Type.String(), { writeOnly: true })),
+    password: Type.Optional(nullable(Type.String(LONG), { writeOnly: true })),
     ssl: Type.Boolean(),
-    username: Type.Optional(nullable(Type.String(), { writeOnly: true })),
+    username: Type.Optional(nullable(Type.String(NAME), { writeOnly: true })),
   },
   { additionalProperties: false },
 );
 
 const DestinationSchema = Type.Object(
   {
-    clusterName: Type.String({ minLength: 1 }),
+    clusterName: Type.String({ minLength: 1, ...NAME }),
     groupId: Type.String({ pattern: ID }),
     // "" is what the Atlas CLI sends (it never sets the field): taken as PUBLIC.
     hostnameSchemaType: Type.Union([Type.Literal('PUBLIC'), Type.Literal('PRIVATE_LINK'), Type.Literal('VPC_PEERING'), Type.Literal('')]),
-    privateLinkId: Type.Optional(nullable(Type.String())),
+    privateLinkId: Type.Optional(nullable(Type.String(NAME))),
   },
   { additionalProperties: false },
 );
 
 /** The v1.0 API's destination: no hostnameSchemaType or privateLinkId. */
 const DestinationV1Schema = Type.Object(
-  { clusterName: Type.String({ minLength: 1 }), groupId: Type.String({ pattern: ID }) },
+  { clusterName: Type.String({ minLength: 1, ...NAME }), groupId: Type.String({ pattern: ID }) },
   { additionalProperties: false },
 );
 
@@ -57,9 +69,13 @@ const ShardingSchema = nullable(
       shardingEntries: Type.Array(
         Type.Object(
           {
-            collection: Type.String(),
-            database: Type.String(),
-            shardCollection: Type.Object({ key: Type.Array(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
+            collection: Type.String(NAME),
+            database: Type.String(NAME),
+            // A shard key is an index: at most 32 fields.
+            shardCollection: Type.Object(
+              { key: Type.Array(Type.Record(Type.String(NAME), Type.Unknown(), { maxProperties: 32 }), { maxItems: 32 }) },
+              { additionalProperties: false },
+            ),
           },
           { additionalProperties: false },
         ),
@@ -71,9 +87,9 @@ const ShardingSchema = nullable(
 );
 
 // Exactly one is required; the count is checked by the service, so that the answer can say so.
-const MigrationHostsSchema = Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 });
+const MigrationHostsSchema = Type.Array(Type.String(HOSTNAME), { maxItems: 100 });
 const ReadOnlyIdSchema = Type.Optional(Type.String({ pattern: ID, readOnly: true }));
-const LinkSchema = Type.Object({ href: Type.String(), rel: Type.String() });
+const LinkSchema = Type.Object({ href: Type.String({ maxLength: 2048 }), rel: Type.String(NAME) });
 
 /** Version 2024-05-30 (LiveMigrationRequest20240530): `dropDestinationData`, false when absent. */
 export const Request20240530Schema = Type.Object(
@@ -222,7 +238,7 @@ export const JobReportSchema = Type.Union([
     {
       kind: Type.Literal('VALIDATION'),
       status: Type.Union([Type.Literal('SUCCESS'), Type.Literal('FAILED')]),
-      errorMessage: Type.Optional(nullable(Type.String())),
+      errorMessage: Type.Optional(nullable(Type.String(MESSAGE))),
     },
     { additionalProperties: false },
   ),
@@ -236,7 +252,7 @@ export const JobReportSchema = Type.Union([
       changesApplied: Counter,
       lagSeconds: nullable(Type.Number({ minimum: 0 })),
       caughtUp: Type.Boolean(),
-      errorMessage: Type.Optional(nullable(Type.String())),
+      errorMessage: Type.Optional(nullable(Type.String(MESSAGE))),
     },
     { additionalProperties: false },
   ),
