@@ -302,7 +302,7 @@ describe('push live migrations on the target', () => {
       }
       // The relay's report: a reason beyond 2000 characters (a union of report kinds: TypeBox names the body).
       assertError(
-        await report(a, newObjectId(), { ...progress('FAILED', null), errorMessage: 'e'.repeat(2001) }),
+        await report(a, newObjectId(new Date()), { ...progress('FAILED', null), errorMessage: 'e'.repeat(2001) }),
         400,
         'INVALID_ATTRIBUTE',
       );
