@@ -337,14 +337,20 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const migrationJobRelay = new MigrationJobRelay(migrationHosts, migrationLinks, organizations, target, transaction, now);
   // A fixture file is applied in one write transaction: the set-up services are built again on that
   // transaction's stores, their own transactions being that one, so the file's changes commit together.
-  const fixtures = new FixtureService(
-    (work) =>
-      database.writeTransaction((tx) => {
-        const bound = transactionStoresOn(tx);
-        return work(setUpServices(bound, (inner) => inner(bound), { secretBox, now, probe }));
-      }),
-    probe,
-  );
+  // The services that serve keep the organizations and keys they read for a second: what the file
+  // changed is dropped from them once it commits, so the next request sees it.
+  const forgetCached = (): void => {
+    organizations.forgetCached();
+    apiKeys.forgetCached();
+  };
+  const fixtures = new FixtureService(async (work) => {
+    const applied = await database.writeTransaction((tx) => {
+      const bound = transactionStoresOn(tx);
+      return work(setUpServices(bound, (inner) => inner(bound), { secretBox, now, probe }));
+    });
+    forgetCached();
+    return applied;
+  }, probe);
   const liveMigrations = new LiveMigrationService(stores, transaction, clusters, stores.linkTokens, secretBox, {
     now,
     expiryHours: config.migrationExpiryHours,
@@ -358,6 +364,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   // A reset also clears the active faults and puts the clock back to real time.
   const snapshots = new SnapshotService(stores.snapshots, readTransaction, transaction, clockControl, now, {
     clearFaults: () => control.clearFaults(),
+    forgetCached,
   });
   const services: LivelinkServices = {
     organizations,

@@ -383,7 +383,14 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
 
 /** Brings the database to the latest migration; a failure names the migration that failed. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+  // Work lands on main in parallel, so a migration may arrive with a lower number than one a database has
+  // already run (0008 after 0009, 0010 and 0014): each migration stands on its own, so any not yet applied
+  // is run, in name order, instead of the database being refused.
+  const { error, results } = await new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    allowUnorderedMigrations: true,
+  }).migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed`, { cause: error });

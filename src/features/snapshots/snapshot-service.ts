@@ -18,6 +18,8 @@ export interface ResetOutcome {
 export interface SnapshotServiceOptions {
   /** Clears the rehearsal controls' active faults (a reset leaves none); resolves to how many there were. */
   clearFaults?: () => Promise<number>;
+  /** Drops what the services keep of rows read before the restore (their short-lived caches). */
+  forgetCached?: () => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class SnapshotService {
     const current = latestMigrationName();
     if (found.content.migration !== current) throw apiErrors.snapshotSchemaMismatch(name, found.content.migration, current);
     await this.transaction(({ snapshots }) => snapshots.restore(found.content));
+    this.options.forgetCached?.();
     const faultsCleared = (await this.options.clearFaults?.()) ?? 0;
     const clock = await this.clock.resetToRealTime();
     return { snapshot: found.snapshot, faultsCleared, clock };
