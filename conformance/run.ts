@@ -119,6 +119,9 @@ interface FuzzResources {
   clusterName: string;
   /** A migration host of the source project, added for the passes, with the key only it may use. */
   migrationHost: { hostname: string; publicKey: string; privateKey: string };
+  /** A spare key of each organization, for the API-key routes to update and delete. */
+  sourceSpareKeyId: string;
+  targetSpareKeyId: string;
 }
 
 const FUZZ_HOST = 'mh-fuzz.conformance.internal';
@@ -127,13 +130,16 @@ const FUZZ_HOST = 'mh-fuzz.conformance.internal';
 async function seedFuzzResources(
   sourceSeed: Seeder,
   targetSeed: Seeder,
+  sourceOrgId: string,
   targetOrgId: string,
   sourceProjectId: string,
 ): Promise<FuzzResources> {
   const targetProjectId = await targetSeed.createProject(targetOrgId, 'Conformance Destination Project');
   const clusterName = await targetSeed.createCluster(targetProjectId, 'ConformanceCluster0');
   const migrationHost = await sourceSeed.addMigrationHostWithKey(sourceProjectId, FUZZ_HOST);
-  return { targetProjectId, clusterName, migrationHost };
+  const sourceSpareKeyId = await sourceSeed.createSpareKey(sourceOrgId);
+  const targetSpareKeyId = await targetSeed.createSpareKey(targetOrgId);
+  return { targetProjectId, clusterName, migrationHost, sourceSpareKeyId, targetSpareKeyId };
 }
 
 function freshDir(name: string): string {
@@ -155,7 +161,7 @@ async function startBothRoles(): Promise<Setup> {
   const projectId = await seed.projectIdByName(source.orgId, projectName);
   const migrationHost = await seed.firstMigrationHost(projectId);
   const keys = await seedProbeKeys(seed, seed, source, target);
-  const fuzzResources = await seedFuzzResources(seed, seed, target.orgId, projectId);
+  const fuzzResources = await seedFuzzResources(seed, seed, source.orgId, target.orgId, projectId);
   const server = await startLivelink(repoRoot, [...serveFlags, '--role', 'both', '--data', data], join(workDir, 'logs', 'both.log'));
   return {
     fixture: {
@@ -196,7 +202,7 @@ async function startSplitRoles(): Promise<Setup> {
   const migrationHost = 'mh1.conformance.internal';
   await sourceSeed.addMigrationHost(projectId, migrationHost);
   const keys = await seedProbeKeys(sourceSeed, targetSeed, source, target);
-  const fuzzResources = await seedFuzzResources(sourceSeed, targetSeed, target.orgId, projectId);
+  const fuzzResources = await seedFuzzResources(sourceSeed, targetSeed, source.orgId, target.orgId, projectId);
 
   const servers: RunningServer[] = [];
   try {
@@ -274,8 +280,14 @@ async function fuzz(setup: Setup): Promise<Check[]> {
     sourceGroupId: fixture.projectId,
     clusterName: resources.clusterName,
     hostname: resources.migrationHost.hostname,
+    apiKeyId: resources.sourceSpareKeyId,
   };
-  const targetParameters: FuzzParameters = { ...sourceParameters, orgId: fixture.target.orgId, groupId: resources.targetProjectId };
+  const targetParameters: FuzzParameters = {
+    ...sourceParameters,
+    orgId: fixture.target.orgId,
+    groupId: resources.targetProjectId,
+    apiKeyId: resources.targetSpareKeyId,
+  };
   const run = async (pass: FuzzPass) => {
     step(`[${fixture.setup}] schemathesis pass ${pass.name} (${fuzzSettings.examples} examples per operation, seed ${fuzzSettings.seed})`);
     const outcome = await runFuzzPass(fixture.setup, pass, fuzzSettings);

@@ -35,6 +35,11 @@ export interface FuzzParameters {
   clusterName: string;
   /** A migration host of the source project `sourceGroupId`. */
   hostname: string;
+  /**
+   * A spare key of `orgId` for the API-key routes: left free, the stateful phase takes the id of the key
+   * it authenticates with from the key list and deletes it, and every later call of the pass is refused.
+   */
+  apiKeyId: string;
 }
 
 export interface FuzzSettings {
@@ -70,6 +75,7 @@ export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzS
     LIVELINK_FUZZ_SOURCE_GROUP_ID: pass.parameters.sourceGroupId,
     LIVELINK_FUZZ_CLUSTER_NAME: pass.parameters.clusterName,
     LIVELINK_FUZZ_HOSTNAME: pass.parameters.hostname,
+    LIVELINK_FUZZ_API_KEY_ID: pass.parameters.apiKeyId,
     NO_COLOR: '1',
     COLUMNS: '120',
   };

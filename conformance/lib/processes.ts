@@ -46,6 +46,8 @@ export function runCommand(command: string, args: readonly string[], options: Co
       stderr += chunk;
       if (options.echo) process.stderr.write(chunk);
     });
+    // A command that exits without reading its input closes the pipe: EPIPE is its business, not a crash of the run.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
     const timer =
       options.timeoutMs === undefined

@@ -78,6 +78,15 @@ export class Seeder {
     return { orgId, publicKey: text(key['publicKey'], 'publicKey'), privateKey: text(key['privateKey'], 'privateKey') };
   }
 
+  /** A key nobody authenticates with: the one the fuzz passes may update and delete through the API-key routes. */
+  async createSpareKey(orgId: string): Promise<string> {
+    const key = field(
+      await this.json(['apikey', 'create', '--org', orgId, '--role', 'ORG_MEMBER', '--description', 'conformance spare key']),
+      'apikey create (spare)',
+    );
+    return text(key['id'], 'spare key id');
+  }
+
   async createProject(orgId: string, name: string): Promise<string> {
     return text(field(await this.json(['project', 'create', '--org', orgId, '--name', name]), 'project create')['id'], 'project id');
   }
