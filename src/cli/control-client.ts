@@ -1,4 +1,3 @@
-import { ApiError } from '../http/api-error.js';
 import type { HttpMethod } from '../http/route.js';
 import { CommandError, UsageError, type CliIo, type OptionValues, type OptionsConfig } from './command.js';
 import { optionalString } from './flags.js';
@@ -17,7 +16,8 @@ const CONTROL_CALL_TIMEOUT_MS = 30_000;
 /**
  * Calls the control API of a running livelink over HTTP, as curl would: the CLI twin of every control
  * route goes through here, so it sees exactly what an automation sees. A refusal in the error format
- * becomes an ApiError (exit 1 with its detail); a server that cannot be reached, a CommandError.
+ * becomes a CommandError with its detail (exit 1), as does a server that cannot be reached: the error
+ * was built and serialized by the server's catalogue, the CLI only reports it.
  */
 export async function callControl(values: OptionValues, io: CliIo, method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
   const base = controlBaseUrl(values, io);
@@ -59,14 +59,11 @@ function controlBaseUrl(values: OptionValues, io: CliIo): string {
   return url.origin;
 }
 
-/** The error body of a refusal as the ApiError it describes, or a CommandError when it is not one. */
+/** A refusal as the CLI reports it: the server's error detail, or the status and the start of the body when it is not one. */
 function refusal(status: number, answer: unknown, text: string): Error {
   if (typeof answer === 'object' && answer !== null) {
-    const { errorCode, detail, parameters } = answer as Record<string, unknown>;
-    if (typeof errorCode === 'string' && typeof detail === 'string') {
-      const values = Array.isArray(parameters) ? parameters.filter((p): p is string => typeof p === 'string') : [];
-      return new ApiError(status, errorCode, detail, values);
-    }
+    const { errorCode, detail } = answer as Record<string, unknown>;
+    if (typeof errorCode === 'string' && typeof detail === 'string') return new CommandError(detail);
   }
   return new CommandError(`livelink answered HTTP ${status}: ${text.slice(0, 200)}`);
 }
