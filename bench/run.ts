@@ -12,6 +12,7 @@
  *   npm run bench -- --profile         CPU profiles of livelink per scenario, summarized
  *   npm run bench -- --perf            Linux perf samples of the same, kernel and native code included
  *   npm run bench -- --quick           a short smoke run (fewer, shorter rounds; small growth)
+ *   npm run bench -- --scenarios a,b   only those scenarios (and the baseline); no growth, several nodes or start-up
  *   npm run bench -- --migration       only the live-migration data plane against a bare driver copy
  *                                      (bench/lib/migration.ts); --migration-docs N, --quick, --json, --profile
  */
@@ -84,6 +85,8 @@ interface Options {
   migration: boolean;
   migrationDocs: number;
   migrationTailSeconds: number;
+  /** Only these scenarios (by name, as in the table), or undefined for all of them. */
+  scenarios: readonly string[] | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -106,6 +109,7 @@ function parseOptions(argv: string[]): Options {
       migration: { type: 'boolean', default: false },
       'migration-docs': { type: 'string' },
       'migration-tail-seconds': { type: 'string' },
+      scenarios: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -113,6 +117,8 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(
       'usage: npm run bench -- [--json] [--quick] [--rounds N] [--growth-rounds N] [--duration-ms MS] [--concurrency N]\n' +
         '                        [--growth-sizes 1000,100000,1000000] [--no-peers] [--no-growth] [--no-postgres]\n' +
+        '                        [--scenarios status-reuse,reference/status-reuse,...]  only those (and the baseline), without\n' +
+        '                        growth, several nodes and start-up; with --perf or --profile, only those servers\n' +
         '       npm run bench -- --profile [--profile-seconds S] [--growth-sizes N]\n' +
         '       npm run bench -- --perf [--profile-seconds S]     (Linux perf: kernel, native code and JavaScript)\n' +
         '       npm run bench -- --migration [--migration-docs N] [--migration-tail-seconds S] [--quick] [--json] [--profile]\n' +
@@ -151,7 +157,18 @@ function parseOptions(argv: string[]): Options {
     migration: values.migration,
     migrationDocs: int(values['migration-docs'], quick ? 50_000 : 1_000_000, 'migration-docs'),
     migrationTailSeconds: int(values['migration-tail-seconds'], quick ? 10 : 60, 'migration-tail-seconds'),
+    scenarios: values.scenarios === undefined ? undefined : values.scenarios.split(',').map((name) => name.trim()),
   };
+}
+
+/** Whether the run measures scenario `name` (--scenarios). */
+function selected(options: Options, name: string): boolean {
+  return options.scenarios === undefined || options.scenarios.includes(name);
+}
+
+/** Whether --scenarios leaves any scenario whose name passes `test`. */
+function selectsAny(options: Options, test: (name: string) => boolean): boolean {
+  return options.scenarios === undefined || options.scenarios.some(test);
 }
 
 const began = performance.now();
@@ -313,14 +330,17 @@ async function benchRun(options: Options): Promise<void> {
   const machine = machineInfo();
   if (!machine.pinned) notes.push('taskset not found: server and load generator were not pinned to separate cores.');
 
+  const only = options.scenarios;
+  if (only !== undefined) notes.push(`only ${only.join(', ')} and the baseline (--scenarios): no growth, several nodes or start-up.`);
   let peers: Peers | undefined;
-  if (options.peers) {
+  if (!options.peers) notes.push('peers skipped (--no-peers).');
+  else if (selectsAny(options, (name) => name.startsWith('peer-'))) {
     try {
       peers = preparePeers(WORK, log);
     } catch (error) {
       notes.push(`peers not measured: ${message(error)}`);
     }
-  } else notes.push('peers skipped (--no-peers).');
+  }
 
   log('seeding the SQLite template (CLI init, keys, link-cycle organizations, one link through the API)');
   const templateDir = join(RUN_DIR, 'template');
@@ -328,6 +348,7 @@ async function benchRun(options: Options): Promise<void> {
 
   let database: BenchDatabase | undefined;
   const adminUrl = postgresAdminUrl();
+  const postgresWanted = options.postgres && selectsAny(options, (name) => name.endsWith('/postgres'));
   if (!options.postgres) notes.push('PostgreSQL skipped (--no-postgres).');
   else if (adminUrl === undefined)
     notes.push(
@@ -361,7 +382,7 @@ async function benchRun(options: Options): Promise<void> {
   let loadgen: LoadGenerator | undefined;
   try {
     let pg: { store: Store; seeded: Seeded } | undefined;
-    if (options.postgres && adminUrl !== undefined) {
+    if (postgresWanted && adminUrl !== undefined) {
       database = await createBenchDatabase(adminUrl);
       machine.postgres = database.serverVersion;
       const store: Store = { kind: 'postgres', url: database.url, env: postgresKeys(), dataDir: join(RUN_DIR, 'postgres') };
@@ -389,7 +410,7 @@ async function benchRun(options: Options): Promise<void> {
       { name: 'livelink', pid: livelink.process.pid },
       { name: 'reference', pid: reference.pid },
     ];
-    const scenarios: Scenario[] = [
+    const allScenarios: Scenario[] = [
       ...livelinkScenarios('', 'sqlite', livelink.url, seeded, linkToken),
       ...referenceScenarios(referenceUrl, seeded),
     ];
@@ -398,7 +419,7 @@ async function benchRun(options: Options): Promise<void> {
       livelinkPg = await serve({ name: 'livelink/postgres', store: pg.store });
       const pgToken = await linkThroughApi(livelinkPg.url, pg.seeded);
       servers.push({ name: 'livelink/postgres', pid: livelinkPg.process.pid });
-      scenarios.push(...livelinkScenarios('/postgres', 'postgres', livelinkPg.url, pg.seeded, pgToken));
+      allScenarios.push(...livelinkScenarios('/postgres', 'postgres', livelinkPg.url, pg.seeded, pgToken));
     }
     const peerProcesses: Started[] = [];
     if (peers !== undefined) {
@@ -411,7 +432,7 @@ async function benchRun(options: Options): Promise<void> {
           const peer = await startPeer(name, args, path);
           peerProcesses.push(peer.process);
           servers.push({ name, pid: peer.process.pid });
-          scenarios.push({ name, database: null, unit: 'requests/s', job: { kind: 'plain', origin: peer.url, path } });
+          allScenarios.push({ name, database: null, unit: 'requests/s', job: { kind: 'plain', origin: peer.url, path } });
         } catch (error) {
           notes.push(`${name} not measured: ${message(error)}`);
         }
@@ -420,6 +441,12 @@ async function benchRun(options: Options): Promise<void> {
         `peers: ${'@stoplight/prism-cli'}@${peers.prism.version} (prism mock, static example) and @mockoon/cli@${peers.mockoon.version} (environment imported from the same OpenAPI document), no authentication.`,
       );
     }
+    const unknown = (only ?? []).filter((name) => !allScenarios.some((s) => s.name === name));
+    if (unknown.length > 0)
+      throw new Error(
+        `--scenarios: no scenario ${unknown.join(', ')} in this run; there are ${allScenarios.map((s) => s.name).join(', ')}`,
+      );
+    const scenarios = allScenarios.filter((s) => selected(options, s.name));
     // Let start-up garbage settle before reading the resident set "after start".
     await sleep(1000);
     const rssAfterStart = new Map(servers.map((s) => [s.name, treeRssMb(s.pid)]));
@@ -431,7 +458,7 @@ async function benchRun(options: Options): Promise<void> {
     );
     const figures = await measurer.rounds(scenarios, options.rounds);
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
-    if (pg !== undefined && livelinkPg !== undefined && database !== undefined && adminUrl !== undefined) {
+    if (only === undefined && pg !== undefined && livelinkPg !== undefined && database !== undefined && adminUrl !== undefined) {
       // A second node on the same database, pinned beside the first: the load spread over both.
       const second = await serve({ name: 'livelink/postgres (second node)', store: pg.store });
       try {
@@ -459,7 +486,7 @@ async function benchRun(options: Options): Promise<void> {
 
     const growthFigures: ScenarioFigure[] = [];
     const isolatedFigures: ScenarioFigure[] = [];
-    if (options.growth) {
+    if (options.growth && only === undefined) {
       for (const size of options.growthSizes) {
         const dir = join(RUN_DIR, `growth-${size}`);
         log(`growth: seeding ${size.toLocaleString('en-US')} linked organizations`);
@@ -548,7 +575,7 @@ async function benchRun(options: Options): Promise<void> {
       notes.push(
         'growth: a GLOBAL_OWNER key asks for the status of a uniformly random seeded organization on every request, so the whole table is in play, not one hot row.',
       );
-    } else notes.push('growth skipped (--no-growth).');
+    } else if (only === undefined) notes.push('growth skipped (--no-growth).');
 
     await baseline.stop();
     await loadgen.stop();
@@ -612,7 +639,7 @@ async function benchRun(options: Options): Promise<void> {
         ],
       );
     }
-    for (const [name, samples, launch, path] of startups) {
+    for (const [name, samples, launch, path] of only === undefined ? startups : []) {
       try {
         const times = await measureStartup(samples, launch, path);
         report.startup_ms[name] = Math.round(median(times));
@@ -706,7 +733,7 @@ async function profileRun(options: Options): Promise<void> {
     await baseline.stop();
     summarizeProfile('baseline', baselineResult);
 
-    const scenarioNames = ['status-reuse', 'status-challenge', 'unauthenticated', 'link-cycle'];
+    const scenarioNames = ['status-reuse', 'status-challenge', 'unauthenticated', 'link-cycle'].filter((name) => selected(options, name));
     for (const name of scenarioNames) {
       const dir = join(RUN_DIR, `profile-${name}`);
       copyDataDir(templateDir, dir);
@@ -724,12 +751,13 @@ async function profileRun(options: Options): Promise<void> {
     }
 
     const adminUrl = postgresAdminUrl();
-    if (options.postgres && adminUrl !== undefined) {
+    const postgresNames = ['status-reuse/postgres', 'link-cycle/postgres'].filter((name) => selected(options, name));
+    if (options.postgres && adminUrl !== undefined && postgresNames.length > 0) {
       const database = await createBenchDatabase(adminUrl);
       try {
         const store: Store = { kind: 'postgres', url: database.url, env: postgresKeys(), dataDir: join(RUN_DIR, 'profile-postgres') };
         const pgSeeded = await seed(store, options.concurrency);
-        for (const name of ['status-reuse/postgres', 'link-cycle/postgres']) {
+        for (const name of postgresNames) {
           const file = name.replace('/', '-');
           const server = await serve({ name: `livelink (${name}, profiled)`, store, nodeArgs: cpuProf(file) });
           const pgToken = await linkThroughApi(server.url, pgSeeded).catch(async (error: unknown) => {
@@ -751,7 +779,7 @@ async function profileRun(options: Options): Promise<void> {
     }
 
     const largest = options.growthSizes.at(-1);
-    if (options.growth && largest !== undefined) {
+    if (options.growth && options.scenarios === undefined && largest !== undefined) {
       const dir = join(RUN_DIR, `profile-growth`);
       log(`seeding ${largest.toLocaleString('en-US')} organizations for the growth profile`);
       seedGrowth(templateDir, dir, largest);
@@ -822,6 +850,7 @@ async function perfRun(options: Options): Promise<void> {
       ['baseline', BASELINE_SERVER, ['0']],
       ['reference', REFERENCE_SERVER, [key.publicKey, key.privateKey, '0']],
     ] as const) {
+      if (name === 'reference' && !selected(options, 'reference/status-reuse')) continue;
       const started = start({
         name: `${name} (perf)`,
         command: process.execPath,
@@ -836,7 +865,7 @@ async function perfRun(options: Options): Promise<void> {
       await sample(name === 'baseline' ? name : 'reference/status-reuse', started.pid, job);
       await started.stop();
     }
-    for (const name of ['status-reuse', 'status-challenge', 'unauthenticated', 'link-cycle']) {
+    for (const name of ['status-reuse', 'status-challenge', 'unauthenticated', 'link-cycle'].filter((n) => selected(options, n))) {
       const dir = join(RUN_DIR, `perf-${name}`);
       copyDataDir(templateDir, dir);
       const server = await serve({ name: `livelink (${name}, perf)`, store: { kind: 'sqlite', dataDir: dir }, nodeArgs: PERF_NODE_ARGS });
