@@ -530,10 +530,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         await new OrganizationKyselyStore(database.db).createOrganization(org);
         const store = new MigrationLinkKyselyStore(database.db);
         assert.equal(await store.get(org.id), undefined);
-        assert.equal(await store.statusOf(org.id), undefined);
+        assert.deepEqual(await store.statusesOf([org.id]), new Map());
         await store.insertClaim(claim(org.id, at(0)));
         assert.deepEqual(await store.get(org.id), claim(org.id, at(0)));
-        assert.deepEqual(await store.statusOf(org.id), { state: 'PENDING', status: 'NOT_SYNCED' });
+        assert.deepEqual(await store.statusesOf([org.id]), new Map([[org.id, { state: 'PENDING', status: 'NOT_SYNCED' }]]));
         await assert.rejects(store.insertClaim(claim(org.id, at(1))));
         await store.removeClaim(org.id, at(1));
         assert.ok(await store.get(org.id), 'another claim time removes nothing');
@@ -549,9 +549,28 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           link: { ...claim(org.id, at(2)).link, state: 'LINKED', status: 'SYNCED', lastSyncedAt: at(3), lastAttemptAt: at(3) },
           syncedInventoryVersion: 4,
         });
-        assert.deepEqual(await store.statusOf(org.id), { state: 'LINKED', status: 'SYNCED' });
+        assert.deepEqual(await store.statusesOf([org.id]), new Map([[org.id, { state: 'LINKED', status: 'SYNCED' }]]));
         await store.removeClaim(org.id, at(2));
         assert.ok(await store.get(org.id), 'a confirmed link is no claim to remove');
+      });
+
+      it('reads the statuses of several organizations at once, leaving out those without a link', async () => {
+        const store = new MigrationLinkKyselyStore(database.db);
+        const linked = await linkedOrganization('Status linked');
+        const [pending, unlinked] = [organization('Status pending'), organization('Status unlinked')];
+        for (const org of [pending, unlinked]) await new OrganizationKyselyStore(database.db).createOrganization(org);
+        await store.insertClaim(claim(pending.id, at(0)));
+        await store.recordPush(linked, 'digest-1', { at: at(40), error: 'unreachable', pushedVersion: 1, due: true });
+        assert.deepEqual(
+          await store.statusesOf([unlinked.id, linked, newObjectId(new Date()), pending.id]),
+          new Map([
+            [linked, { state: 'LINKED', status: 'NOT_SYNCED' }],
+            [pending.id, { state: 'PENDING', status: 'NOT_SYNCED' }],
+          ]),
+        );
+        // Every number of ids is its own statement: one read, then two, then one again.
+        assert.deepEqual([...(await store.statusesOf([linked])).keys()], [linked]);
+        assert.deepEqual([...(await store.statusesOf([unlinked.id, pending.id])).keys()], [pending.id]);
       });
 
       it('records pushes of the link that holds the token, and deletes only that link', async () => {

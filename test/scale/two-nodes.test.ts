@@ -53,6 +53,29 @@ describe('two nodes on one PostgreSQL', { skip: POSTGRES_SKIP_REASON }, () => {
     assert.equal((await atlasOnB.request('DELETE', tokensPath(atlas.orgId))).status, 204);
   });
 
+  it('answers every status request sent after an unlink on the other node NOT_SYNCED, while status reads are in flight', async () => {
+    const atlas = await a.organizationWithKey('Fresh Atlas Org');
+    const ops = await a.organizationWithKey('Fresh Ops Org');
+    const created = await atlas.client.request('POST', tokensPath(atlas.orgId), { accessListIps: [] });
+    const { linkToken } = created.json() as { linkToken: string };
+    assert.equal((await ops.client.request('POST', linkPath(ops.orgId), { linkToken })).status, 201);
+    const statusPath = `${linkPath(ops.orgId)}/status`;
+    const onB = () => b.client(ops.publicKey, ops.privateKey);
+    assert.equal((await onB().request('GET', statusPath)).text, '{"status":"SYNCED"}');
+
+    // Status reads keep going on B throughout, so that B's reads are batched with those in flight.
+    let unlinked = false;
+    const background = Array.from({ length: 8 }, async () => {
+      const client = onB();
+      while (!unlinked) assert.equal((await client.request('GET', statusPath)).status, 200);
+    });
+    assert.equal((await ops.client.request('DELETE', linkPath(ops.orgId))).status, 204);
+    const after = await Promise.all(Array.from({ length: 16 }, async () => (await onB().request('GET', statusPath)).text));
+    unlinked = true;
+    await Promise.all(background);
+    assert.deepEqual(new Set(after), new Set(['{"status":"NOT_SYNCED"}']));
+  });
+
   it('applies a fault put in place on one node to the calls of both, counting its next N calls across them', async () => {
     const atlas = await a.organizationWithKey('Fault Atlas Org');
     const ops = await b.organizationWithKey('Fault Ops Org');

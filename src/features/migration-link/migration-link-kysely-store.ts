@@ -7,11 +7,12 @@ import type { MigrationLinkStore, PushRecord, StaleClaim, StoredMigrationLink } 
 /** A migration_links row as read (its generated columns resolved). */
 type MigrationLinkRow = Selectable<MigrationLinkColumns>;
 
-type StatusColumns = Pick<MigrationLinkRow, 'state' | 'status'>;
+type StatusColumns = Pick<MigrationLinkRow, 'org_id' | 'state' | 'status'>;
 
 /** MigrationLinkStore on Kysely: one implementation for SQLite and PostgreSQL. */
 export class MigrationLinkKyselyStore implements MigrationLinkStore {
-  #compiledStatus: CompiledQuery<StatusColumns> | undefined;
+  /** The status read, compiled per number of organizations it reads. */
+  readonly #compiledStatuses = new Map<number, CompiledQuery<StatusColumns>>();
 
   constructor(private readonly db: Db) {}
 
@@ -27,14 +28,28 @@ export class MigrationLinkKyselyStore implements MigrationLinkStore {
     );
   }
 
-  async statusOf(orgId: string): Promise<Pick<MigrationLink, 'state' | 'status'> | undefined> {
-    // Read on every status request: compiled once, then run with the organization's id (Kysely otherwise
-    // builds and compiles the same query on each call), and only the two columns the answer needs, since
-    // turning a row into an object costs per column.
-    this.#compiledStatus ??= this.db.selectFrom('migration_links').select(['state', 'status']).where('org_id', '=', '').compile();
-    const { rows } = await this.db.executeQuery<StatusColumns>({ ...this.#compiledStatus, parameters: [orgId] });
-    const row = rows[0];
-    return row && { state: stateOf(row.state), status: statusOf(row.status) };
+  async statusesOf(orgIds: readonly string[]): Promise<Map<string, Pick<MigrationLink, 'state' | 'status'>>> {
+    // Read for every status request (a turn's requests together, persistence/batched-read.ts): compiled
+    // once per number of ids, then run with the ids (Kysely otherwise builds and compiles the same query
+    // on each call), and only the columns the answer needs, since turning a row into an object costs per
+    // column.
+    let compiled = this.#compiledStatuses.get(orgIds.length);
+    if (compiled === undefined) {
+      compiled = this.db
+        .selectFrom('migration_links')
+        .select(['org_id', 'state', 'status'])
+        .where(
+          'org_id',
+          'in',
+          orgIds.map(() => ''),
+        )
+        .compile();
+      this.#compiledStatuses.set(orgIds.length, compiled);
+    }
+    const { rows } = await this.db.executeQuery<StatusColumns>({ ...compiled, parameters: orgIds });
+    const statuses = new Map<string, Pick<MigrationLink, 'state' | 'status'>>();
+    for (const row of rows) statuses.set(row.org_id, { state: stateOf(row.state), status: statusOf(row.status) });
+    return statuses;
   }
 
   async insertClaim(claim: StoredMigrationLink): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { apiErrors, type ApiError } from '../../http/api-error.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
+import { BatchedRead } from '../../persistence/batched-read.js';
 import type { WriteTransaction } from '../../persistence/write-transaction.js';
 import type { AuditStore } from '../audit/audit-store.js';
 import { toAvailableProject, type SourceInventory } from '../link-tokens/available-project.js';
@@ -40,6 +41,8 @@ export interface MigrationLinkWrites {
  */
 export class MigrationLinkService {
   readonly #syncing = new Set<string>();
+  /** The status requests of one turn read their links in one statement (a read begun after each asked). */
+  readonly #statusReads = new BatchedRead((orgIds) => this.links.statusesOf(orgIds));
 
   constructor(
     private readonly links: MigrationLinkStore,
@@ -100,7 +103,7 @@ export class MigrationLinkService {
   }
 
   async status(orgId: string): Promise<LinkStatus> {
-    const link = await this.links.statusOf(orgId);
+    const link = await this.#statusReads.get(orgId);
     return link?.state === 'LINKED' ? link.status : 'NOT_SYNCED';
   }
 

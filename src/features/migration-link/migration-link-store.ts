@@ -41,8 +41,11 @@ export interface StaleClaim {
  */
 export interface MigrationLinkStore {
   get(orgId: string): Promise<StoredMigrationLink | undefined>;
-  /** Only what the status answer needs: read on every status request. */
-  statusOf(orgId: string): Promise<Pick<MigrationLink, 'state' | 'status'> | undefined>;
+  /**
+   * Only what the status answer needs, of each organization that has a link (the others are left out):
+   * read for every status request, those of one turn together.
+   */
+  statusesOf(orgIds: readonly string[]): Promise<Map<string, Pick<MigrationLink, 'state' | 'status'>>>;
 
   /** Inserts a PENDING claim (`link.state` is PENDING); fails if the organization has a link. */
   insertClaim(claim: StoredMigrationLink): Promise<void>;
