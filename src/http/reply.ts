@@ -27,14 +27,43 @@ export function setAnswerHeaders(reply: FastifyReply, serviceVersionHeader: stri
  */
 export function send(reply: FastifyReply, status: number, body: unknown, mediaType: ResponseMediaType, flags: WireFlags): FastifyReply {
   if (status === 204 && !flags.envelope) return reply.code(204).send();
-  const payload = flags.envelope ? envelop(status === 204 ? null : body, status) : body;
   return (
     reply
       .code(status === 204 ? 200 : status)
       .header('content-type', status >= 400 ? JSON_MEDIA_TYPE : contentTypeFor(mediaType))
       // A Buffer, so that Fastify sends the Content-Type as set (it appends a charset to strings).
-      .send(payload === undefined ? Buffer.alloc(0) : Buffer.from(serializeBody(payload, flags.pretty), 'utf8'))
+      .send(bodyBytes(status, body, flags))
   );
+}
+
+/**
+ * Bodies declared constant (constantBody): a handler that answers with one of a few fixed values (the
+ * link status's two) hands over the same object each time, and its bytes are made once per status and
+ * flags rather than per request.
+ */
+const constantBodies = new WeakMap<object, Map<number, Buffer>>();
+
+/** Declares `body` a constant answer: frozen through and through, so that its bytes can be kept. */
+export function constantBody<T extends object>(body: T): Readonly<T> {
+  const frozen = deepFreeze(body);
+  constantBodies.set(frozen, new Map());
+  return frozen;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+function bodyBytes(status: number, body: unknown, flags: WireFlags): Buffer {
+  const kept = body !== null && typeof body === 'object' ? constantBodies.get(body) : undefined;
+  const shape = status * 4 + (flags.pretty ? 1 : 0) + (flags.envelope ? 2 : 0);
+  const known = kept?.get(shape);
+  if (known !== undefined) return known;
+  const payload = flags.envelope ? envelop(status === 204 ? null : body, status) : body;
+  const bytes = payload === undefined ? Buffer.alloc(0) : Buffer.from(serializeBody(payload, flags.pretty), 'utf8');
+  kept?.set(shape, bytes);
+  return bytes;
 }
 
 /** Writes a catalogue error answered on `path`: its own headers, its Content-Type, its body. */

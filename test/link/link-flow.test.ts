@@ -280,6 +280,31 @@ describe('linking a source organization with a target organization', () => {
     );
   });
 
+  it('answers the status in every wire shape, the same bytes each time it is asked, SYNCED then NOT_SYNCED', async () => {
+    const statusPath = `${linkPath(opsManager.orgId)}/status`;
+    const shapes = async (status: string) => {
+      for (const [query, expected] of [
+        ['', `{"status":"${status}"}`],
+        ['?pretty=true', `{\n  "status" : "${status}"\n}`],
+        ['?envelope=true', `{"content":{"status":"${status}"},"status":200}`],
+        ['?pretty=true&envelope=true', `{\n  "content" : {\n    "status" : "${status}"\n  },\n  "status" : 200\n}`],
+      ] as const) {
+        for (const time of ['first', 'second']) {
+          const answer = await opsManager.client.request('GET', `${statusPath}${query}`);
+          assert.deepEqual([answer.status, answer.text], [200, expected], `${query} asked a ${time} time`);
+        }
+      }
+    };
+    await shapes('NOT_SYNCED');
+    assert.equal(
+      (await opsManager.client.request('POST', linkPath(opsManager.orgId), { linkToken: await createToken(atlas) })).status,
+      201,
+    );
+    await shapes('SYNCED');
+    assert.equal((await opsManager.client.request('DELETE', linkPath(opsManager.orgId))).status, 204);
+    await shapes('NOT_SYNCED');
+  });
+
   it('keeps the link and its token out of every answer but the token creation', async () => {
     const token = await createToken(atlas);
     const privateKey = JSON.parse(Buffer.from(token, 'base64').toString()).privateApiKey as string;
