@@ -1,6 +1,7 @@
 /**
  * `livelink fixtures apply|check FILE` and `livelink serve --fixtures FILE`: the commands, their output
- * and exit codes, the example file of the docs, and a served API that answers the file's given key.
+ * and exit codes, the example file of the docs, a served API that answers the file's given key, and the
+ * snapshot `init` of the file's data that a reset goes back to.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -185,5 +186,56 @@ describe('livelink serve --fixtures', () => {
     // Served again with the same file: nothing is created twice, and the server starts.
     const again = await startLivelinkProcess(['--data', data, '--fixtures', EXAMPLE]);
     await again.stop();
+  });
+
+  it('takes the snapshot init of the applied file: a reset puts the data back to the file, and a later start keeps that init', async () => {
+    const keysPath = `/api/public/v1.0/orgs/${SOURCE_ORG_ID}/apiKeys`;
+    const keys = async (client: DigestTestClient) => {
+      const response = await client.request('GET', keysPath);
+      assert.equal(response.status, 200, response.text);
+      const { results } = response.json() as { results: { publicKey: string; desc: string }[] };
+      return results.map(({ publicKey, desc }) => `${publicKey} ${desc}`).sort();
+    };
+    const snapshots = async (url: string) => {
+      const response = await fetch(`${url}/_livelink/control/v1/snapshots`);
+      assert.equal(response.status, 200);
+      return ((await response.json()) as { results: { name: string; createdAt: string }[] }).results;
+    };
+    const served = await startLivelinkProcess(['--data', data, '--fixtures', EXAMPLE]);
+    let taken: { name: string; createdAt: string }[];
+    try {
+      taken = await snapshots(served.url);
+      assert.deepEqual(
+        taken.map((snapshot) => snapshot.name),
+        ['init'],
+      );
+      const client = new DigestTestClient(served.url, CI_KEY.publicKey, CI_KEY.privateKey);
+      const fromFile = await keys(client);
+      assert.ok(fromFile.includes(`${CI_KEY.publicKey} CI pipeline`), fromFile.join(', '));
+      // The rehearsal changes the file's data and adds to it.
+      const created = await client.request('POST', keysPath, { desc: 'made after the file', roles: ['ORG_MEMBER'] });
+      assert.equal(created.status, 200, created.text);
+      const ciKeyId = ((await client.request('GET', keysPath)).json() as { results: { id: string; publicKey: string }[] }).results.find(
+        (key) => key.publicKey === CI_KEY.publicKey,
+      )?.id;
+      const renamed = await client.request('PATCH', `${keysPath}/${ciKeyId}`, { desc: 'renamed by the rehearsal' });
+      assert.equal(renamed.status, 200, renamed.text);
+      assert.notDeepEqual(await keys(client), fromFile);
+
+      // From this machine, with no control token configured: the control API answers it.
+      const reset = await fetch(`${served.url}/_livelink/control/v1/reset`, { method: 'POST' });
+      assert.equal(reset.status, 200, await reset.clone().text());
+      assert.equal(((await reset.json()) as { snapshot: { name: string } }).snapshot.name, 'init');
+      assert.deepEqual(await keys(client), fromFile);
+    } finally {
+      await served.stop();
+    }
+    // Served again: the file applies (changing nothing), and the init taken the first time is kept.
+    const again = await startLivelinkProcess(['--data', data, '--fixtures', EXAMPLE]);
+    try {
+      assert.deepEqual(await snapshots(again.url), taken);
+    } finally {
+      await again.stop();
+    }
   });
 });

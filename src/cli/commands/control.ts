@@ -196,9 +196,9 @@ const CONTROL_VERBS: readonly ControlVerb[] = [
     verb: 'reset',
     summary: 'Reset the data to a snapshot, without a restart',
     description:
-      `Puts every table back as the snapshot has it (${INIT_SNAPSHOT}, taken by livelink init and livelink start, when none is\n` +
-      'named), clears the active faults and puts the clock back to real time. Requests running meanwhile get\n' +
-      'whole answers, from the data before or after.',
+      `Puts every table back as the snapshot has it (${INIT_SNAPSHOT}, taken by livelink init, livelink start and livelink\n` +
+      'serve --fixtures, when none is named), clears the active faults and puts the clock back to real time.\n' +
+      'Requests running meanwhile get whole answers, from the data before or after.',
     synopsis: '[--snapshot NAME]',
     options: { snapshot: { type: 'string' } },
     help: [['--snapshot NAME', `the snapshot (default ${INIT_SNAPSHOT})`]],

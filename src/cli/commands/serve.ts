@@ -4,6 +4,7 @@ import { readFixtureFile } from '../../features/fixtures/fixture-file.js';
 import { DATA_OPTION, usage, type CliIo, type Command, type OptionValues, type OptionsConfig } from '../command.js';
 import { optionalString } from '../flags.js';
 import { describeReport } from './fixtures.js';
+import { keepInitSnapshot } from './init.js';
 
 /** The server's flags; their names are the ones loadConfig reads, so they pass through unchanged. */
 export const SERVER_OPTIONS = {
@@ -67,7 +68,7 @@ export const serveCommand: Command = {
       ...SERVER_HELP,
       [
         '--fixtures FILE',
-        'apply this fixture file (docs/fixtures.md) before listening; a file with a problem stops the start, nothing served',
+        'apply this fixture file (docs/fixtures.md) before listening, then take the snapshot init if there is none; a file with a problem stops the start, nothing served',
       ],
     ],
     examples: [
@@ -85,6 +86,8 @@ export const serveCommand: Command = {
     if (fixture !== undefined) {
       try {
         io.stdout.write(`${describeReport(fixture.source.file, await livelink.services.fixtures.apply(fixture))}\n`);
+        // What `control reset` with no name goes back to: the file's data, as `init` and `start` take theirs.
+        await keepInitSnapshot(livelink, false);
       } catch (error) {
         await livelink.close();
         throw error;
