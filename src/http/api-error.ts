@@ -318,7 +318,7 @@ export const apiErrors = {
     ),
 
   // The rehearsal controls' clock and snapshots (features/clock, features/snapshots).
-  /** livelink: a reset or a restore names a snapshot nobody took (`init` is taken by livelink init and start). */
+  /** livelink: a reset or a restore names a snapshot nobody took (`init` is taken by livelink init, start and serve --fixtures). */
   snapshotNotFound: (name: string) => new ApiError(404, 'SNAPSHOT_NOT_FOUND', `No snapshot named ${name} exists.`, [name]),
   /** livelink: the snapshot was taken before a schema migration, and its rows no longer fit the tables. */
   snapshotSchemaMismatch: (name: string, takenWith: string, current: string) =>

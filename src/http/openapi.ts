@@ -1,7 +1,7 @@
 import { KindGuard, type TSchema } from '@sinclair/typebox';
 import { atlasMediaType, DEFAULT_RESOURCE_VERSIONS, servesVersions } from './media-type.js';
 import { JSON_MEDIA_TYPE } from './wire-format.js';
-import type { RouteDefinition } from './route.js';
+import { successStatuses, type RouteDefinition } from './route.js';
 
 /**
  * The OpenAPI 3.1 document of every route livelink serves, generated from the route table: the same
@@ -12,6 +12,8 @@ import type { RouteDefinition } from './route.js';
 /** Errors any authenticated route can answer: bad input, the digest challenge, access lists, throttling, faults. */
 const COMMON_ERRORS = [400, 401, 403, 404, 429, 500] as const;
 const BODY_ERRORS = [413, 415] as const;
+/** A path parameter longer than the router takes (server.ts, maxParamLength) is 414 URI Too Long, before any route runs. */
+const PATH_ERRORS = [414] as const;
 /** Errors of the control API: bad input, no or a wrong token (401), a remote caller without a token configured (403). */
 const CONTROL_ERRORS = [400, 401, 403, 404, 500] as const;
 
@@ -51,7 +53,18 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         '(LIVELINK_CONTROL_TOKEN) as Authorization: Bearer; with no token configured it answers calls from loopback only.',
     },
     components: {
-      securitySchemes: { digest: { type: 'http', scheme: 'digest' }, controlToken: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        digest: { type: 'http', scheme: 'digest' },
+        // One requirement, not an alternative `{}`: that would call the token optional on every server, while a
+        // server with a token refuses a caller without it, wherever the caller is.
+        controlToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'The admin token of --control-token (LIVELINK_CONTROL_TOKEN), required from every caller once configured (401 CONTROL_UNAUTHORIZED). ' +
+            'A server with no token configured needs none from a caller on its own machine (loopback) and refuses any other (403 CONTROL_LOOPBACK_ONLY).',
+        },
+      },
       schemas: { ApiError: ERROR_SCHEMA },
     },
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
@@ -63,13 +76,16 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
   const versions = route.versions ?? DEFAULT_RESOURCE_VERSIONS;
   // One media type per resource version on Atlas v2, as Atlas's own specification lists them.
   const successMediaTypes = servesVersions(path) ? versions.map(atlasMediaType) : [JSON_MEDIA_TYPE];
-  const pathParameters = [...path.matchAll(/:([A-Za-z]+)/g)].map((match) => ({
-    name: match[1],
-    in: 'path',
-    required: true,
-    // Ids are 24 hex digits; a name (a migration host's hostname) is any string.
-    schema: match[1]?.endsWith('Id') ? { type: 'string', pattern: ID_PATTERN } : { type: 'string' },
-  }));
+  const pathParameters = [...path.matchAll(/:([A-Za-z]+)/g)].map(([, name = '']) => {
+    const declared = route.params?.[name];
+    return {
+      name,
+      in: 'path',
+      required: true,
+      // What the route declares; else ids are 24 hex digits, and a name (a migration host's hostname) is any string.
+      schema: declared !== undefined ? plain(declared) : name.endsWith('Id') ? { type: 'string', pattern: ID_PATTERN } : { type: 'string' },
+    };
+  });
   const wireParameters = [
     {
       name: 'pretty',
@@ -87,27 +103,34 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
     },
   ];
   const responses: Record<string, unknown> = {};
-  const success = successStatus(route);
-  if (success === 204) {
-    responses['204'] = { description: 'No Content' };
-    // envelope=true turns a 204 into a 200 whose body carries the status.
-    responses['200'] = { description: 'No Content, enveloped', content: { [JSON_MEDIA_TYPE]: { schema: enveloped({ type: 'null' }) } } };
-  } else if (success === 202 && route.response === undefined) {
-    // Atlas's "Accepted": no body (with envelope=true, the envelope of none).
-    responses['202'] = { description: 'Accepted, no body; with envelope=true {"content": null, "status": 202}' };
-  } else {
-    const schema = route.response === undefined ? {} : plain(route.response);
-    const content = { schema: { oneOf: [schema, enveloped(schema)] } };
-    responses[String(success)] = {
-      description: 'Success',
-      content: Object.fromEntries(successMediaTypes.map((mediaType) => [mediaType, content])),
-    };
+  const statuses = successStatuses(route);
+  for (const success of statuses) {
+    if (success === 204) {
+      responses['204'] = { description: 'No Content' };
+      // envelope=true turns a 204 into a 200 whose body carries the status.
+      if (!statuses.includes(200))
+        responses['200'] = {
+          description: 'No Content, enveloped',
+          content: { [JSON_MEDIA_TYPE]: { schema: enveloped({ type: 'null' }) } },
+        };
+    } else if (success === 202 && route.response === undefined) {
+      // Atlas's "Accepted": no body (with envelope=true, the envelope of none).
+      responses['202'] = { description: 'Accepted, no body; with envelope=true {"content": null, "status": 202}' };
+    } else {
+      const schema = route.response === undefined ? {} : plain(route.response);
+      const content = { schema: { oneOf: [schema, enveloped(schema)] } };
+      responses[String(success)] = {
+        description: 'Success',
+        content: Object.fromEntries(successMediaTypes.map((mediaType) => [mediaType, content])),
+      };
+    }
   }
   const isControl = route.access.kind === 'control';
   if (!isPublic) {
     const statuses = new Set<number>([
       ...(isControl ? CONTROL_ERRORS : COMMON_ERRORS),
       ...(route.body === undefined ? [] : BODY_ERRORS),
+      ...(pathParameters.length === 0 ? [] : PATH_ERRORS),
       ...(route.errors ?? []),
     ]);
     for (const status of [...statuses].sort((a, b) => a - b)) {
@@ -139,14 +162,6 @@ function operationFor(route: RouteDefinition, path: string): Record<string, unkn
     operation['requestBody'] = { required, content: Object.fromEntries(schemas.map(([mediaType, schema]) => [mediaType, { schema }])) };
   }
   return operation;
-}
-
-/** What the handler answers on success: the route's declared status, else the method's usual one. */
-function successStatus(route: RouteDefinition): number {
-  if (route.status !== undefined) return route.status;
-  if (route.method === 'DELETE') return 204;
-  if (route.method === 'POST') return 201;
-  return 200;
 }
 
 function enveloped(schema: Record<string, unknown>): Record<string, unknown> {

@@ -72,8 +72,11 @@ export type BodyOf<Schema extends BodySchema> = Schema extends TSchema
     ? { [Version in keyof Schema]: Static<Schema[Version]> }[keyof Schema]
     : undefined;
 
+/** The statuses a handler answers on success. */
+export type SuccessStatus = 200 | 201 | 202 | 204;
+
 export interface RouteResult {
-  status: 200 | 201 | 202 | 204;
+  status: SuccessStatus;
   body?: unknown;
 }
 
@@ -95,6 +98,12 @@ export interface RouteDefinition<
   /** Every path this operation answers on (aliases included), Fastify syntax (`:orgId`). */
   paths: readonly string[];
   access: RouteAccess<T['role']> & { kind: Kind };
+  /**
+   * Path parameters whose values are narrower than the document's default (an `...Id` is 24 hex digits, any
+   * other a string), for the OpenAPI document: e.g. a snapshot's name. The handler's service refuses a value
+   * that does not fit, as it would a value of the default.
+   */
+  params?: Readonly<Record<string, TSchema>>;
   /** The request body's schema (or one per resource version); unknown fields are refused (additionalProperties: false). */
   body?: Schema;
   /**
@@ -102,8 +111,11 @@ export interface RouteDefinition<
    * answers each request with one of them (media-type.ts). Default DEFAULT_RESOURCE_VERSIONS.
    */
   versions?: readonly string[];
-  /** The success status, for the OpenAPI document, when it is not the method's usual one (POST 201, DELETE 204, else 200). */
-  status?: RouteResult['status'];
+  /**
+   * The success status, for the OpenAPI document, when it is not the method's usual one (POST 201, DELETE 204,
+   * else 200); every one of them for a route that answers several (a PUT: 200 replaced, 201 created).
+   */
+  status?: SuccessStatus | readonly SuccessStatus[];
   /** The success response's schema, for the OpenAPI document. */
   response?: TSchema;
   /** A larger body limit than the server's default, for a route that takes large bodies (bytes). */
@@ -113,6 +125,14 @@ export interface RouteDefinition<
   // Method syntax on purpose: a table of routes of every kind must hold each route's narrower handler.
   // The edge keeps the pairing sound: it builds the context from the access this same route declares.
   handle(context: RouteContext<T, Kind, BodyOf<Schema>>): Promise<RouteResult>;
+}
+
+/** What a route answers on success: what it declares, else the method's usual status. */
+export function successStatuses(route: Pick<RouteDefinition, 'method' | 'status'>): readonly SuccessStatus[] {
+  if (route.status !== undefined) return typeof route.status === 'number' ? [route.status] : route.status;
+  if (route.method === 'DELETE') return [204];
+  if (route.method === 'POST') return [201];
+  return [200];
 }
 
 /**

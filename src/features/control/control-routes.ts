@@ -43,6 +43,10 @@ const SnapshotSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   rowCount: Type.Integer({ minimum: 0 }),
 });
+/** A snapshot named in a path: refused as not found (or, to take one, as an invalid name) when it does not fit. */
+const SnapshotNameParams = {
+  name: Type.String({ pattern: SNAPSHOT_NAME_PATTERN, description: '1 to 64 letters, digits, dots, dashes and underscores' }),
+};
 const SnapshotListSchema = Type.Object({ results: Type.Array(SnapshotSchema), totalCount: Type.Integer() });
 const ResetSchema = Type.Object({ snapshot: SnapshotSchema, faultsCleared: Type.Integer(), clock: ClockSchema });
 
@@ -186,8 +190,10 @@ export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
       summary: 'Take a named snapshot of the whole database now, replacing one of that name (rehearsal control)',
       method: 'PUT',
       paths: [`${CONTROL_PREFIX}/snapshots/:name`],
+      params: SnapshotNameParams,
       access: { kind: 'control' },
-      status: 201,
+      // 200 when it replaced a snapshot of that name, 201 when the name is new.
+      status: [200, 201],
       response: SnapshotSchema,
       async handle({ params }) {
         const { snapshot, replaced } = await snapshots.create(params['name'] ?? '');
@@ -199,6 +205,7 @@ export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
       summary: 'Delete a snapshot (rehearsal control)',
       method: 'DELETE',
       paths: [`${CONTROL_PREFIX}/snapshots/:name`],
+      params: SnapshotNameParams,
       access: { kind: 'control' },
       async handle({ params }) {
         await snapshots.delete(params['name'] ?? '');
@@ -211,9 +218,12 @@ export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
         'Reset: put the database back as a snapshot has it (init when none is named), clear the faults, clock to real time (rehearsal control)',
       method: 'POST',
       paths: [`${CONTROL_PREFIX}/reset`, `${CONTROL_PREFIX}/reset/:name`],
+      params: SnapshotNameParams,
       access: { kind: 'control' },
       status: 200,
       response: ResetSchema,
+      // SNAPSHOT_SCHEMA_MISMATCH: a snapshot taken before a schema migration.
+      errors: [409],
       async handle({ params }) {
         return { status: 200, body: await snapshots.reset(params['name']) };
       },

@@ -18,7 +18,7 @@ export interface SnapshotContent {
   readonly tables: Readonly<Record<string, readonly Readonly<Record<string, unknown>>[]>>;
 }
 
-/** The snapshot `livelink init` and `livelink start` take of the data they create: what a reset with no name restores. */
+/** The snapshot `livelink init`, `start` and `serve --fixtures` take of the data they set up: what a reset with no name restores. */
 export const INIT_SNAPSHOT = 'init';
 
 /** A snapshot's name: what goes in a URL path and on a command line unquoted. */
