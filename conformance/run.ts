@@ -5,7 +5,7 @@
  * when any check failed. Two setups: one process serving both roles, and a source process and a target
  * process (`--role source --target-url ...` / `--role target`). See conformance/README.md.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import {
   disconnectSourceWithCurl,
   runCurlFlow,
 } from './lib/curl-flow.js';
+import { ensureInitSnapshot, restoreAfterControlPass } from './lib/control.js';
 import { runFuzzPass, type FuzzParameters, type FuzzPass, type FuzzSettings } from './lib/fuzz.js';
 import { runCommand, startLivelink, stopAll, type RunningServer } from './lib/processes.js';
 import { clientEnv, seedProbeKeys, Seeder, type Fixture } from './lib/seed.js';
@@ -44,6 +45,24 @@ const fuzzSettings: FuzzSettings = {
   examples: Number(process.env['LIVELINK_FUZZ_EXAMPLES'] ?? '40'),
   seed: process.env['LIVELINK_FUZZ_SEED'] ?? '1',
 };
+
+/**
+ * LIVELINK_CONFORMANCE_ONLY: a comma-separated list of the legs and passes to run (go, python, curl, mongocli,
+ * atlas-cli, source, target, migration-host, relay, inventory, control), to iterate on one; unset runs all.
+ * A filtered run cannot tell whether every operation was fuzzed, so that row is then a skip.
+ */
+const only = (process.env['LIVELINK_CONFORMANCE_ONLY'] ?? '')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name) => name !== '');
+const selected = (name: string): boolean => only.length === 0 || only.includes(name);
+
+/**
+ * The servers' control token, new each run: the control pass authenticates with it, so the bearer scheme the
+ * document declares is what the server enforces (with no token, a loopback caller needs none: ST401).
+ */
+const controlToken = randomBytes(24).toString('base64url');
+const serverEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LIVELINK_CONTROL_TOKEN: controlToken });
 
 function step(message: string): void {
   process.stderr.write(`conformance: ${message}\n`);
@@ -124,7 +143,7 @@ interface FuzzResources {
   targetSpareKeyId: string;
 }
 
-/** The rehearsal control API's prefix: outside the Ops Manager and Atlas APIs. */
+/** The rehearsal control API's prefix: outside the Ops Manager and Atlas APIs, fuzzed by a pass of its own. */
 const CONTROL_PREFIX = '/_livelink/control/';
 
 const FUZZ_HOST = 'mh-fuzz.conformance.internal';
@@ -165,7 +184,12 @@ async function startBothRoles(): Promise<Setup> {
   const migrationHost = await seed.firstMigrationHost(projectId);
   const keys = await seedProbeKeys(seed, seed, source, target);
   const fuzzResources = await seedFuzzResources(seed, seed, source.orgId, target.orgId, projectId);
-  const server = await startLivelink(repoRoot, [...serveFlags, '--role', 'both', '--data', data], join(workDir, 'logs', 'both.log'));
+  const server = await startLivelink(
+    repoRoot,
+    [...serveFlags, '--role', 'both', '--data', data],
+    join(workDir, 'logs', 'both.log'),
+    serverEnv(),
+  );
   return {
     fixture: {
       setup: 'both',
@@ -213,12 +237,14 @@ async function startSplitRoles(): Promise<Setup> {
       repoRoot,
       [...serveFlags, '--role', 'target', '--data', targetData],
       join(workDir, 'logs', 'split-target.log'),
+      serverEnv(),
     );
     servers.push(targetServer);
     const sourceServer = await startLivelink(
       repoRoot,
       [...serveFlags, '--role', 'source', '--target-url', targetServer.url, '--data', sourceData],
       join(workDir, 'logs', 'split-source.log'),
+      serverEnv(),
     );
     servers.push(sourceServer);
     return {
@@ -291,7 +317,8 @@ async function fuzz(setup: Setup): Promise<Check[]> {
     groupId: resources.targetProjectId,
     apiKeyId: resources.targetSpareKeyId,
   };
-  const run = async (pass: FuzzPass) => {
+  const run = async (pass: FuzzPass, selector = pass.name) => {
+    if (!selected(selector)) return;
     step(`[${fixture.setup}] schemathesis pass ${pass.name} (${fuzzSettings.examples} examples per operation, seed ${fuzzSettings.seed})`);
     const outcome = await runFuzzPass(fixture.setup, pass, fuzzSettings);
     rows.push(...outcome.rows);
@@ -302,8 +329,7 @@ async function fuzz(setup: Setup): Promise<Check[]> {
   await run({
     name: 'source',
     keyLabel: 'source owner key',
-    publicKey: fixture.source.publicKey,
-    privateKey: fixture.source.privateKey,
+    credential: { kind: 'digest', publicKey: fixture.source.publicKey, privateKey: fixture.source.privateKey },
     baseUrl: fixture.sourceUrl,
     schema: setup.sourceSchema,
     // A migration host's job routes admit only that host's key: the migration-host pass fuzzes them.
@@ -313,8 +339,7 @@ async function fuzz(setup: Setup): Promise<Check[]> {
   await run({
     name: 'target',
     keyLabel: 'target owner key',
-    publicKey: fixture.target.publicKey,
-    privateKey: fixture.target.privateKey,
+    credential: { kind: 'digest', publicKey: fixture.target.publicKey, privateKey: fixture.target.privateKey },
     baseUrl: fixture.targetUrl,
     schema: setup.targetSchema,
     includePathRegex: '^/api/atlas/(?!v1\\.0/orgs/\\{orgId\\}/liveExport/)(?!.*/sourceOrganizations/)',
@@ -323,81 +348,100 @@ async function fuzz(setup: Setup): Promise<Check[]> {
   // The relay and inventory endpoints answer only the API key embedded in a link-token, and the relay
   // only for a source organization that pushed under it. The target pass deleted the organization's
   // links (and their keys), so the token is made now, and the source connects with it as in the flow.
-  const token = await createLinkTokenWithCurl(fixture, []);
-  const embedded = decodeLinkToken(token);
-  if (embedded === undefined) {
-    failed('pass relay and inventory: link-token key', 'a link-token to take the key from', `no decodable token (${token.slice(0, 60)})`);
-  } else {
-    const connected = await connectSourceWithCurl(fixture, token);
-    if (connected !== '201 SYNCED') {
-      failed('pass relay and inventory: the source connects with the token', '201 SYNCED', connected);
+  if (['migration-host', 'relay', 'inventory'].some(selected)) await linkedPasses();
+  await controlPasses();
+  rows.push(await everyOperationFuzzed(setup, tested));
+  return rows;
+
+  async function linkedPasses(): Promise<void> {
+    const token = await createLinkTokenWithCurl(fixture, []);
+    const embedded = decodeLinkToken(token);
+    if (embedded === undefined) {
+      failed('pass relay and inventory: link-token key', 'a link-token to take the key from', `no decodable token (${token.slice(0, 60)})`);
+    } else {
+      const connected = await connectSourceWithCurl(fixture, token);
+      if (connected !== '201 SYNCED') {
+        failed('pass relay and inventory: the source connects with the token', '201 SYNCED', connected);
+      }
+      // The host's calls go through its source, which relays them over the link just made.
+      await run({
+        name: 'migration-host',
+        keyLabel: 'migration host key',
+        credential: { kind: 'digest', publicKey: resources.migrationHost.publicKey, privateKey: resources.migrationHost.privateKey },
+        baseUrl: fixture.sourceUrl,
+        schema: setup.sourceSchema,
+        includePathRegex: '^/api/public/v1\\.0/groups/\\{groupId\\}/migrationHosts/',
+        parameters: sourceParameters,
+      });
+      // Before the inventory pass, whose DELETE removes what the source pushed (and with it the relay's admission).
+      await run({
+        name: 'relay',
+        keyLabel: 'link-token key',
+        credential: { kind: 'digest', publicKey: embedded.publicApiKey, privateKey: embedded.privateApiKey },
+        baseUrl: fixture.targetUrl,
+        schema: setup.targetSchema,
+        includePathRegex: '/sourceOrganizations/\\{sourceOrgId\\}/',
+        parameters: targetParameters,
+      });
+      await run({
+        name: 'inventory',
+        keyLabel: 'link-token key',
+        credential: { kind: 'digest', publicKey: embedded.publicApiKey, privateKey: embedded.privateApiKey },
+        baseUrl: fixture.targetUrl,
+        schema: setup.targetSchema,
+        includePathRegex: '/sourceOrganizations/\\{sourceOrgId\\}$',
+        parameters: targetParameters,
+      });
+      await disconnectSourceWithCurl(fixture);
     }
-    // The host's calls go through its source, which relays them over the link just made.
-    await run({
-      name: 'migration-host',
-      keyLabel: 'migration host key',
-      publicKey: resources.migrationHost.publicKey,
-      privateKey: resources.migrationHost.privateKey,
-      baseUrl: fixture.sourceUrl,
-      schema: setup.sourceSchema,
-      includePathRegex: '^/api/public/v1\\.0/groups/\\{groupId\\}/migrationHosts/',
-      parameters: sourceParameters,
-    });
-    // Before the inventory pass, whose DELETE removes what the source pushed (and with it the relay's admission).
-    await run({
-      name: 'relay',
-      keyLabel: 'link-token key',
-      publicKey: embedded.publicApiKey,
-      privateKey: embedded.privateApiKey,
-      baseUrl: fixture.targetUrl,
-      schema: setup.targetSchema,
-      includePathRegex: '/sourceOrganizations/\\{sourceOrgId\\}/',
-      parameters: targetParameters,
-    });
-    await run({
-      name: 'inventory',
-      keyLabel: 'link-token key',
-      publicKey: embedded.publicApiKey,
-      privateKey: embedded.privateApiKey,
-      baseUrl: fixture.targetUrl,
-      schema: setup.targetSchema,
-      includePathRegex: '/sourceOrganizations/\\{sourceOrgId\\}$',
-      parameters: targetParameters,
-    });
-    await disconnectSourceWithCurl(fixture);
+    await deleteLinkTokensWithCurl(fixture);
   }
-  await deleteLinkTokensWithCurl(fixture);
-  // Every operation of the Ops Manager and Atlas APIs must have been fuzzed by some pass. The rehearsal
-  // control API (/_livelink/control/) is not yet: a pass of its own, tried, found its OpenAPI description
-  // short of what it does (loopback callers accepted though a bearer scheme is declared, undocumented
-  // statuses, schema-violating bodies accepted); it is listed as a skip until that is fixed (conformance/README.md).
+
+  /**
+   * Last, on each server: the rehearsal control API, with the servers' control token. Its stateful phase resets
+   * the data to a snapshot (`init` by default), moves the clock and injects faults on the source's calls to the
+   * target, so nothing runs after it but putting the clock back and clearing the faults.
+   */
+  async function controlPasses(): Promise<void> {
+    if (!selected('control')) return;
+    for (const server of setup.servers) {
+      const name = setup.servers.length === 1 ? 'control' : `control-${server.role}`;
+      const target = { setup: fixture.setup, url: server.url, token: controlToken };
+      rows.push(await ensureInitSnapshot(repoRoot, target, name));
+      await run(
+        {
+          name,
+          keyLabel: 'control token',
+          credential: { kind: 'bearer', token: controlToken },
+          baseUrl: server.url,
+          schema: server.role === 'target' ? setup.targetSchema : setup.sourceSchema,
+          includePathRegex: `^${CONTROL_PREFIX}`,
+          parameters: server.role === 'target' ? targetParameters : sourceParameters,
+        },
+        'control',
+      );
+      rows.push(await restoreAfterControlPass(repoRoot, target, name));
+    }
+  }
+}
+
+/** Every operation of the document(s), the rehearsal control API's too, must have been fuzzed by some pass. */
+async function everyOperationFuzzed(setup: Setup, tested: ReadonlySet<string>): Promise<Check> {
   const documents = [...new Set([setup.sourceSchema, setup.targetSchema])];
-  const every = new Set((await Promise.all(documents.map(operationsOf))).flat());
-  const control = [...every].filter((operation) => operation.split(' ')[1]?.startsWith(CONTROL_PREFIX) === true).sort();
-  const all = new Set([...every].filter((operation) => !control.includes(operation)));
-  if (control.length > 0) {
-    rows.push({
-      setup: fixture.setup,
-      client: 'schemathesis',
-      operation: 'the rehearsal control API fuzzed',
-      expected: `${control.length} of ${control.length}`,
-      got: `not yet: its OpenAPI description does not match what it does (conformance/README.md)`,
-      result: 'skip',
-    });
-  }
-  const untested = [...all].filter((operation) => !tested.has(operation)).sort();
-  rows.push({
-    setup: fixture.setup,
-    client: 'schemathesis',
-    operation: `every operation of ${documents.length === 1 ? 'openapi.json' : 'the served openapi.json documents'} fuzzed`,
-    expected: `${all.size} of ${all.size}`,
+  const all = new Set((await Promise.all(documents.map(operationsOf))).flat());
+  const operation = `every operation of ${documents.length === 1 ? 'openapi.json' : 'the served openapi.json documents'} fuzzed`;
+  const expected = `${all.size} of ${all.size}`;
+  const check = { setup: setup.fixture.setup, client: 'schemathesis', operation, expected };
+  if (only.length > 0) return { ...check, got: `not counted: LIVELINK_CONFORMANCE_ONLY=${only.join(',')}`, result: 'skip' };
+  const untested = [...all].filter((each) => !tested.has(each)).sort();
+  return {
+    ...check,
     got:
       untested.length === 0
         ? `${all.size} of ${all.size}`
         : `${all.size - untested.length} of ${all.size}; not fuzzed: ${untested.join(', ')}`,
     result: untested.length === 0 ? 'pass' : 'fail',
-  });
-  return rows;
+  };
 }
 
 function decodeLinkToken(token: string): { publicApiKey: string; privateApiKey: string } | undefined {
@@ -432,30 +476,34 @@ async function runSetup(name: string, start: () => Promise<Setup>, tools: { mong
   step(`[${name}] ${setup.servers.map((server) => `${server.role} at ${server.url} (pid ${server.pid})`).join(', ')}`);
   const rows: Check[] = [];
   try {
-    rows.push(...(await runClientProgram(name, 'go program', goProgram, [], clientEnv(fixture, 'go'))));
-    rows.push(
-      ...(await runClientProgram(
-        name,
-        'python program',
-        join(workDir, 'venv', 'bin', 'python'),
-        [join(conformanceDir, 'python', 'python_clients.py')],
-        clientEnv(fixture, 'python'),
-      )),
-    );
-    step(`[${name}] curl`);
-    rows.push(...(await runCurlFlow(fixture)));
-    if (tools.mongocli.binary !== undefined) {
+    if (selected('go')) rows.push(...(await runClientProgram(name, 'go program', goProgram, [], clientEnv(fixture, 'go'))));
+    if (selected('python')) {
+      rows.push(
+        ...(await runClientProgram(
+          name,
+          'python program',
+          join(workDir, 'venv', 'bin', 'python'),
+          [join(conformanceDir, 'python', 'python_clients.py')],
+          clientEnv(fixture, 'python'),
+        )),
+      );
+    }
+    if (selected('curl')) {
+      step(`[${name}] curl`);
+      rows.push(...(await runCurlFlow(fixture)));
+    }
+    if (selected('mongocli') && tools.mongocli.binary !== undefined) {
       step(`[${name}] mongocli`);
       const token = await createLinkTokenWithCurl(fixture, ['127.0.0.1']);
       rows.push(...(await runMongocli(fixture, tools.mongocli, token, workDir)));
       await deleteLinkTokensWithCurl(fixture);
-    } else {
+    } else if (selected('mongocli')) {
       rows.push(...skipRows(name, tools.mongocli, MONGOCLI_OPERATIONS));
     }
-    if (tools.atlasCli.binary !== undefined) {
+    if (selected('atlas-cli') && tools.atlasCli.binary !== undefined) {
       step(`[${name}] Atlas CLI`);
       rows.push(...(await runAtlasCli(fixture, tools.atlasCli, workDir)));
-    } else {
+    } else if (selected('atlas-cli')) {
       rows.push(...skipRows(name, tools.atlasCli, ATLAS_CLI_OPERATIONS));
     }
     rows.push(...(await fuzz(setup)));

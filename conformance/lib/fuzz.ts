@@ -1,20 +1,23 @@
 /**
  * Schemathesis (from PyPI, in conformance/.work/venv) fuzzing every operation of the OpenAPI document
- * against the started livelink, with its default checks, authenticated with HTTP Digest through the
- * hook module conformance/schemathesis/livelink_digest_auth.py. Each pass selects operations by path
- * and uses the key that may call them; path parameters are fixed through schemathesis.toml.
+ * against the started livelink, with its default checks, authenticated through the hook module
+ * conformance/schemathesis/livelink_auth.py: HTTP Digest with an API key, or the control token as a bearer
+ * token for the rehearsal control API. Each pass selects operations by path and uses the credential that
+ * may call them; path parameters are fixed through schemathesis.toml.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
 import { runCommand } from './processes.js';
 
+/** What a pass authenticates with: an API key (HTTP Digest), or the server's control token (Bearer). */
+export type FuzzCredential = { kind: 'digest'; publicKey: string; privateKey: string } | { kind: 'bearer'; token: string };
+
 export interface FuzzPass {
   /** e.g. "source", "target", "inventory". */
   name: string;
-  /** The key the pass authenticates with, and who it is. */
-  publicKey: string;
-  privateKey: string;
+  /** The credential the pass authenticates with, and who it is. */
+  credential: FuzzCredential;
   keyLabel: string;
   baseUrl: string;
   /** A file path or a URL of the OpenAPI document. */
@@ -65,10 +68,15 @@ export async function runFuzzPass(setup: string, pass: FuzzPass, settings: FuzzS
   mkdirSync(reportDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    SCHEMATHESIS_HOOKS: 'livelink_digest_auth',
+    SCHEMATHESIS_HOOKS: 'livelink_auth',
     PYTHONPATH: join(settings.conformanceDir, 'schemathesis'),
-    LIVELINK_FUZZ_PUBLIC_KEY: pass.publicKey,
-    LIVELINK_FUZZ_PRIVATE_KEY: pass.privateKey,
+    ...(pass.credential.kind === 'digest'
+      ? {
+          LIVELINK_FUZZ_PUBLIC_KEY: pass.credential.publicKey,
+          LIVELINK_FUZZ_PRIVATE_KEY: pass.credential.privateKey,
+          LIVELINK_FUZZ_CONTROL_TOKEN: '',
+        }
+      : { LIVELINK_FUZZ_CONTROL_TOKEN: pass.credential.token }),
     LIVELINK_FUZZ_ORG_ID: pass.parameters.orgId,
     LIVELINK_FUZZ_GROUP_ID: pass.parameters.groupId,
     LIVELINK_FUZZ_SOURCE_ORG_ID: pass.parameters.sourceOrgId,
