@@ -20,7 +20,9 @@ import type { Database } from './schema.js';
  *   - control_snapshots: the snapshots themselves.
  *   - control_clock: the rehearsal clock, which a reset puts back to real time by its own service.
  *   - control_target_call_faults: the control API's faults, which a reset clears through the control service.
- *   - live_migration_faults: the rehearsal faults on migrations, likewise.
+ *   - live_migration_faults: the rehearsal faults on migrations, likewise, before the restore: each row goes
+ *     with its migration's (on delete cascade), so the restore's delete of live_migrations would remove
+ *     them, uncounted; none is in a snapshot, so none comes back with it.
  */
 export const TABLE_SNAPSHOT_POLICY = {
   organizations: { restore: 0 },

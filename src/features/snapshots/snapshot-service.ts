@@ -70,9 +70,11 @@ export class SnapshotService {
     if (found === undefined) throw apiErrors.snapshotNotFound(name);
     const current = latestMigrationName();
     if (found.content.migration !== current) throw apiErrors.snapshotSchemaMismatch(name, found.content.migration, current);
+    // The faults first: a migration's faults go with its row, so the restore would remove them uncounted,
+    // and a reset answers how many it cleared.
+    const faultsCleared = (await this.options.clearFaults?.()) ?? 0;
     await this.transaction(({ snapshots }) => snapshots.restore(found.content));
     this.options.forgetCached?.();
-    const faultsCleared = (await this.options.clearFaults?.()) ?? 0;
     const clock = await this.clock.resetToRealTime();
     return { snapshot: found.snapshot, faultsCleared, clock };
   }
