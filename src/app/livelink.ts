@@ -35,6 +35,7 @@ import { LinkTokenService } from '../features/link-tokens/link-token-service.js'
 import type { LinkTokenStore } from '../features/link-tokens/link-token-store.js';
 import { linkTokenRoutes } from '../features/link-tokens/link-token-routes.js';
 import { LiveMigrationFaultKyselyStore } from '../features/live-migrations/live-migration-fault-kysely-store.js';
+import { LiveMigrationFaultSource } from '../features/live-migrations/live-migration-fault-source.js';
 import {
   LiveMigrationKyselyStore,
   LiveMigrationValidationKyselyStore,
@@ -356,8 +357,11 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     expiryHours: config.migrationExpiryHours,
     ...(options.cutoverWaitMs === undefined ? {} : { cutoverWaitMs: options.cutoverWaitMs, cutoverPollMs: 20 }),
   });
-  // The rehearsal controls gather the faults every family keeps.
-  const control = new ControlService([targetCallFaults]);
+  const servesSource = config.role !== 'target';
+  const servesTarget = config.role !== 'source';
+  // The rehearsal controls gather the faults every family keeps: those on the source's calls to the
+  // target, and, where the target is served, those on its live migrations.
+  const control = new ControlService([targetCallFaults, ...(servesTarget ? [new LiveMigrationFaultSource(liveMigrations)] : [])]);
   // The rehearsal clock follows the offset stored in the database: adopted now, before anything reads it.
   const clockControl = new ClockService(clock, stores.clock, transaction);
   await clockControl.refresh();
@@ -386,8 +390,6 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => clock.realNowMs());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
 
-  const servesSource = config.role !== 'target';
-  const servesTarget = config.role !== 'source';
   if (servesTarget) metrics.watchLiveMigrations(() => liveMigrations.everyActive(), logger);
   const routes: ApiRoute[] = [
     defineRoute({
@@ -418,7 +420,13 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
     ...(servesTarget ? linkTokenRoutes(linkTokens) : []),
     ...(servesTarget ? clusterRoutes(clusters) : []),
     ...(servesTarget ? liveMigrationRoutes(liveMigrations) : []),
-    ...controlRoutes({ control, targetCalls: servesSource ? targetCallFaults : undefined, clock: clockControl, snapshots }),
+    ...controlRoutes({
+      control,
+      targetCalls: servesSource ? targetCallFaults : undefined,
+      liveMigrations: servesTarget ? liveMigrations : undefined,
+      clock: clockControl,
+      snapshots,
+    }),
   ];
 
   const serviceVersion = readServiceVersion(process.env);

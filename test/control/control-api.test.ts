@@ -88,6 +88,120 @@ describe('the control API with a control token', () => {
   });
 });
 
+describe('the live-migration controls, before any migration runs', () => {
+  let server: RunningLivelink;
+  before(async () => {
+    server = await startLivelink({ 'control-token': TOKEN });
+  });
+  after(() => server.close());
+
+  const UNKNOWN = '0123456789abcdef01234567';
+  const call = async (path: string, body?: unknown, token = TOKEN) => {
+    const response = await fetch(`${server.url}/_livelink/control/v1/liveMigrations/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('answers an unknown migration 404 LIVE_MIGRATION_NOT_FOUND, on every control, its CLI twin too', async () => {
+    const notFound = {
+      status: 404,
+      body: {
+        detail: `No live migration with ID ${UNKNOWN} exists.`,
+        error: 404,
+        errorCode: 'LIVE_MIGRATION_NOT_FOUND',
+        parameters: [UNKNOWN],
+        reason: 'Not Found',
+      },
+    };
+    assert.deepEqual(await call(`${UNKNOWN}/faults/failAtPhase`, { phase: 'TAIL', reason: 'x' }), notFound);
+    assert.deepEqual(await call(`${UNKNOWN}/faults/holdLag`, { lagSeconds: 30 }), notFound);
+    assert.deepEqual(await call(`${UNKNOWN}/readyForCutover`), notFound);
+    assert.deepEqual(await call(`${UNKNOWN}/expire`), notFound);
+    assert.deepEqual(await cli(['control', 'migration', 'expire', '--migration', UNKNOWN, '--url', server.url, '--token', TOKEN]), {
+      code: 1,
+      stdout: '',
+      stderr: `livelink control migration expire: No live migration with ID ${UNKNOWN} exists.\n`,
+    });
+  });
+
+  it('refuses a fault that is not well formed with 400 in the error format, and a CLI mistake with exit 2', async () => {
+    for (const [path, body] of [
+      ['faults/failAtPhase', { phase: 'LUNCH' }],
+      ['faults/failAtPhase', { phase: 'COPY', reason: '' }],
+      ['faults/failAtPhase', { phase: 'COPY', reason: 'r'.repeat(1001) }],
+      ['faults/failAtPhase', { phase: 'COPY', lagSeconds: 3 }],
+      ['faults/holdLag', { lagSeconds: -1 }],
+      ['faults/holdLag', { lagSeconds: 1.5 }],
+      ['faults/holdLag', { lagSeconds: 31_536_001 }],
+    ] as const) {
+      const refused = await call(`${UNKNOWN}/${path}`, body);
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.equal(refused.body['errorCode'], 'INVALID_ATTRIBUTE', JSON.stringify(refused.body));
+    }
+    const missing = await call(`${UNKNOWN}/faults/holdLag`, {});
+    assert.deepEqual([missing.status, missing.body['errorCode']], [400, 'MISSING_ATTRIBUTE']);
+    const cliEnv = { LIVELINK_CONTROL_TOKEN: TOKEN, LIVELINK_URL: server.url };
+    for (const [args, message] of [
+      [['--migration', UNKNOWN], 'give one of --fail-at and --hold-lag'],
+      [['--migration', UNKNOWN, '--fail-at', 'copy', '--hold-lag', '3'], 'give one of --fail-at and --hold-lag'],
+      [['--migration', UNKNOWN, '--fail-at', 'lunch'], '--fail-at must be one of copy, tail, cutover'],
+      [['--migration', UNKNOWN, '--hold-lag', '3', '--reason', 'x'], '--reason goes with --fail-at'],
+      [['--migration', 'nope', '--hold-lag', '3'], '--migration must be an id of 24 hex digits'],
+    ] as const) {
+      const result = await cli(['control', 'migration-fault', ...args], cliEnv);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.match(result.stderr, new RegExp(message), args.join(' '));
+    }
+    assert.deepEqual(await call(`${UNKNOWN}/readyForCutover`, undefined, `${TOKEN}x`), {
+      status: 401,
+      body: JSON.parse(UNAUTHORIZED_BODY) as Record<string, unknown>,
+    });
+  });
+
+  it('refuses a wrong token on every control route, whatever it does, before it acts', async () => {
+    const document = server.livelink.openApiDocument() as {
+      paths: Record<string, Record<string, { tags: string[] }>>;
+    };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => operation.tags.includes('Rehearsal controls'))
+        .map(([method, operation]) => ({
+          method: method.toUpperCase(),
+          path: path.replace(/\{[A-Za-z]+Id\}/g, UNKNOWN).replace(/\{name\}/g, 'init'),
+          operation,
+        })),
+    );
+    assert.ok(
+      operations.some((operation) => operation.path.includes('/liveMigrations/')),
+      'the migration controls are listed',
+    );
+    for (const { method, path } of operations) {
+      const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}x` } });
+      assert.equal(response.status, 401, `${method} ${path}`);
+      assert.equal(await response.text(), UNAUTHORIZED_BODY, `${method} ${path}`);
+    }
+  });
+
+  it('serves the migration controls only on a process that serves the target', async () => {
+    const sourceOnly = await startLivelink({ 'control-token': TOKEN, role: 'source', 'target-url': server.url });
+    try {
+      const response = await fetch(`${sourceOnly.url}/_livelink/control/v1/liveMigrations/${UNKNOWN}/expire`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      assert.equal(response.status, 404);
+      assert.equal(((await response.json()) as { errorCode: string }).errorCode, 'RESOURCE_NOT_FOUND');
+      const paths = Object.keys((sourceOnly.livelink.openApiDocument() as { paths: Record<string, unknown> }).paths);
+      assert.ok(!paths.some((path) => path.includes('/control/v1/liveMigrations/')));
+    } finally {
+      await sourceOnly.close();
+    }
+  });
+});
+
 describe('the control API without a control token', () => {
   let server: RunningLivelink;
   before(async () => {

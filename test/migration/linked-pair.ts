@@ -66,8 +66,9 @@ export class LinkedPair {
     private readonly stateDir: string,
   ) {}
 
-  static async start(options: { livelink?: Omit<LivelinkOptions, 'logger'> } = {}): Promise<LinkedPair> {
-    const server = await startLivelink({}, {}, options.livelink === undefined ? {} : { livelink: options.livelink });
+  /** `flags`: the server's, as `livelink serve` takes them (e.g. a control token). */
+  static async start(options: { flags?: Record<string, string>; livelink?: Omit<LivelinkOptions, 'logger'> } = {}): Promise<LinkedPair> {
+    const server = await startLivelink(options.flags ?? {}, {}, options.livelink === undefined ? {} : { livelink: options.livelink });
     const atlasOrg = await server.organizationWithKey('Atlas Org');
     const opsOrg = await server.organizationWithKey('Ops Org');
     const { organizations, migrationHosts } = server.livelink.services;

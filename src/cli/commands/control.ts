@@ -9,7 +9,7 @@ import type { ResetOutcome } from '../../features/snapshots/snapshot-service.js'
 import { parseDuration } from '../../shared/duration.js';
 import { JSON_OPTION, UsageError, usage, type Command, type OptionValues, type OptionsConfig } from '../command.js';
 import { CONTROL_CLIENT_HELP, CONTROL_CLIENT_OPTIONS, callControl } from '../control-client.js';
-import { optionalString, requiredString, wholeNumberFlag } from '../flags.js';
+import { objectIdFlag, optionalString, requiredString, wholeNumberFlag } from '../flags.js';
 import { emit, table } from '../output.js';
 
 /**
@@ -108,6 +108,75 @@ const CONTROL_VERBS: readonly ControlVerb[] = [
       const fault = answer as TargetCallFault;
       return `Injected fault ${fault.id}: ${scopeOf(fault)} ${whatFails(fault.failure, fault.remainingCalls === 1)}.`;
     },
+  },
+  {
+    verb: 'migration-fault',
+    summary: 'Make a live migration fail at a phase, or show a lag',
+    description:
+      'Puts a rehearsal fault on an active live migration of this target (Atlas), until it ends or the faults are\n' +
+      'cleared (livelink control clear-faults): --fail-at fails it with --reason when its host reaches the phase\n' +
+      '(at once when it is in it already); --hold-lag shows that lag instead of the measured one, readyForCutover\n' +
+      'following it (ready only at 2 seconds or less). The Atlas GET of the migration and its cutover answer accordingly.',
+    synopsis: '--migration ID (--fail-at copy|tail|cutover [--reason TEXT] | --hold-lag SECONDS)',
+    options: { migration: { type: 'string' }, 'fail-at': { type: 'string' }, reason: { type: 'string' }, 'hold-lag': { type: 'string' } },
+    help: [
+      ['--migration ID', 'the live migration (its _id in the Atlas API)'],
+      ['--fail-at PHASE', "copy (the host's initial copy), tail (tailing the source's changes) or cutover (the cutover request)"],
+      ['--reason TEXT', "--fail-at: the migration's errorMessage once it fails"],
+      ['--hold-lag SECONDS', 'the lag the migration shows (lagTimeSeconds)'],
+    ],
+    examples: [
+      'livelink control migration-fault --migration 6650c0ffee0123456789abcd --fail-at copy --reason "Disk full on the destination"',
+      'livelink control migration-fault --migration 6650c0ffee0123456789abcd --hold-lag 30',
+    ],
+    method: 'POST',
+    path: (values) => {
+      const fault = migrationFaultOf(values);
+      return `${migrationPath(values)}/faults/${fault.failAt === undefined ? 'holdLag' : 'failAtPhase'}`;
+    },
+    body: (values) => {
+      const { failAt, reason, lagSeconds } = migrationFaultOf(values);
+      return failAt === undefined ? { lagSeconds } : { phase: failAt, ...(reason === undefined ? {} : { reason }) };
+    },
+    text: (answer) => {
+      const { fault, migration } = answer as MigrationFaultAnswer;
+      const { details } = fault;
+      const what =
+        details['kind'] === 'HOLD_LAG'
+          ? `shows a lag of ${String(details['lagSeconds'])} s until the faults are cleared`
+          : migration.status === 'FAILED'
+            ? `was in ${String(details['phase'])} and failed at once`
+            : `fails when it reaches ${String(details['phase'])}`;
+      return `Fault ${fault.id}: live migration ${migration._id} ${what}.\n${migrationText(migration)}`;
+    },
+  },
+  {
+    verb: 'migration ready-for-cutover',
+    summary: 'Make a live migration ready for cutover now',
+    description:
+      'Makes an active live migration ready for cutover now (WORKING, readyForCutover true), as if its host had caught up:\n' +
+      'the expiry timer starts, and a held lag is released. A cutover then asks the host, which cuts over once it tails.',
+    synopsis: '--migration ID',
+    options: { migration: { type: 'string' } },
+    help: [['--migration ID', 'the live migration (its _id in the Atlas API)']],
+    examples: ['livelink control migration ready-for-cutover --migration 6650c0ffee0123456789abcd'],
+    method: 'POST',
+    path: (values) => `${migrationPath(values)}/readyForCutover`,
+    text: (answer) => migrationText(answer as MigrationAnswer),
+  },
+  {
+    verb: 'migration expire',
+    summary: 'Expire a live migration now',
+    description:
+      'Ends an active live migration as EXPIRED now, as the expiry of a migration ready and not cut over would:\n' +
+      'its event, the host told to stop, a cutover refused (409), the source and the cluster free for a new one.',
+    synopsis: '--migration ID',
+    options: { migration: { type: 'string' } },
+    help: [['--migration ID', 'the live migration (its _id in the Atlas API)']],
+    examples: ['livelink control migration expire --migration 6650c0ffee0123456789abcd'],
+    method: 'POST',
+    path: (values) => `${migrationPath(values)}/expire`,
+    text: (answer) => migrationText(answer as MigrationAnswer),
   },
   {
     verb: 'clear-faults',
@@ -219,6 +288,52 @@ const CONTROL_VERBS: readonly ControlVerb[] = [
 ];
 
 const FAILURE_KINDS: readonly string[] = ['UNREACHABLE', 'TIMEOUT', 'STATUS', 'GARBAGE', 'DELAY'];
+
+/** A live migration as the control API answers it: as Atlas's GET of the migration shows it. */
+interface MigrationAnswer {
+  _id: string;
+  status: string;
+  lagTimeSeconds: number | null;
+  readyForCutover: boolean;
+  errorMessage?: string;
+}
+
+interface MigrationFaultAnswer {
+  fault: ActiveFault;
+  migration: MigrationAnswer;
+}
+
+const MIGRATION_FAULT_PHASES: readonly string[] = ['COPY', 'TAIL', 'CUTOVER'];
+
+function migrationPath(values: OptionValues): string {
+  return `${CONTROL_PREFIX}/liveMigrations/${objectIdFlag(values, 'migration')}`;
+}
+
+/** The one fault the flags ask for: --fail-at (with an optional --reason) or --hold-lag. */
+function migrationFaultOf(values: OptionValues): { failAt?: string; reason?: string; lagSeconds?: number } {
+  const failAt = optionalString(values, 'fail-at');
+  const reason = optionalString(values, 'reason');
+  const lagSeconds = wholeNumberFlag(values, 'hold-lag', 0);
+  if ((failAt === undefined) === (lagSeconds === undefined)) throw new UsageError('give one of --fail-at and --hold-lag');
+  if (failAt === undefined) {
+    if (reason !== undefined) throw new UsageError('--reason goes with --fail-at');
+    return { lagSeconds };
+  }
+  const phase = failAt.toUpperCase();
+  if (!MIGRATION_FAULT_PHASES.includes(phase))
+    throw new UsageError(`--fail-at must be one of ${MIGRATION_FAULT_PHASES.join(', ').toLowerCase()}`);
+  if (reason !== undefined && (reason.length === 0 || reason.length > 1000))
+    throw new UsageError('--reason must have 1 to 1000 characters');
+  return { failAt: phase, ...(reason === undefined ? {} : { reason }) };
+}
+
+/** The migration as its GET shows it, in one line: "Live migration ID: WORKING, lag 30 s, not ready for cutover." */
+function migrationText(migration: MigrationAnswer): string {
+  const lag = migration.lagTimeSeconds === null ? 'no lag measured' : `lag ${migration.lagTimeSeconds} s`;
+  const ready = migration.readyForCutover ? 'ready for cutover' : 'not ready for cutover';
+  const why = migration.errorMessage === undefined ? '' : ` (${migration.errorMessage})`;
+  return `Live migration ${migration._id}: ${migration.status}${why}, ${lag}, ${ready}.`;
+}
 
 /** Which calls a fault fails, in words: "the next 2 inventory calls", "all link calls until ...". */
 function scopeOf(fault: TargetCallFault): string {

@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { apiErrors } from '../../http/api-error.js';
+import type { RouteResult } from '../../http/route.js';
 import { DURATION_PATTERN, parseDuration } from '../../shared/duration.js';
 import type { ClockService } from '../clock/clock-service.js';
+import { activeFaultOf } from '../live-migrations/live-migration-fault-source.js';
+import { LiveMigrationResponseSchema, migrationView } from '../live-migrations/live-migration-schemas.js';
+import type { LiveMigrationFault } from '../live-migrations/live-migration.js';
+import type { LiveMigrationService } from '../live-migrations/live-migration-service.js';
 import { TARGET_CALLS } from '../migration-link/target-client.js';
 import { defineRoute, type ApiRoute } from '../organizations/api-route.js';
 import { SNAPSHOT_NAME_PATTERN } from '../snapshots/snapshot.js';
@@ -94,6 +99,8 @@ export interface ControlRouteServices {
   control: ControlService;
   /** The faults on the source's calls to the target: absent on a process that serves only the target. */
   targetCalls: TargetCallFaultService | undefined;
+  /** The faults on the target's live migrations: absent on a process that serves only the source. */
+  liveMigrations: LiveMigrationService | undefined;
   clock: ClockService;
   snapshots: SnapshotService;
 }
@@ -110,9 +117,10 @@ export interface ControlRouteServices {
  * "Rehearse failures"; then `npm run openapi`.
  */
 export function controlRoutes(services: ControlRouteServices): ApiRoute[] {
-  const { control, targetCalls, clock, snapshots } = services;
+  const { control, targetCalls, liveMigrations, clock, snapshots } = services;
   return [
     ...(targetCalls === undefined ? [] : targetCallFaultRoutes(targetCalls)),
+    ...(liveMigrations === undefined ? [] : liveMigrationFaultRoutes(liveMigrations)),
     defineRoute({
       name: 'listControlFaults',
       summary: 'List the active faults of every kind (rehearsal control)',
@@ -243,6 +251,115 @@ function targetCallFaultRoutes(targetCalls: TargetCallFaultService): ApiRoute[] 
       response: TargetCallFaultSchema,
       async handle({ body }) {
         return { status: 201, body: await targetCalls.inject(body) };
+      },
+    }),
+  ];
+}
+
+const MIGRATION_FAULT_PHASES = ['COPY', 'TAIL', 'CUTOVER'] as const;
+
+const FailAtPhaseBody = Type.Object(
+  {
+    phase: Type.Union(
+      MIGRATION_FAULT_PHASES.map((phase) => Type.Literal(phase)),
+      { description: "COPY (the host's initial copy), TAIL (tailing the source's changes), CUTOVER (the cutover request)" },
+    ),
+    reason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: "The migration's errorMessage once it fails (default: that it failed at the phase, a rehearsal fault)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const HoldLagBody = Type.Object(
+  {
+    lagSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 31_536_000,
+      description: 'The lag the migration shows instead of the measured one; readyForCutover only at 2 or less',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const MigrationFaultSchema = Type.Object({
+  fault: ActiveFaultSchema,
+  migration: LiveMigrationResponseSchema,
+});
+
+/**
+ * The rehearsal faults on a live migration, found by its id alone (whatever its project): 404
+ * LIVE_MIGRATION_NOT_FOUND for an unknown id, 409 LIVE_MIGRATION_NOT_ACTIVE for one that ended. A fault
+ * answers 201 with the fault as `GET /faults` lists it and the migration as Atlas's GET shows it right
+ * after (FAILED already when it was in the phase); readyForCutover and expire answer 200 with the migration.
+ */
+function liveMigrationFaultRoutes(liveMigrations: LiveMigrationService): ApiRoute[] {
+  const base = `${CONTROL_PREFIX}/liveMigrations/:liveMigrationId`;
+  const idOf = (params: Readonly<Record<string, string>>): string => params['liveMigrationId'] ?? '';
+  /** A fault's answer: the fault as listed, and the migration right after it was put in place. */
+  const faultPut = async (id: string, fault: LiveMigrationFault): Promise<RouteResult> => ({
+    status: 201,
+    body: { fault: activeFaultOf(fault), migration: migrationView(await liveMigrations.migrationForControl(id)) },
+  });
+  return [
+    defineRoute({
+      name: 'failLiveMigrationAtPhase',
+      summary:
+        'Make a live migration fail with a reason when it reaches a phase (copy, tail, cutover), or now if it is in it (rehearsal control)',
+      method: 'POST',
+      paths: [`${base}/faults/failAtPhase`],
+      access: { kind: 'control' },
+      body: FailAtPhaseBody,
+      response: MigrationFaultSchema,
+      errors: [409],
+      async handle({ params, body }) {
+        const id = idOf(params);
+        // The service's default reason when none is given, the same as for an empty one.
+        return faultPut(id, await liveMigrations.failAtPhase(id, body.phase, body.reason ?? ''));
+      },
+    }),
+    defineRoute({
+      name: 'holdLiveMigrationLag',
+      summary: 'Make a live migration show a lag, readyForCutover following it, until the faults are cleared (rehearsal control)',
+      method: 'POST',
+      paths: [`${base}/faults/holdLag`],
+      access: { kind: 'control' },
+      body: HoldLagBody,
+      response: MigrationFaultSchema,
+      errors: [409],
+      async handle({ params, body }) {
+        const id = idOf(params);
+        return faultPut(id, await liveMigrations.holdLag(id, body.lagSeconds));
+      },
+    }),
+    defineRoute({
+      name: 'makeLiveMigrationReadyForCutover',
+      summary: 'Make a live migration ready for cutover now, as if its host had caught up; a held lag is released (rehearsal control)',
+      method: 'POST',
+      paths: [`${base}/readyForCutover`],
+      access: { kind: 'control' },
+      status: 200,
+      response: LiveMigrationResponseSchema,
+      errors: [409],
+      async handle({ params }) {
+        return { status: 200, body: migrationView(await liveMigrations.makeReadyForCutover(idOf(params))) };
+      },
+    }),
+    defineRoute({
+      name: 'expireLiveMigration',
+      summary: 'Expire a live migration now, as the expiry of one ready and not cut over would (rehearsal control)',
+      method: 'POST',
+      paths: [`${base}/expire`],
+      access: { kind: 'control' },
+      status: 200,
+      response: LiveMigrationResponseSchema,
+      errors: [409],
+      async handle({ params }) {
+        return { status: 200, body: migrationView(await liveMigrations.expireNow(idOf(params))) };
       },
     }),
   ];

@@ -191,10 +191,9 @@ export class LiveMigrationService {
   }
 
   async migration(project: Project, id: string): Promise<LiveMigration> {
-    await this.#expireDueNow();
-    const found = await this.reads.liveMigrations.get(id);
+    const found = await this.#shown(id);
     if (found === undefined || found.plan.groupId !== project.id) throw apiErrors.liveMigrationNotFound(id, project.id);
-    return this.#withHeldLag(found, await this.reads.liveMigrationFaults.forMigration(id));
+    return found;
   }
 
   /**
@@ -399,24 +398,43 @@ export class LiveMigrationService {
    * Sets readyForCutover now (and WORKING), as if the host had caught up (the expiry timer starts); a held lag is
    * released, since it would hide that. The cutover then asks the host, which cuts over once it tails.
    */
-  async makeReadyForCutover(liveMigrationId: string): Promise<void> {
-    await this.transaction(async (writes) => {
+  async makeReadyForCutover(liveMigrationId: string): Promise<LiveMigration> {
+    return this.transaction(async (writes) => {
       const current = await this.#activeForControl(writes, liveMigrationId);
       await writes.liveMigrationFaults.remove(liveMigrationId, 'HOLD_LAG');
-      if (current.readyForCutover) return;
+      if (current.readyForCutover) return current;
       // A NEW migration made ready is WORKING, as one whose host reported would be.
-      await writes.liveMigrations.save({
+      const ready: LiveMigration = {
         ...current,
         status: 'WORKING',
         readyForCutover: true,
         readySince: current.readySince ?? this.#now().toISOString(),
-      });
+      };
+      await writes.liveMigrations.save(ready);
+      return ready;
     });
   }
 
   /** EXPIRED now, as the expiry would: the host told to stop, the slots free, the organization's event. */
-  async expireNow(liveMigrationId: string): Promise<void> {
-    await this.transaction(async (writes) => this.#expire(writes, await this.#activeForControl(writes, liveMigrationId)));
+  async expireNow(liveMigrationId: string): Promise<LiveMigration> {
+    return this.transaction(async (writes) => this.#expire(writes, await this.#activeForControl(writes, liveMigrationId)));
+  }
+
+  /**
+   * A migration by its id alone, as the API shows it (a held lag applied), after expiring the due ones:
+   * what a rehearsal control answers with once it acted. 404 when there is none.
+   */
+  async migrationForControl(liveMigrationId: string): Promise<LiveMigration> {
+    const found = await this.#shown(liveMigrationId);
+    if (found === undefined) throw apiErrors.liveMigrationIdNotFound(liveMigrationId);
+    return found;
+  }
+
+  /** The migration as the API shows it (a held lag applied), after expiring the due ones. */
+  async #shown(id: string): Promise<LiveMigration | undefined> {
+    await this.#expireDueNow();
+    const found = await this.reads.liveMigrations.get(id);
+    return found === undefined ? undefined : this.#withHeldLag(found, await this.reads.liveMigrationFaults.forMigration(id));
   }
 
   /** Every migration fault in force, oldest first. */
@@ -635,7 +653,7 @@ export class LiveMigrationService {
   }
 
   /** EXPIRED, as Atlas's timer ends a migration: the host is told to stop, the slots are free. */
-  async #expire(writes: LiveMigrationWrites, migration: LiveMigration): Promise<void> {
+  async #expire(writes: LiveMigrationWrites, migration: LiveMigration): Promise<LiveMigration> {
     const expired: LiveMigration = {
       ...migration,
       status: 'EXPIRED',
@@ -646,6 +664,7 @@ export class LiveMigrationService {
       stopAcknowledged: false,
     };
     await this.#saveEnded(writes, expired, 'LIVE_MIGRATION_EXPIRED', expired.errorMessage);
+    return expired;
   }
 
   /** FAILED by the target (not by the host's report): the host is told to stop, the slots are free. */
