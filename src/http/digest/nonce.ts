@@ -56,6 +56,17 @@ const VERIFIED_CACHE_SIZE = 10_000;
 /** Random bytes drawn from the CSPRNG at a time: one call serves many nonces. */
 const RANDOM_POOL_BYTES = 4096;
 
+/**
+ * A copy of a nonce that does not share memory with the string it was cut from. A nonce parsed out of an
+ * Authorization header is a V8 "sliced string" that keeps the whole header alive (some 370 bytes more) for
+ * as long as a map that remembers the nonce holds it: the replay guard's records and the verified cache.
+ */
+export function detached(nonce: string): string {
+  const copy = Buffer.from(nonce, 'utf8').toString('utf8');
+  // A lone surrogate would not survive the round trip, and a different key would let a replay pass.
+  return copy === nonce ? copy : nonce;
+}
+
 export class NonceMinter {
   readonly #key: Buffer;
   readonly #lifetimeMs: number;
@@ -150,7 +161,7 @@ export class NonceMinter {
     if (!timingSafeEqual(presented, this.#mac(body))) return undefined;
     const issuedAt = Number.parseInt(nonce.slice(0, TIME_HEX), 16);
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
-    this.#verified.set(nonce, issuedAt);
+    this.#verified.set(detached(nonce), issuedAt);
     return issuedAt;
   }
 }

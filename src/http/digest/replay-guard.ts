@@ -13,7 +13,7 @@
  * pre-fix Apache anti-pattern, httpd test_007).
  */
 
-import { MAX_NONCE_COUNT, NO_EPOCH } from './nonce.js';
+import { detached, MAX_NONCE_COUNT, NO_EPOCH } from './nonce.js';
 
 /**
  * `first`: the pair was not seen before, and now is. `replay`: it was. `stale`: the guard cannot tell,
@@ -70,17 +70,6 @@ function ncIndex(nc: string): number {
   if (!NC_PATTERN.test(nc)) return -1;
   const value = Number.parseInt(nc, 16);
   return value <= MAX_NONCE_COUNT ? value : -1;
-}
-
-/**
- * A copy of the nonce that does not share memory with the string it was cut from. A nonce parsed
- * out of an Authorization header is a V8 "sliced string" that keeps the whole header alive (some
- * 370 bytes more per remembered nonce) for as long as the map holds it.
- */
-function detached(nonce: string): string {
-  const copy = Buffer.from(nonce, 'utf8').toString('utf8');
-  // A lone surrogate would not survive the round trip, and a different key would let a replay pass.
-  return copy === nonce ? copy : nonce;
 }
 
 /**
