@@ -138,6 +138,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
       holds: rss.after_load <= 100,
     });
   }
+  checks.push(...scaleOutTargets(report));
   const growth = report.growth.ratio_largest_to_smallest;
   const sizes = report.growth.sizes;
   checks.push({
@@ -145,6 +146,79 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     required: 'within 10 % (0.90–1.10)',
     measured: growth === null ? 'not measured' : `${growth.toFixed(3)}`,
     holds: growth === null ? null : growth >= 0.9 && growth <= 1.1,
+  });
+  return checks;
+}
+
+/** `a` over `b`, both ratios to the same baseline windows: their quotient is the same-run ratio of a to b. */
+function relativeTarget(
+  target: string,
+  a: ScenarioFigure | undefined,
+  b: ScenarioFigure | undefined,
+  minimum: number,
+  of: string,
+): TargetCheck {
+  const quotient = a === undefined || b === undefined ? Number.NaN : a.ratio_to_baseline / b.ratio_to_baseline;
+  return {
+    target,
+    required: `≥ ${minimum} × ${of}`,
+    measured: Number.isFinite(quotient) ? `${quotient.toFixed(3)} × ${of}` : 'not measured',
+    holds: Number.isFinite(quotient) ? quotient >= minimum : null,
+  };
+}
+
+/**
+ * The targets of the issue "Performance: scale-out without the 5× penalty" (each a ratio within this run):
+ * the status path against the baseline and the reference, PostgreSQL against SQLite, memory against the
+ * baseline's, growth.
+ */
+function scaleOutTargets(report: BenchReport): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const atLeast = (scenario: string, minimum: number): TargetCheck => {
+    const s = find(report, scenario);
+    const ratio = s?.ratio_to_baseline ?? Number.NaN;
+    return {
+      target: `[scale-out] ${scenario}`,
+      required: `≥ ${minimum} × baseline`,
+      measured: Number.isFinite(ratio) ? `${ratio.toFixed(3)} × baseline` : 'not measured',
+      holds: Number.isFinite(ratio) ? ratio >= minimum : null,
+    };
+  };
+  const reuse = find(report, 'status-reuse');
+  checks.push(atLeast('status-reuse', 0.3));
+  checks.push(
+    relativeTarget('[scale-out] status-reuse vs reference/status-reuse', reuse, find(report, 'reference/status-reuse'), 0.6, 'reference'),
+  );
+  checks.push(atLeast('status-challenge', 0.15));
+  if (find(report, 'status-reuse/postgres') !== undefined) {
+    checks.push(atLeast('status-reuse/postgres', 0.15));
+    checks.push(
+      relativeTarget(
+        '[scale-out] status-reuse/postgres vs status-reuse (SQLite)',
+        find(report, 'status-reuse/postgres'),
+        reuse,
+        0.5,
+        'SQLite',
+      ),
+    );
+  }
+  const baseline = report.rss_mb['baseline']?.after_load;
+  const livelink = report.rss_mb['livelink']?.after_load;
+  const memory = baseline === undefined || livelink === undefined ? Number.NaN : livelink / baseline;
+  checks.push({
+    target: '[scale-out] livelink resident memory after the load vs the baseline’s',
+    required: '≤ 1.5 × baseline',
+    measured: Number.isFinite(memory)
+      ? `${memory.toFixed(2)} × baseline (${livelink?.toFixed(1)} vs ${baseline?.toFixed(1)} MB)`
+      : 'not measured',
+    holds: Number.isFinite(memory) ? memory <= 1.5 : null,
+  });
+  const growth = report.growth.ratio_largest_to_smallest;
+  checks.push({
+    target: '[scale-out] growth: status-reuse at the largest vs the smallest organization count',
+    required: '≥ 0.8',
+    measured: growth === null ? 'not measured' : growth.toFixed(3),
+    holds: growth === null ? null : growth >= 0.8,
   });
   return checks;
 }
