@@ -152,12 +152,12 @@ export class ApiKeyService {
     });
   }
 
-  /** Is `privateKey` the private key of the key with this public key? (Compares digest secrets, in constant time.) */
   /** Drops the keys looked up in the last second: for a change made around this service (see OrganizationService.forgetCached). */
   forgetCached(): void {
     this.#lookupCache.clear();
   }
 
+  /** Is `privateKey` the private key of the key with this public key? (Compares digest secrets, in constant time.) */
   async hasPrivateKey(publicKey: string, privateKey: string): Promise<boolean> {
     const stored = await this.store.findByPublicKey(publicKey);
     if (stored === undefined) return false;

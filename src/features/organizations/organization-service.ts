@@ -48,10 +48,6 @@ export class OrganizationService {
   }
 
   /**
-   * Read on nearly every request (the route's organization), so found organizations are reused for a
-   * second: a change made on another node (the require-access-list setting) shows within that second.
-   */
-  /**
    * Drops the organizations read in the last second: for a change made around this service (a fixture
    * file applied by set-up services of their own, a reset to a snapshot), whose next read must see it.
    */
@@ -59,6 +55,10 @@ export class OrganizationService {
     this.#recent.clear();
   }
 
+  /**
+   * Read on nearly every request (the route's organization), so found organizations are reused for a
+   * second: a change made on another node (the require-access-list setting) shows within that second.
+   */
   async getOrganization(id: string): Promise<Organization | undefined> {
     const now = this.now().getTime();
     const cached = this.#recent.get(id);
