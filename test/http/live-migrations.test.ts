@@ -923,9 +923,10 @@ describe('push live migrations on the target', () => {
       await report(a, id, progress('COPYING', null));
       await faults().holdLag(id, 3);
       await faults().expireNow(id);
+      // Never ready for cutover: the timer's wording would be false of it.
       assert.deepEqual(await migration(id), {
         _id: id,
-        errorMessage: 'It was ready for cutover for 120 hours without being cut over.',
+        errorMessage: 'It was expired by the rehearsal control before it was ready for cutover.',
         lagTimeSeconds: null,
         migrationHosts: [HOST],
         readyForCutover: false,
@@ -938,6 +939,15 @@ describe('push live migrations on the target', () => {
       assert.equal((await heartbeat(a)).job?.['stop'], true);
       assert.equal((await report(a, id, progress('COPYING', null))).text, '{"cutoverRequested":false,"stop":true}');
       await fail(a, await createdId(a));
+    });
+
+    it('expires a migration that is ready for cutover with the expiry\'s own reason', async () => {
+      const id = await createdId(a);
+      await readyForCutover(a, id);
+      await faults().expireNow(id);
+      const expired = await migration(id);
+      assert.equal(expired['status'], 'EXPIRED');
+      assert.equal(expired['errorMessage'], 'It was ready for cutover for 120 hours without being cut over.');
     });
   });
 

@@ -36,6 +36,8 @@ export const HOST_ALIVE_MS = 30_000;
 export const READY_LAG_SECONDS = 2;
 /** Atlas's timer: readyForCutover not cut over within 120 hours is EXPIRED. */
 export const DEFAULT_EXPIRY_HOURS = 120;
+/** The reason of a migration expired by the rehearsal control before it was ever ready (Atlas's timer never does that). */
+export const EXPIRED_BEFORE_READY = 'It was expired by the rehearsal control before it was ready for cutover.';
 /**
  * How long a cutover PUT waits for the host to finish. The server closes a socket idle for 60 s
  * (server.ts), so the answer must be written well before that.
@@ -415,9 +417,16 @@ export class LiveMigrationService {
     });
   }
 
-  /** EXPIRED now, as the expiry would: the host told to stop, the slots free, the organization's event. */
+  /**
+   * EXPIRED now, as the expiry would: the host told to stop, the slots free, the organization's event. A
+   * migration that was never ready for cutover gets a reason that says so: the timer's wording ("ready for
+   * cutover for 120 hours") would be false of it.
+   */
   async expireNow(liveMigrationId: string): Promise<LiveMigration> {
-    return this.transaction(async (writes) => this.#expire(writes, await this.#activeForControl(writes, liveMigrationId)));
+    return this.transaction(async (writes) => {
+      const migration = await this.#activeForControl(writes, liveMigrationId);
+      return this.#expire(writes, migration, migration.readySince === null ? EXPIRED_BEFORE_READY : undefined);
+    });
   }
 
   /**
@@ -653,12 +662,12 @@ export class LiveMigrationService {
   }
 
   /** EXPIRED, as Atlas's timer ends a migration: the host is told to stop, the slots are free. */
-  async #expire(writes: LiveMigrationWrites, migration: LiveMigration): Promise<LiveMigration> {
+  async #expire(writes: LiveMigrationWrites, migration: LiveMigration, why?: string): Promise<LiveMigration> {
     const expired: LiveMigration = {
       ...migration,
       status: 'EXPIRED',
       readyForCutover: false,
-      errorMessage: `It was ready for cutover for ${this.#options.expiryHours} hours without being cut over.`,
+      errorMessage: why ?? `It was ready for cutover for ${this.#options.expiryHours} hours without being cut over.`,
       endedAt: this.#now().toISOString(),
       sealedCredentials: null,
       stopAcknowledged: false,
