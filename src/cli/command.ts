@@ -44,8 +44,10 @@ export class CommandError extends Error {
   override readonly name = 'CommandError';
 }
 
-/** `--data DIR` is on every command: it picks the database and the generated local secrets. */
-/** Where the data is: every command takes both (a PostgreSQL URL wins over the SQLite data folder). */
+/**
+ * Where the data is, on every command: `--data DIR` picks the SQLite database and the generated local
+ * secrets; `--database-url` a PostgreSQL database, which wins over the data folder.
+ */
 export const DATA_OPTION = { data: { type: 'string' }, 'database-url': { type: 'string' } } as const satisfies OptionsConfig;
 export const JSON_OPTION = { json: { type: 'boolean' } } as const satisfies OptionsConfig;
 

@@ -49,10 +49,10 @@ export interface MigrationOptions {
   readonly maxAwaitTimeMS?: number;
   /** Stops the migration at the next batch boundary; `done` then resolves `STOPPED`. */
   readonly signal?: AbortSignal;
-  /** Called after every recorded step (batch copied, batch applied, phase change, caught up). */
   /**
-   * A promise it returns holds the migration at that step until it settles: an observer that must act at
-   * a given point of the copy (a test writing to the source mid-copy) gets that point, whatever the load.
+   * Called after every recorded step (batch copied, batch applied, phase change, caught up). A promise it
+   * returns holds the migration at that step until it settles: an observer that must act at a given point
+   * of the copy (a test writing to the source mid-copy) gets that point, whatever the load.
    */
   readonly onProgress?: (progress: MigrationProgress) => void | Promise<void>;
   /** TLS, authentication and the like, as the driver takes them. */
