@@ -13,6 +13,11 @@ export interface DigestChallenge {
   algorithm: 'MD5' | 'SHA-256';
   qop: 'auth' | undefined;
   opaque: string | undefined;
+  /**
+   * RFC 7616 §3.3: the previous answer's digest was right but its nonce is no longer good there (expired,
+   * or its replay records lost): answering again with this challenge's nonce is expected to work.
+   */
+  stale: boolean;
 }
 
 export function parseDigestChallenge(header: string): DigestChallenge | undefined {
@@ -30,7 +35,14 @@ export function parseDigestChallenge(header: string): DigestChallenge | undefine
   const algorithm = (params.get('algorithm') ?? 'MD5').toUpperCase();
   if (algorithm !== 'MD5' && algorithm !== 'SHA-256') return undefined;
   const qops = (params.get('qop') ?? '').split(',').map((q) => q.trim());
-  return { realm, nonce, algorithm, qop: qops.includes('auth') ? 'auth' : undefined, opaque: params.get('opaque') };
+  return {
+    realm,
+    nonce,
+    algorithm,
+    qop: qops.includes('auth') ? 'auth' : undefined,
+    opaque: params.get('opaque'),
+    stale: params.get('stale')?.toLowerCase() === 'true',
+  };
 }
 
 export function digestAuthorization(

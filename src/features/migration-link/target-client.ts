@@ -6,7 +6,7 @@ import type { Agent } from 'undici';
 import type * as Undici from 'undici';
 import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
 import type { SourceInventory } from '../link-tokens/available-project.js';
-import { digestAuthorization, parseDigestChallenge } from './digest-client.js';
+import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from './digest-client.js';
 import {
   JobReportAnswerSchema,
   TargetJobAnswerSchema,
@@ -199,7 +199,10 @@ export class HttpTargetClient implements TargetClient {
     return answer.kind === 'accepted' ? { kind: 'accepted' } : answer;
   }
 
-  /** One call with its digest round trip; a 2xx is accepted only when `parse` makes something of its body. */
+  /**
+   * One call with its digest round trip (and one more on a stale nonce); a 2xx is accepted only when `parse`
+   * makes something of its body.
+   */
   private async exchange<T>(
     call: TargetCall,
     method: 'GET' | 'PUT' | 'DELETE',
@@ -216,13 +219,22 @@ export class HttpTargetClient implements TargetClient {
       if (first.status !== 401) return this.outcomeOf(first, parse);
       const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
       if (challenge === undefined) return { kind: 'bad-response', status: 401 };
-      const authorization = digestAuthorization(challenge, {
-        method,
-        uri: path,
-        username: token.publicApiKey,
-        password: token.privateApiKey,
-      });
-      return this.outcomeOf(await this.send(method, path, authorization, body, signal, injected), parse);
+      const answer = (to: DigestChallenge) => {
+        const authorization = digestAuthorization(to, {
+          method,
+          uri: path,
+          username: token.publicApiKey,
+          password: token.privateApiKey,
+        });
+        return this.send(method, path, authorization, body, signal, injected);
+      };
+      const answered = await answer(challenge);
+      // stale=true: the key was right but the target could no longer use the nonce (it expired on the
+      // way, or the target lost its replay records), so the fresh nonce of that challenge is answered
+      // once, as curl and Python requests do. Once only, within the same timeout: a second 401, stale or
+      // not, is the call's answer; a 401 without stale=true (a wrong or revoked key) is never retried.
+      const retry = answered.status === 401 ? parseDigestChallenge(headerOf(answered.headers, 'www-authenticate') ?? '') : undefined;
+      return this.outcomeOf(retry?.stale === true ? await answer(retry) : answered, parse);
     } catch (error) {
       if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
       return { kind: 'unreachable', detail: describeNetworkError(error) };
