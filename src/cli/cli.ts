@@ -77,23 +77,37 @@ function findCommand(argv: readonly string[]): Command | undefined {
   return [...commands].sort((a, b) => b.path.length - a.path.length).find((command) => command.path.every((word, i) => argv[i] === word));
 }
 
-/** A group word without a known subcommand gets the group's list; anything else, the root usage. */
+/**
+ * The words before any flag that name a group (`org`, `control`, `control migration`) without a known
+ * subcommand get the group's list; anything else, the root usage. The longest group named wins, so that a
+ * second-level group lists its own subcommands rather than being an unknown word of the first.
+ */
 function unknownCommand(argv: readonly string[], io: CliIo): number {
-  const [group = '', sub] = argv;
-  const members = commands.filter((command) => command.path.length > 1 && command.path[0] === group);
-  if (members.length > 0 && (sub === undefined || sub.startsWith('-'))) {
-    if (wantsHelp(argv.slice(1))) {
-      io.stdout.write(groupUsage(group, members));
+  const first = argv[0] ?? '';
+  let depth = 0;
+  while (depth < argv.length && !(argv[depth] ?? '').startsWith('-') && membersOf(argv.slice(0, depth + 1)).length > 0) depth++;
+  const group = argv.slice(0, depth);
+  const next = argv[depth];
+  if (depth > 0 && (next === undefined || next.startsWith('-'))) {
+    const members = membersOf(group);
+    const name = group.join(' ');
+    if (wantsHelp(argv.slice(depth))) {
+      io.stdout.write(groupUsage(name, members));
       return 0;
     }
-    const names = members.map((command) => command.path.slice(1).join(' ')).join(', ');
-    io.stderr.write(`livelink: ${group} needs a subcommand: ${names} (see livelink ${group} --help)\n`);
+    const names = members.map((command) => command.path.slice(depth).join(' ')).join(', ');
+    io.stderr.write(`livelink: ${name} needs a subcommand: ${names} (see livelink ${name} --help)\n`);
     return 2;
   }
-  const words = members.length > 0 ? `${group} ${sub ?? ''}` : group;
-  if (group.startsWith('-')) io.stderr.write(`livelink: expected a command before ${group} (see livelink --help)\n`);
+  const words = [...group, next ?? ''].join(' ');
+  if (first.startsWith('-')) io.stderr.write(`livelink: expected a command before ${first} (see livelink --help)\n`);
   else io.stderr.write(`livelink: unknown command ${JSON.stringify(words)} (see livelink --help)\n`);
   return 2;
+}
+
+/** The commands under a group: their path starts with the group's words and has more. */
+function membersOf(group: readonly string[]): Command[] {
+  return commands.filter((command) => command.path.length > group.length && group.every((word, i) => command.path[i] === word));
 }
 
 /** One line on stderr and the exit code for what a command threw. */

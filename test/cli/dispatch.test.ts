@@ -53,6 +53,43 @@ describe('livelink command dispatch', () => {
     );
   });
 
+  it('lists the subcommands of a second-level group on --help and through help', async () => {
+    for (const argv of [
+      ['control', 'migration', '--help'],
+      ['help', 'control', 'migration'],
+    ]) {
+      assert.deepEqual(
+        await cli(argv),
+        {
+          code: 0,
+          stdout:
+            'Usage: livelink control migration <subcommand> [options]\n\nSubcommands:\n' +
+            '  control migration ready-for-cutover  Make a live migration ready for cutover now\n' +
+            '  control migration expire             Expire a live migration now\n\n' +
+            'Run `livelink control migration <subcommand> --help` for its options.\n',
+          stderr: '',
+        },
+        argv.join(' '),
+      );
+    }
+    const snapshot = await cli(['control', 'snapshot', '-h']);
+    assert.equal(snapshot.code, 0);
+    assert.match(
+      snapshot.stdout,
+      /^Usage: livelink control snapshot <subcommand> \[options\]\n\nSubcommands:\n {2}control snapshot create +.+\n {2}control snapshot list +.+\n {2}control snapshot delete +.+\n\n/,
+    );
+    assert.deepEqual(await cli(['control', 'migration']), {
+      code: 2,
+      stdout: '',
+      stderr: 'livelink: control migration needs a subcommand: ready-for-cutover, expire (see livelink control migration --help)\n',
+    });
+    assert.deepEqual(await cli(['control', 'migration', 'pause']), {
+      code: 2,
+      stdout: '',
+      stderr: 'livelink: unknown command "control migration pause" (see livelink --help)\n',
+    });
+  });
+
   it('exits 2 naming an unknown command', async () => {
     assert.deepEqual(await cli(['frobnicate']), {
       code: 2,
