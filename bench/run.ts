@@ -22,6 +22,7 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarize } from './lib/cpuprofile.js';
+import { measureFsyncRate } from './lib/fsync.js';
 import { GROWTH_ID_PREFIX, seedGrowth, setSyncLeaseElsewhere } from './lib/growth.js';
 import {
   build,
@@ -57,7 +58,7 @@ import {
   type StartOptions,
 } from './lib/processes.js';
 import { linkPath, statusPath, type LoadResult } from './lib/protocol.js';
-import { checkTargets, figure, formatTable, type BenchReport, type ScenarioFigure, type Unit } from './lib/report.js';
+import { checkTargets, diskFigure, figure, formatTable, type BenchReport, type ScenarioFigure, type Unit } from './lib/report.js';
 import { freePort, measureStartup, waitForHttp } from './lib/startup.js';
 import { median } from './lib/stats.js';
 
@@ -201,12 +202,16 @@ const WARMUP_MS = 300;
  */
 class Measurer {
   readonly baselineResults: LoadResult[] = [];
+  /** The disk's fsyncs per second, measured right after each link-cycle (SQLite) window. */
+  readonly fsyncRounds: number[] = [];
   #baselineWarm = false;
 
   constructor(
     private readonly loadgen: LoadGenerator,
     private readonly baselineOrigin: string,
     private readonly options: Options,
+    /** SQLite's data folder, where the fsync rate is measured; none: not measured. */
+    private readonly fsyncDir?: string,
   ) {}
 
   async #baseline(): Promise<LoadResult> {
@@ -244,6 +249,13 @@ class Measurer {
         entry?.rounds.push(result);
         entry?.ratios.push(result.operationsPerSecond / reference);
         line.push(`${scenario.name} ${Math.round(result.operationsPerSecond)} (${(result.operationsPerSecond / reference).toFixed(3)})`);
+        if (scenario.name === 'link-cycle' && this.fsyncDir !== undefined) {
+          // Right after the window, on the same disk and under the same neighbours: the limit that
+          // window's pairs are held against (one fsync per pair).
+          const rate = measureFsyncRate(this.fsyncDir);
+          this.fsyncRounds.push(rate);
+          line.push(`fsync ${Math.round(rate)}/s`);
+        }
         before = after;
       }
       log(`round ${round + 1}/${rounds}: baseline ~${Math.round(before.operationsPerSecond)}/s; ${line.join(', ')}`);
@@ -452,11 +464,16 @@ async function benchRun(options: Options): Promise<void> {
     const rssAfterStart = new Map(servers.map((s) => [s.name, treeRssMb(s.pid)]));
 
     loadgen = await LoadGenerator.start();
-    const measurer = new Measurer(loadgen, baselineUrl, options);
+    const measurer = new Measurer(loadgen, baselineUrl, options, sqliteDir);
     log(
       `measuring ${scenarios.length} scenarios + baseline: ${options.rounds} rounds of ${options.durationMs} ms at concurrency ${options.concurrency}`,
     );
     const figures = await measurer.rounds(scenarios, options.rounds);
+    if (measurer.fsyncRounds.length > 0)
+      report.disk = diskFigure(
+        measurer.fsyncRounds,
+        figures.find((f) => f.name === 'link-cycle'),
+      );
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
     if (only === undefined && pg !== undefined && livelinkPg !== undefined && database !== undefined && adminUrl !== undefined) {
       // A second node on the same database, pinned beside the first: the load spread over both.

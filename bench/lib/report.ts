@@ -50,10 +50,30 @@ export interface BenchReport {
   startup_ms: Record<string, number>;
   startup_samples_ms: Record<string, number[]>;
   rss_mb: Record<string, { after_start: number; after_load: number }>;
+  /** The disk's flush rate beside link-cycle (SQLite): the limit of one fsync per POST + DELETE pair. */
+  disk?: DiskFigure;
   /** Two nodes on one PostgreSQL against one, and the CPU costs per request on each side. */
   several_nodes?: SeveralNodesFigure;
   targets: TargetCheck[];
   notes: string[];
+}
+
+export interface DiskFigure {
+  /** fsyncs per second of 4,120-byte writes in SQLite's data folder, measured after each link-cycle window. */
+  fsync_per_second: number;
+  rounds_fsync_per_second: number[];
+  /** Median over rounds of link-cycle's pairs/s over the fsync rate measured right after that window. */
+  link_cycle_share: number;
+}
+
+/** The fsync rate of each round, and link-cycle's pairs against it round by round. */
+export function diskFigure(fsyncRounds: readonly number[], linkCycle: ScenarioFigure | undefined): DiskFigure {
+  const shares = fsyncRounds.map((rate, i) => (linkCycle?.rounds_rps[i] ?? Number.NaN) / rate);
+  return {
+    fsync_per_second: round(median(fsyncRounds), 0),
+    rounds_fsync_per_second: fsyncRounds.map((r) => round(r, 0)),
+    link_cycle_share: round(median(shares.filter(Number.isFinite)), 3),
+  };
 }
 
 /** A scenario's rounds, each with the ratio to the baseline windows measured right before and after it. */
@@ -202,6 +222,13 @@ function scaleOutTargets(report: BenchReport): TargetCheck[] {
       ),
     );
   }
+  const share = report.disk?.link_cycle_share ?? Number.NaN;
+  checks.push({
+    target: '[scale-out] link-cycle vs the disk’s fsync rate (one fsync per pair, synchronous=FULL)',
+    required: '≥ 0.5 × fsync/s',
+    measured: Number.isFinite(share) ? `${share.toFixed(3)} × fsync/s (${report.disk?.fsync_per_second ?? '?'} fsync/s)` : 'not measured',
+    holds: Number.isFinite(share) ? share >= 0.5 : null,
+  });
   const baseline = report.rss_mb['baseline']?.after_load;
   const livelink = report.rss_mb['livelink']?.after_load;
   const memory = baseline === undefined || livelink === undefined ? Number.NaN : livelink / baseline;
@@ -271,6 +298,12 @@ export function formatTable(report: BenchReport): string {
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i] ?? 0, numeric.has(i))).join('  ');
   lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '');
 
+  if (report.disk !== undefined) {
+    lines.push(
+      `disk: ${report.disk.fsync_per_second.toLocaleString('en-US')} fsync/s in SQLite's data folder (4,120-byte writes, 1 s after each link-cycle window: ${report.disk.rounds_fsync_per_second.join(', ')}); link-cycle ${report.disk.link_cycle_share.toFixed(3)} × that (pairs per fsync)`,
+      '',
+    );
+  }
   if (report.growth.ratio_largest_to_smallest !== null) {
     const sizes = report.growth.sizes.map((n) => n.toLocaleString('en-US')).join(' / ');
     lines.push(
