@@ -7,6 +7,7 @@ import type { Db, OpenedDatabase, SqliteSettings } from './opened-database.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { SqliteFifoDialect } from './sqlite-driver.js';
+import { GroupCommit, type GroupCommitHooks } from './group-commit.js';
 
 export type { Db, OpenedDatabase, SqliteSettings };
 export { openPostgres };
@@ -24,9 +25,12 @@ export async function pingDatabase(db: Db): Promise<void> {
 
 /**
  * Opens the embedded database: WAL, synchronous=FULL (a commit that was acknowledged survives power
- * loss on storage that honours fsync), a 5 s busy timeout and foreign keys on; then migrates.
+ * loss on storage that honours fsync), a 5 s busy timeout and foreign keys on; then migrates. Write
+ * transactions share commits (GroupCommit), which takes BEGIN IMMEDIATE: with Kysely's own deferred BEGIN,
+ * a concurrent writer in another process would make a transaction fail at once despite the busy timeout.
+ * `hooks` lets a test watch the commits.
  */
-export async function openSqlite(file: string): Promise<OpenedDatabase> {
+export async function openSqlite(file: string, hooks: GroupCommitHooks = {}): Promise<OpenedDatabase> {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true });
     // The database holds sealed secrets, digest verifiers and session hashes: readable by its owner only,
@@ -47,11 +51,12 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
   };
   const db = new Kysely<Database>({ dialect: new SqliteFifoDialect(native) });
   await migrateToLatest(db, 'sqlite');
+  const groupCommit = new GroupCommit(db, hooks);
   return {
     db,
     dialect: 'sqlite',
     settings,
-    writeTransaction: (fn) => immediateTransaction(db, fn),
+    writeTransaction: (fn) => groupCommit.run(fn),
     // Kysely's transaction issues a deferred BEGIN on the one connection, which it holds until the end.
     readTransaction: (fn) => db.transaction().execute(fn),
     // VACUUM INTO copies one read snapshot: consistent, and unlike the page-by-page backup API it does
@@ -63,23 +68,4 @@ export async function openSqlite(file: string): Promise<OpenedDatabase> {
     },
     close: () => db.destroy(),
   };
-}
-
-/**
- * Kysely's own transaction() issues a deferred BEGIN; SQLite needs BEGIN IMMEDIATE for a transaction
- * that writes, or a concurrent writer makes it fail at once despite the busy timeout. `connection()`
- * pins the one connection for the whole transaction.
- */
-async function immediateTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      const result = await fn(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection);
-      throw error;
-    }
-  });
 }

@@ -24,7 +24,10 @@ export interface OpenedDatabase {
   /**
    * Runs `fn` in a write transaction. Write transactions never interleave, on one node or many: SQLite
    * takes its write lock up front (BEGIN IMMEDIATE), PostgreSQL an advisory lock. So a transaction that
-   * reads and then writes (a claim, a counter) needs no retry loop and never loses an update.
+   * reads and then writes (a claim, a counter) needs no retry loop and never loses an update. On SQLite
+   * the transactions asked for together share one COMMIT (GroupCommit), each in its own savepoint; the
+   * promise resolves only once that COMMIT returned. PostgreSQL's advisory lock serializes them, each
+   * committed alone.
    */
   writeTransaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /**
