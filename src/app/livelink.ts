@@ -390,6 +390,7 @@ export async function createLivelink(config: Config, options: LivelinkOptions = 
   const syncLease = new Lease(database.db, 'sync', nodeId, SYNC_LEASE_TTL_MS, () => clock.realNowMs());
   const syncLoop = new SyncLoop(migrationLinks, syncLease, config.syncIntervalSeconds * 1000, logger);
 
+  metrics.watchWrites(() => database.writeCounts());
   if (servesTarget) metrics.watchLiveMigrations(() => liveMigrations.everyActive(), logger);
   const routes: ApiRoute[] = [
     defineRoute({

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 import type { LiveMigration } from '../features/live-migrations/live-migration.js';
+import type { WriteCounts } from '../persistence/database.js';
 import {
   LINK_CALLS,
   TARGET_OUTCOMES,
@@ -149,6 +150,32 @@ export class LivelinkMetrics {
     perMigration('livelink_live_migration_ready_for_cutover', '1 once the migration is ready for cutover', (m) =>
       m.readyForCutover ? 1 : 0,
     );
+  }
+
+  /**
+   * This process's write transactions and the COMMITs they took, read at each scrape: their quotient is
+   * how many transactions a commit (on SQLite an fsync) carries.
+   */
+  watchWrites(counts: () => Readonly<WriteCounts>): void {
+    const registry = this.registry;
+    new Counter({
+      name: 'livelink_database_write_transactions_total',
+      help: 'Write transactions committed by this process',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(counts().transactions);
+      },
+    });
+    new Counter({
+      name: 'livelink_database_commits_total',
+      help: 'COMMITs of write transactions by this process (on SQLite several transactions can share one)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(counts().commits);
+      },
+    });
   }
 
   get contentType(): string {

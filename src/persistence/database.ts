@@ -3,13 +3,13 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { migrateToLatest } from './migrations.js';
-import type { Db, OpenedDatabase, SqliteSettings } from './opened-database.js';
+import type { Db, OpenedDatabase, SqliteSettings, WriteCounts } from './opened-database.js';
 import { openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 import { SqliteFifoDialect } from './sqlite-driver.js';
 import { GroupCommit, type GroupCommitHooks } from './group-commit.js';
 
-export type { Db, OpenedDatabase, SqliteSettings };
+export type { Db, OpenedDatabase, SqliteSettings, WriteCounts };
 export { openPostgres };
 
 export type DatabaseLocation = { sqliteFile: string } | { postgresUrl: string };
@@ -57,6 +57,7 @@ export async function openSqlite(file: string, hooks: GroupCommitHooks = {}): Pr
     dialect: 'sqlite',
     settings,
     writeTransaction: (fn) => groupCommit.run(fn),
+    writeCounts: () => groupCommit.counts,
     // Kysely's transaction issues a deferred BEGIN on the one connection, which it holds until the end.
     readTransaction: (fn) => db.transaction().execute(fn),
     // VACUUM INTO copies one read snapshot: consistent, and unlike the page-by-page backup API it does

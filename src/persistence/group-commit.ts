@@ -1,5 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import type { Db } from './opened-database.js';
+import type { Db, WriteCounts } from './opened-database.js';
 
 /** How many write transactions one commit takes at most, so that a steady stream still gets answered. */
 const DEFAULT_MEMBER_LIMIT = 64;
@@ -45,12 +45,18 @@ export interface GroupCommitHooks {
 export class GroupCommit {
   readonly #pending: Member[] = [];
   #running = false;
+  readonly #counts: WriteCounts = { transactions: 0, commits: 0 };
 
   constructor(
     private readonly db: Db,
     private readonly hooks: GroupCommitHooks = {},
     private readonly memberLimit = DEFAULT_MEMBER_LIMIT,
   ) {}
+
+  /** The write transactions committed and the COMMITs that carried them, since the database was opened. */
+  get counts(): Readonly<WriteCounts> {
+    return this.#counts;
+  }
 
   run<T>(work: (tx: Db) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -98,6 +104,8 @@ export class GroupCommit {
       failAll(error);
       return;
     }
+    this.#counts.commits += 1;
+    this.#counts.transactions += outcomes.filter((outcome) => outcome.ok).length;
     this.hooks.committed?.(members.length);
     members.forEach((member, i) => {
       const outcome = outcomes[i];

@@ -16,6 +16,12 @@ export interface SqliteSettings {
   foreignKeys: number;
 }
 
+/** What this process's write transactions cost: how many committed, and how many COMMITs that took. */
+export interface WriteCounts {
+  transactions: number;
+  commits: number;
+}
+
 export interface OpenedDatabase {
   db: Db;
   dialect: Dialect;
@@ -30,6 +36,8 @@ export interface OpenedDatabase {
    * committed alone.
    */
   writeTransaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** The write transactions committed since opening, and the COMMITs (on SQLite, fsyncs) they took. */
+  writeCounts(): Readonly<WriteCounts>;
   /**
    * Runs `fn` in one read transaction: every read in it sees the same committed state (PostgreSQL's
    * repeatable read; on SQLite a deferred transaction, a read snapshot of the WAL).

@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { OpenedDatabase } from './opened-database.js';
+import type { OpenedDatabase, WriteCounts } from './opened-database.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -35,15 +35,22 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
     await db.destroy();
     throw error;
   }
+  // Each write transaction commits alone: the advisory lock serializes them across nodes.
+  const counts: WriteCounts = { transactions: 0, commits: 0 };
   return {
     db,
     dialect: 'postgres',
     settings: undefined,
-    writeTransaction: (fn) =>
-      db.transaction().execute(async (tx) => {
+    writeTransaction: async (fn) => {
+      const result = await db.transaction().execute(async (tx) => {
         await sql`select pg_advisory_xact_lock(${sql.raw(WRITE_LOCK_KEY)})`.execute(tx);
         return fn(tx);
-      }),
+      });
+      counts.transactions += 1;
+      counts.commits += 1;
+      return result;
+    },
+    writeCounts: () => counts,
     readTransaction: (fn) => db.transaction().setIsolationLevel('repeatable read').execute(fn),
     backup: () => Promise.reject(new Error('back PostgreSQL up with its own tools (pg_dump or a base backup)')),
     close: () => db.destroy(),

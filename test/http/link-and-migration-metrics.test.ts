@@ -109,6 +109,26 @@ describe('link and live-migration metrics', () => {
   });
   after(() => server.close());
 
+  it('counts the write transactions and the commits that carried them', async () => {
+    const count = (lines: readonly string[], name: string): number => {
+      const line = lines.find((l) => l.startsWith(`${name} `));
+      assert.ok(line !== undefined, `${name} is not in\n${lines.join('\n')}`);
+      return Number(line.slice(name.length + 1));
+    };
+    const before = await samples(server.url);
+    // Asked for together: they share commits, so the commits grow by fewer than the transactions. In the
+    // Atlas organization, which is no link's source: no push follows that would change the counts below.
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => server.livelink.services.organizations.createProject(pair.atlas.orgId, `Counted ${i}`)),
+    );
+    const after = await samples(server.url);
+    const transactions =
+      count(after, 'livelink_database_write_transactions_total') - count(before, 'livelink_database_write_transactions_total');
+    const commits = count(after, 'livelink_database_commits_total') - count(before, 'livelink_database_commits_total');
+    assert.ok(transactions >= 5, `${transactions} transactions`);
+    assert.ok(commits >= 1 && commits < transactions, `${commits} commits for ${transactions} transactions`);
+  });
+
   it('counts the inventory pushes by outcome: the link accepted, then refused once the target revoked the token', async () => {
     assertHas(
       await samples(server.url),

@@ -59,6 +59,7 @@ describe('group commit on SQLite', () => {
 
   it('undoes a throwing member and a UNIQUE violation alone, and commits the other members in one COMMIT', async () => {
     const seenByFourth: string[] = [];
+    const countsBefore = { ...database.writeCounts() };
     const outcomes = await Promise.allSettled([
       database.writeTransaction(async (tx) => {
         await insert(tx, 'a');
@@ -85,6 +86,8 @@ describe('group commit on SQLite', () => {
       }),
     ]);
     assert.deepEqual(groups, [5]);
+    // Three transactions committed, by one COMMIT.
+    assert.deepEqual(database.writeCounts(), { transactions: countsBefore.transactions + 3, commits: countsBefore.commits + 1 });
     assert.deepEqual(outcomes[0], { status: 'fulfilled', value: 'first' });
     assert.equal(outcomes[1]?.status, 'rejected');
     assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /changed its mind/);
