@@ -61,6 +61,11 @@ export interface CycleReport {
   /** Whether the cycle crashed PostgreSQL (and not the nodes). */
   crashedDatabase: boolean;
   readyMs: number;
+  /**
+   * The killed nodes' write transactions and COMMITs, scraped from /metrics right before the kill: fewer
+   * commits than transactions shows the kill landed on commits shared by concurrent requests.
+   */
+  writesBeforeKill: { transactions: number; commits: number };
   violations: string[];
 }
 
@@ -162,6 +167,12 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       const victims = cluster === undefined ? victimsOf(cycle, nodes.length) : crashedDatabase ? [] : victimsOf(cycle / 2, nodes.length);
       // Before the crash: a header a node accepted, to replay after it.
       const answered = crashedDatabase ? await answeredHeader(nodes[0] as RunningProcess, seeded) : undefined;
+      const writesBeforeKill = { transactions: 0, commits: 0 };
+      for (const i of victims) {
+        const writes = await writeCounts(nodes[i] as RunningProcess);
+        writesBeforeKill.transactions += writes.transactions;
+        writesBeforeKill.commits += writes.commits;
+      }
       let readyMs = 0;
       if (crashedDatabase) {
         crashingDatabase = true;
@@ -189,10 +200,19 @@ export async function runCrashHarness(options: HarnessOptions): Promise<CycleRep
       if (options.readyBudgetMs !== undefined && readyMs > options.readyBudgetMs * Math.max(1, victims.length)) {
         violations.push(`not ready within ${options.readyBudgetMs} ms a node: ${readyMs} ms for ${victims.length}`);
       }
-      reports.push({ cycle, acknowledged, killAfterAcknowledged, killedNodes: victims.length, crashedDatabase, readyMs, violations });
+      reports.push({
+        cycle,
+        acknowledged,
+        killAfterAcknowledged,
+        killedNodes: victims.length,
+        crashedDatabase,
+        readyMs,
+        writesBeforeKill,
+        violations,
+      });
       const killed = crashedDatabase ? 'crashed PostgreSQL' : `killed ${victims.length} node(s)`;
       log(
-        `cycle ${cycle}: ${acknowledged} acknowledged, ${killed} after ${killAfterAcknowledged}, ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`,
+        `cycle ${cycle}: ${acknowledged} acknowledged, ${killed} after ${killAfterAcknowledged} (${writesBeforeKill.transactions} write transactions in ${writesBeforeKill.commits} commits), ready in ${readyMs} ms, ${violations.length} violations${violations.length > 0 ? `: ${violations.slice(0, 5).join('; ')}` : ''}`,
       );
       // A request in flight at the kill is known after the restart: read its outcome as the new truth.
       await settleInFlight(seeded.orgIds, ledgers, sourceData, postgresDatabase?.url);
@@ -223,6 +243,13 @@ export function victimsOf(cycle: number, nodeCount: number): number[] {
 const statusPath = (orgId: string) => `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink/status`;
 
 /** An Authorization header that a node accepted (its status request answered 200). */
+/** A node's write transactions and COMMITs since it started, from its /metrics (served to loopback). */
+async function writeCounts(node: RunningProcess): Promise<{ transactions: number; commits: number }> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { transactions: value('livelink_database_write_transactions_total'), commits: value('livelink_database_commits_total') };
+}
+
 async function answeredHeader(node: RunningProcess, seeded: { orgIds: string[]; key: { publicKey: string; privateKey: string } }) {
   const client = new DigestTestClient(node.url, seeded.key.publicKey, seeded.key.privateKey);
   const path = statusPath(seeded.orgIds[0] as string);
