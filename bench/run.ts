@@ -204,14 +204,16 @@ class Measurer {
   readonly baselineResults: LoadResult[] = [];
   /** The disk's fsyncs per second, measured right after each link-cycle (SQLite) window. */
   readonly fsyncRounds: number[] = [];
+  /** Each link-cycle window's COMMITs per pair (from livelink's /metrics, warm-up included). */
+  readonly commitsPerPairRounds: number[] = [];
   #baselineWarm = false;
 
   constructor(
     private readonly loadgen: LoadGenerator,
     private readonly baselineOrigin: string,
     private readonly options: Options,
-    /** SQLite's data folder, where the fsync rate is measured; none: not measured. */
-    private readonly fsyncDir?: string,
+    /** The SQLite livelink: its data folder, where the fsync rate is measured, and its /metrics. */
+    private readonly sqlite?: { dataDir: string; url: string },
   ) {}
 
   async #baseline(): Promise<LoadResult> {
@@ -237,6 +239,8 @@ class Measurer {
       let before = await this.#baseline();
       const line: string[] = [];
       for (const scenario of scenarios) {
+        const linkCycle = scenario.name === 'link-cycle' ? this.sqlite : undefined;
+        const countsBefore = linkCycle === undefined ? undefined : await linkCycleCounts(linkCycle.url);
         const result = await this.loadgen.run({
           ...scenario.job,
           concurrency: this.options.concurrency,
@@ -249,12 +253,15 @@ class Measurer {
         entry?.rounds.push(result);
         entry?.ratios.push(result.operationsPerSecond / reference);
         line.push(`${scenario.name} ${Math.round(result.operationsPerSecond)} (${(result.operationsPerSecond / reference).toFixed(3)})`);
-        if (scenario.name === 'link-cycle' && this.fsyncDir !== undefined) {
+        if (linkCycle !== undefined && countsBefore !== undefined) {
+          const countsAfter = await linkCycleCounts(linkCycle.url);
+          const perPair = (countsAfter.commits - countsBefore.commits) / (countsAfter.links - countsBefore.links);
+          this.commitsPerPairRounds.push(perPair);
           // Right after the window, on the same disk and under the same neighbours: the limit that
           // window's pairs are held against (one fsync per pair).
-          const rate = measureFsyncRate(this.fsyncDir);
+          const rate = measureFsyncRate(linkCycle.dataDir);
           this.fsyncRounds.push(rate);
-          line.push(`fsync ${Math.round(rate)}/s`);
+          line.push(`fsync ${Math.round(rate)}/s, ${perPair.toFixed(2)} commits/pair`);
         }
         before = after;
       }
@@ -265,6 +272,19 @@ class Measurer {
       return figure(s.name, s.database, s.unit, entry.rounds, entry.ratios, s.organizations);
     });
   }
+}
+
+/** livelink's COMMITs and the links it made (POST answered 201), from its /metrics (served to loopback). */
+async function linkCycleCounts(url: string): Promise<{ commits: number; links: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (series: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  };
+  return {
+    commits: value('livelink_database_commits_total'),
+    links: value('livelink_http_requests_total{route="createMigrationLink",method="POST",status="201"}'),
+  };
 }
 
 function livelinkScenarios(suffix: string, database: 'sqlite' | 'postgres', url: string, seeded: Seeded, linkToken: string): Scenario[] {
@@ -464,7 +484,7 @@ async function benchRun(options: Options): Promise<void> {
     const rssAfterStart = new Map(servers.map((s) => [s.name, treeRssMb(s.pid)]));
 
     loadgen = await LoadGenerator.start();
-    const measurer = new Measurer(loadgen, baselineUrl, options, sqliteDir);
+    const measurer = new Measurer(loadgen, baselineUrl, options, { dataDir: sqliteDir, url: livelink.url });
     log(
       `measuring ${scenarios.length} scenarios + baseline: ${options.rounds} rounds of ${options.durationMs} ms at concurrency ${options.concurrency}`,
     );
@@ -472,6 +492,7 @@ async function benchRun(options: Options): Promise<void> {
     if (measurer.fsyncRounds.length > 0)
       report.disk = diskFigure(
         measurer.fsyncRounds,
+        measurer.commitsPerPairRounds,
         figures.find((f) => f.name === 'link-cycle'),
       );
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };

@@ -64,15 +64,22 @@ export interface DiskFigure {
   rounds_fsync_per_second: number[];
   /** Median over rounds of link-cycle's pairs/s over the fsync rate measured right after that window. */
   link_cycle_share: number;
+  /** Median over rounds of link-cycle's COMMITs (on SQLite, fsyncs of the WAL) per pair. */
+  commits_per_pair: number;
 }
 
 /** The fsync rate of each round, and link-cycle's pairs against it round by round. */
-export function diskFigure(fsyncRounds: readonly number[], linkCycle: ScenarioFigure | undefined): DiskFigure {
+export function diskFigure(
+  fsyncRounds: readonly number[],
+  commitsPerPairRounds: readonly number[],
+  linkCycle: ScenarioFigure | undefined,
+): DiskFigure {
   const shares = fsyncRounds.map((rate, i) => (linkCycle?.rounds_rps[i] ?? Number.NaN) / rate);
   return {
     fsync_per_second: round(median(fsyncRounds), 0),
     rounds_fsync_per_second: fsyncRounds.map((r) => round(r, 0)),
     link_cycle_share: round(median(shares.filter(Number.isFinite)), 3),
+    commits_per_pair: round(median(commitsPerPairRounds.filter(Number.isFinite)), 2),
   };
 }
 
@@ -300,7 +307,7 @@ export function formatTable(report: BenchReport): string {
 
   if (report.disk !== undefined) {
     lines.push(
-      `disk: ${report.disk.fsync_per_second.toLocaleString('en-US')} fsync/s in SQLite's data folder (4,120-byte writes, 1 s after each link-cycle window: ${report.disk.rounds_fsync_per_second.join(', ')}); link-cycle ${report.disk.link_cycle_share.toFixed(3)} × that (pairs per fsync)`,
+      `disk: ${report.disk.fsync_per_second.toLocaleString('en-US')} fsync/s in SQLite's data folder (4,120-byte writes, 1 s after each link-cycle window: ${report.disk.rounds_fsync_per_second.join(', ')}); link-cycle ${report.disk.link_cycle_share.toFixed(3)} × that (pairs per fsync), ${report.disk.commits_per_pair.toFixed(2)} commits per pair`,
       '',
     );
   }
