@@ -1,6 +1,6 @@
 /**
- * The source's calls to its target answer a `401 … stale=true` once more with the fresh nonce, as curl
- * and Python requests do (shared reference: digest-clients.md), and only once: a target that keeps saying
+ * The source's calls to its target, and a migration host's calls to its source, answer a `401 … stale=true`
+ * once more with the fresh nonce, as curl and Python requests do (shared reference: digest-clients.md), and only once: a target that keeps saying
  * stale, or says 401 without stale (a wrong key), gets no further attempt. Against a real HTTP server that
  * checks every digest answer with the independent reference calculator.
  */
@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { LinkTokenContents } from '../../src/features/link-tokens/link-token-codec.js';
+import { SourceRelayClient } from '../../src/features/migration-hosts/source-relay-client.js';
 import { HttpTargetClient, type InjectedFailure } from '../../src/features/migration-link/target-client.js';
 import { clientResponse } from '../digest/client-side.js';
 
@@ -71,6 +72,7 @@ describe("the target client's answer to a stale nonce", () => {
   let minted = 0;
   let injected: InjectedFailure | undefined;
   let client: HttpTargetClient;
+  let relay: SourceRelayClient;
 
   const challenge = (stale: boolean) => {
     minted += 1;
@@ -99,7 +101,9 @@ describe("the target client's answer to a stale nonce", () => {
           if (answered > 1) return; // never answered: the call's own timeout ends it
           reply = unauthorized(true);
         } else if (answered <= mode.staleAnswers) reply = unauthorized(true);
-        else if (request.method === 'PUT') {
+        else if (request.url?.includes('/migrationHosts/') === true) {
+          reply = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"job":null}' };
+        } else if (request.method === 'PUT') {
           reply = {
             status: 200,
             headers: { 'content-type': 'application/json' },
@@ -118,6 +122,14 @@ describe("the target client's answer to a stale nonce", () => {
       maxResponseBytes: 4096,
       injectedFailure: () => Promise.resolve(injected),
     });
+    relay = new SourceRelayClient({
+      sourceUrl: `http://127.0.0.1:${port}`,
+      groupId: 'cccccccccccccccccccccccc',
+      hostname: 'host-1.example.com',
+      publicKey: token.publicApiKey,
+      privateKey: token.privateApiKey,
+      timeoutMs: 1000,
+    });
   });
   beforeEach(() => {
     seen = [];
@@ -126,6 +138,7 @@ describe("the target client's answer to a stale nonce", () => {
   });
   after(async () => {
     await client.close();
+    await relay.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -192,5 +205,27 @@ describe("the target client's answer to a stale nonce", () => {
       seen.map((s) => s.nonce),
       [undefined],
     );
+  });
+
+  it("answers a stale=true once more on a migration host's call to its source, and only once", async () => {
+    mode = { staleAnswers: 1 };
+    assert.deepEqual(await relay.job(), { ok: true, body: { job: null } });
+    assert.deepEqual(
+      seen.map((s) => [s.method, s.nonce, s.verified]),
+      [
+        ['GET', undefined, false],
+        ['GET', 'nonce1', true],
+        ['GET', 'nonce2', true],
+      ],
+    );
+    mode = { staleAnswers: Number.POSITIVE_INFINITY };
+    seen = [];
+    const refused = await relay.job();
+    assert.deepEqual([refused.ok, !refused.ok && refused.status], [false, 401]);
+    assert.equal(seen.length, 3);
+    mode = 'wrong-key';
+    seen = [];
+    assert.deepEqual((await relay.job()).ok, false);
+    assert.equal(seen.length, 2);
   });
 });

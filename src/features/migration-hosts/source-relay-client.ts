@@ -2,8 +2,8 @@ import { rootCertificates } from 'node:tls';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Agent, request } from 'undici';
-import { digestAuthorization, parseDigestChallenge } from '../migration-link/digest-client.js';
-import { headerOf, readCapped } from '../migration-link/target-client.js';
+import { digestExchange } from '../migration-link/digest-client.js';
+import { readCapped } from '../migration-link/target-client.js';
 import {
   HostJobAnswerSchema,
   JobReportAnswerSchema,
@@ -78,20 +78,14 @@ export class SourceRelayClient {
     const uri = `${url.pathname}${url.search}`;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      // Digest: the first request draws the challenge, the second answers it.
-      const first = await this.#send(method, url, undefined, undefined, signal);
-      let answer = first;
-      if (first.status === 401) {
-        const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
-        if (challenge === undefined) return failure(401, undefined, 'the source answered 401 without a digest challenge');
-        const authorization = digestAuthorization(challenge, {
-          method,
-          uri,
-          username: this.options.publicKey,
-          password: this.options.privateKey,
-        });
-        answer = await this.#send(method, url, authorization, body, signal);
-      }
+      // A stale nonce (expired on the way, or the source lost its replay records) is answered once more.
+      const answer = await digestExchange((authorization) => this.#send(method, url, authorization, body, signal), {
+        method,
+        uri,
+        username: this.options.publicKey,
+        password: this.options.privateKey,
+      });
+      if (answer === undefined) return failure(401, undefined, 'the source answered 401 without a digest challenge');
       return resultOf(answer, schema);
     } catch (error) {
       if (signal.aborted) return failure(undefined, undefined, `the source did not answer within ${this.options.timeoutMs} ms`);

@@ -76,6 +76,39 @@ export function digestAuthorization(
   return `Digest ${fields.join(', ')}`;
 }
 
+/** What the exchange needs of an answer: its status and headers. */
+export interface DigestAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * One digest round trip: `send(undefined)` draws the challenge, `send(authorization)` answers it (the
+ * body goes with the answer only). On a `401` whose challenge says stale=true — the key was right but the
+ * server could no longer use the nonce (it expired on the way, or the server lost its replay records) —
+ * the fresh nonce of that challenge is answered once, as curl and Python requests do. Once only: a
+ * second 401, stale or not, is the call's answer; a 401 without stale=true (a wrong or revoked key) is
+ * never retried. `undefined` when the first 401 carries no challenge this client can answer.
+ */
+export async function digestExchange<A extends DigestAnswer>(
+  send: (authorization: string | undefined) => Promise<A>,
+  request: { method: string; uri: string; username: string; password: string },
+): Promise<A | undefined> {
+  const first = await send(undefined);
+  if (first.status !== 401) return first;
+  const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
+  if (challenge === undefined) return undefined;
+  const answered = await send(digestAuthorization(challenge, request));
+  const retry = answered.status === 401 ? parseDigestChallenge(headerOf(answered.headers, 'www-authenticate') ?? '') : undefined;
+  return retry?.stale === true ? send(digestAuthorization(retry, request)) : answered;
+}
+
+/** A header's (first) value, as undici hands headers over. */
+export function headerOf(headers: DigestAnswer['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function quote(value: string): string {
   return value.replace(/["\\]/g, '\\$&');
 }

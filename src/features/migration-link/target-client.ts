@@ -6,7 +6,7 @@ import type { Agent } from 'undici';
 import type * as Undici from 'undici';
 import type { LinkTokenContents } from '../link-tokens/link-token-codec.js';
 import type { SourceInventory } from '../link-tokens/available-project.js';
-import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from './digest-client.js';
+import { digestExchange } from './digest-client.js';
 import {
   JobReportAnswerSchema,
   TargetJobAnswerSchema,
@@ -214,27 +214,11 @@ export class HttpTargetClient implements TargetClient {
     const injected = await this.options.injectedFailure?.(call);
     const signal = AbortSignal.timeout(this.options.totalTimeoutMs);
     try {
-      // Digest: the first request draws the challenge, the second answers it.
-      const first = await this.send(method, path, undefined, undefined, signal, injected);
-      if (first.status !== 401) return this.outcomeOf(first, parse);
-      const challenge = parseDigestChallenge(headerOf(first.headers, 'www-authenticate') ?? '');
-      if (challenge === undefined) return { kind: 'bad-response', status: 401 };
-      const answer = (to: DigestChallenge) => {
-        const authorization = digestAuthorization(to, {
-          method,
-          uri: path,
-          username: token.publicApiKey,
-          password: token.privateApiKey,
-        });
-        return this.send(method, path, authorization, body, signal, injected);
-      };
-      const answered = await answer(challenge);
-      // stale=true: the key was right but the target could no longer use the nonce (it expired on the
-      // way, or the target lost its replay records), so the fresh nonce of that challenge is answered
-      // once, as curl and Python requests do. Once only, within the same timeout: a second 401, stale or
-      // not, is the call's answer; a 401 without stale=true (a wrong or revoked key) is never retried.
-      const retry = answered.status === 401 ? parseDigestChallenge(headerOf(answered.headers, 'www-authenticate') ?? '') : undefined;
-      return this.outcomeOf(retry?.stale === true ? await answer(retry) : answered, parse);
+      const answer = await digestExchange(
+        (authorization) => this.send(method, path, authorization, authorization === undefined ? undefined : body, signal, injected),
+        { method, uri: path, username: token.publicApiKey, password: token.privateApiKey },
+      );
+      return answer === undefined ? { kind: 'bad-response', status: 401 } : this.outcomeOf(answer, parse);
     } catch (error) {
       if (signal.aborted || isTimeout(error)) return { kind: 'timeout' };
       return { kind: 'unreachable', detail: describeNetworkError(error) };
@@ -372,11 +356,6 @@ function checked<S extends TSchema>(schema: S, text: string): Static<S> | undefi
 
 function inventoryPath(targetOrgId: string, sourceOrgId: string): string {
   return `/api/atlas/v1.0/orgs/${targetOrgId}/liveMigrations/sourceOrganizations/${sourceOrgId}`;
-}
-
-export function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Reads at most `cap` bytes; undefined when the body is larger (the rest is discarded, not buffered). */
