@@ -19,6 +19,7 @@ import { userCommands } from './commands/user.js';
 import { parseFlags, wantsHelp } from './flags.js';
 
 export type { CliIo } from './command.js';
+export { runtimeV8Flags } from './v8-flags.js';
 
 /** Every command, in the order the root usage lists them. */
 export const commands: readonly Command[] = [
