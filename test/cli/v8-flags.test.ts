@@ -4,8 +4,8 @@ import { runtimeV8Flags } from '../../src/cli/v8-flags.js';
 
 describe('runtimeV8Flags', () => {
   it('favours memory over speed for the commands that run the server', () => {
-    assert.equal(runtimeV8Flags(['serve', '--port', '0']), '--optimize-for-size');
-    assert.equal(runtimeV8Flags(['start']), '--optimize-for-size');
+    assert.equal(runtimeV8Flags(['serve', '--port', '0']), '--optimize-for-size --semi-space-growth-factor=1');
+    assert.equal(runtimeV8Flags(['start']), '--optimize-for-size --semi-space-growth-factor=1');
   });
 
   it("keeps V8's defaults for the migration host, which copies at a rate of its own, and for the other commands", () => {
