@@ -941,7 +941,7 @@ describe('push live migrations on the target', () => {
       await fail(a, await createdId(a));
     });
 
-    it('expires a migration that is ready for cutover with the expiry\'s own reason', async () => {
+    it("expires a migration that is ready for cutover with the expiry's own reason", async () => {
       const id = await createdId(a);
       await readyForCutover(a, id);
       await faults().expireNow(id);
