@@ -398,7 +398,8 @@ async function benchRun(options: Options): Promise<void> {
     },
     scenarios: [],
     growth: {
-      sizes: options.growth ? options.growthSizes : [],
+      // Growth runs only without --scenarios: otherwise there are no sizes to report.
+      sizes: options.growth && only === undefined ? options.growthSizes : [],
       ratio_largest_to_smallest: null,
       ratio_largest_to_smallest_request_path: null,
       seed_seconds: {},

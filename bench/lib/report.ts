@@ -167,9 +167,13 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   }
   checks.push(...scaleOutTargets(report));
   const growth = report.growth.ratio_largest_to_smallest;
-  const sizes = report.growth.sizes;
+  const [smallest, largest] = [report.growth.sizes[0], report.growth.sizes.at(-1)];
   checks.push({
-    target: `growth: status-reuse at ${sizes.at(-1)?.toLocaleString('en-US') ?? '?'} vs ${sizes[0]?.toLocaleString('en-US') ?? '?'} organizations`,
+    // Without growth in the run (--no-growth, --scenarios) there are no sizes to name.
+    target:
+      smallest === undefined || largest === undefined
+        ? 'growth: status-reuse at the largest vs the smallest organization count'
+        : `growth: status-reuse at ${largest.toLocaleString('en-US')} vs ${smallest.toLocaleString('en-US')} organizations`,
     required: 'within 10 % (0.90–1.10)',
     measured: growth === null ? 'not measured' : `${growth.toFixed(3)}`,
     holds: growth === null ? null : growth >= 0.9 && growth <= 1.1,
@@ -321,8 +325,9 @@ export function formatTable(report: BenchReport): string {
     );
   }
   if (report.several_nodes !== undefined) lines.push(...severalNodesLines(report.several_nodes), '');
-  lines.push('start-up, spawn → first answered request (median ms):');
-  for (const [name, ms] of Object.entries(report.startup_ms))
+  const startups = Object.entries(report.startup_ms);
+  lines.push(`start-up, spawn → first answered request (median ms):${startups.length === 0 ? ' not measured' : ''}`);
+  for (const [name, ms] of startups)
     lines.push(
       `  ${pad(name, 16)} ${ms.toFixed(0).padStart(6)}   (${(report.startup_samples_ms[name] ?? []).map((v) => v.toFixed(0)).join(', ')})`,
     );
