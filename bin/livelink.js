@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runCli, runtimeV8Flags } from '../dist/livelink.mjs';
 
 // Set here rather than in runCli, which tests run in their own process (see src/cli/v8-flags.ts for why).
-const flags = runtimeV8Flags(process.argv.slice(2));
+const flags = runtimeV8Flags(process.argv.slice(2), process.env);
 if (flags !== '') setFlagsFromString(flags);
 
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });

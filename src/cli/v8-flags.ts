@@ -1,27 +1,31 @@
 /**
- * The V8 flags bin/livelink.js sets, at run time, for the command on its command line.
+ * The V8 flags bin/livelink.js sets, at run time, for the command on its command line: none unless the
+ * environment asks for a smaller server (`LIVELINK_LEAN_MEMORY=1`), since the trade costs throughput.
  *
  * `serve` and `start` run the server, which holds little (a few MB of replay records and caches) but
  * allocates fast under load: with V8's defaults the old generation then grows to several times what is
  * live before a full collection, and the young generation to its 32 MB most (two 16 MB semi-spaces), so
- * the server ended a load at twice the resident memory of a bare node:http server.
+ * the server ends a load at about twice the resident memory of a bare node:http server. Asked for:
  * - --optimize-for-size makes every full collection one that reduces memory (it compacts, returns pages
- *   and shrinks the young generation) and grows the heap's limit by the conservative factor.
+ *   and shrinks the young generation) and grows the heap's limit by the conservative factor;
  * - --semi-space-growth-factor=1 keeps the young generation from growing again once the bundle is
- *   loaded: it stays at the size start-up left it, or the smaller one a full collection shrinks it to
- *   (1 MB semi-spaces after a load). The status path was no slower for it, rather faster: what a request
- *   allocates stays in the caches.
+ *   loaded (1 MB semi-spaces after a full collection).
+ * Measured (docs/benchmarks.md, "Memory"): resident memory after the bench's load about 158 MB without
+ * and 114 MB with; in paired runs status-reuse 0.396 → 0.297 of the baseline and unauthenticated 0.597 →
+ * 0.453: the young generation's scavenges and the less optimised code cost a quarter of the throughput,
+ * which is why it is not the default.
  * Set once V8 runs, neither can change what is fixed when the heap is made (the young generation's
  * largest size, --max-semi-space-size); given on Node's command line they could, but
  * `node bin/livelink.js serve` has no place for them, and starting a second process to pass them would
  * cost the start-up time the first one already took.
  *
  * Other commands run briefly, and the migration host (a separate process, `migration-host run`) copies
- * documents at a rate its own benchmark holds: both keep V8's defaults.
+ * documents at a rate its own benchmark holds: both keep V8's defaults whatever the environment says.
  */
-export function runtimeV8Flags(argv: readonly string[]): string {
+export function runtimeV8Flags(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): string {
   const command = argv[0];
-  return command === 'serve' || command === 'start' ? SERVER_FLAGS : '';
+  const server = command === 'serve' || command === 'start';
+  return server && env['LIVELINK_LEAN_MEMORY'] === '1' ? LEAN_SERVER_FLAGS : '';
 }
 
-const SERVER_FLAGS = '--optimize-for-size --semi-space-growth-factor=1';
+const LEAN_SERVER_FLAGS = '--optimize-for-size --semi-space-growth-factor=1';
