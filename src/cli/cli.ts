@@ -63,7 +63,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (command === undefined) return unknownCommand(argv, io);
   const rest = argv.slice(command.path.length);
   if (wantsHelp(rest)) {
-    io.stdout.write(command.usage);
+    io.stdout.write(command.usage + subcommandsUsage(command));
     return 0;
   }
   try {
@@ -165,6 +165,14 @@ function rootUsage(): string {
     'Run `livelink <command> --help` for its options.',
     '',
   ].join('\n');
+}
+
+/** A command that is also a group (`control clock`, with `clock advance` and `clock reset`) names its subcommands after its own help. */
+function subcommandsUsage(command: Command): string {
+  const members = membersOf(command.path);
+  if (members.length === 0) return '';
+  const name = command.path.join(' ');
+  return ['', 'Subcommands:', commandList(members), '', `Run \`livelink ${name} <subcommand> --help\` for their options.`, ''].join('\n');
 }
 
 function groupUsage(group: string, members: readonly Command[]): string {

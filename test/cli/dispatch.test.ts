@@ -32,13 +32,20 @@ describe('livelink command dispatch', () => {
       if (['migration-host run', 'fixtures check'].includes(command.path.join(' ')) || command.path[0] === 'control') {
         assert.doesNotMatch(command.usage, /--data/);
       } else assert.match(command.usage, /\n {2}--data DIR +data folder/);
+      // A command that is also a group (control clock) adds its subcommands after its usage (the next test).
+      const group = commands.some(
+        (other) => other.path.length > command.path.length && command.path.every((word, i) => other.path[i] === word),
+      );
       for (const argv of [
         [...command.path, '--help'],
         ['help', ...command.path],
         [...command.path, '--bogus', '-h'],
       ]) {
         const result = await cli(argv);
-        assert.deepEqual(result, { code: 0, stdout: command.usage, stderr: '' }, argv.join(' '));
+        if (group) {
+          assert.deepEqual([result.code, result.stderr], [0, ''], argv.join(' '));
+          assert.ok(result.stdout.startsWith(`${command.usage}\nSubcommands:\n`), argv.join(' '));
+        } else assert.deepEqual(result, { code: 0, stdout: command.usage, stderr: '' }, argv.join(' '));
       }
     }
   });
@@ -88,6 +95,18 @@ describe('livelink command dispatch', () => {
       stdout: '',
       stderr: 'livelink: unknown command "control migration pause" (see livelink --help)\n',
     });
+  });
+
+  it('names the subcommands of a command that is also a group after its own help', async () => {
+    const clock = await cli(['control', 'clock', '--help']);
+    assert.equal(clock.code, 0);
+    assert.match(clock.stdout, /^Usage: livelink control clock \[--url URL\]/);
+    assert.match(
+      clock.stdout,
+      /\n\nSubcommands:\n {2}control clock advance +.+\n {2}control clock reset +.+\n\nRun `livelink control clock <subcommand> --help` for their options\.\n$/,
+    );
+    // A command without subcommands keeps its help as it was.
+    assert.doesNotMatch((await cli(['control', 'list-faults', '--help'])).stdout, /Subcommands:/);
   });
 
   it('exits 2 naming an unknown command', async () => {
