@@ -69,10 +69,17 @@ export class GroupCommit {
   }
 
   async #drain(): Promise<void> {
-    while (this.#pending.length > 0) {
-      await this.db.connection().execute((connection) => this.#group(connection));
+    try {
+      while (this.#pending.length > 0) {
+        await this.db.connection().execute((connection) => this.#group(connection));
+      }
+    } catch (error) {
+      // #group never throws, so this is the connection itself refused (the database closed): the members
+      // still waiting never ran, and are told, as a transaction on a closed database told its caller.
+      for (const member of this.#pending.splice(0)) member.reject(error);
+    } finally {
+      this.#running = false;
     }
-    this.#running = false;
   }
 
   /** One group, on the pinned connection. Never throws: each member is answered with its outcome. */

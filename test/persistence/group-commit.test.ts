@@ -170,4 +170,22 @@ describe('group commit on SQLite', () => {
     assert.deepEqual(groups, [3, 3, 1]);
     assert.equal(committedNames().length, 7);
   });
+
+  it('fails the transactions asked for on a closed database, and takes new ones after', async () => {
+    const closed = await openSqlite(':memory:');
+    await closed.close();
+    const asked = await Promise.allSettled([1, 2].map(() => closed.writeTransaction(async (tx) => sql`select 1`.execute(tx))));
+    assert.deepEqual(
+      asked.map((outcome) => [outcome.status, String((outcome as PromiseRejectedResult).reason)]),
+      [
+        ['rejected', 'Error: driver has already been destroyed'],
+        ['rejected', 'Error: driver has already been destroyed'],
+      ],
+    );
+    // Not left running: a later call is answered too, not queued behind a group that never ends.
+    await assert.rejects(
+      closed.writeTransaction(async (tx) => sql`select 1`.execute(tx)),
+      /driver has already been destroyed/,
+    );
+  });
 });
