@@ -37,7 +37,7 @@ export const READY_LAG_SECONDS = 2;
 /** Atlas's timer: readyForCutover not cut over within 120 hours is EXPIRED. */
 export const DEFAULT_EXPIRY_HOURS = 120;
 /** The reason of a migration expired by the rehearsal control before it was ever ready (Atlas's timer never does that). */
-export const EXPIRED_BEFORE_READY = 'It was expired by the rehearsal control before it was ready for cutover.';
+const EXPIRED_BEFORE_READY = 'It was expired by the rehearsal control before it was ready for cutover.';
 /**
  * How long a cutover PUT waits for the host to finish. The server closes a socket idle for 60 s
  * (server.ts), so the answer must be written well before that.
