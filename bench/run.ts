@@ -12,7 +12,8 @@
  *   npm run bench -- --profile         CPU profiles of livelink per scenario, summarized
  *   npm run bench -- --perf            Linux perf samples of the same, kernel and native code included
  *   npm run bench -- --quick           a short smoke run (fewer, shorter rounds; small growth)
- *   npm run bench -- --scenarios a,b   only those scenarios (and the baseline); no growth, several nodes or start-up
+ *   npm run bench -- --scenarios a,b   only those scenarios (and the baseline); no several nodes or start-up, and
+ *                                      growth only when "growth" is one of them
  *   npm run bench -- --migration       only the live-migration data plane against a bare driver copy
  *                                      (bench/lib/migration.ts); --migration-docs N, --quick, --json, --profile
  */
@@ -66,6 +67,8 @@ const WORK = join(ROOT, 'bench', '.work');
 const RUN_DIR = join(WORK, 'run');
 const BASELINE_SERVER = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
 const REFERENCE_SERVER = fileURLToPath(new URL('./reference-fastify-digest.mjs', import.meta.url));
+/** The name in --scenarios that asks for the growth runs (they are not in the scenario list). */
+const GROWTH_SCENARIO = 'growth';
 
 interface Options {
   json: boolean;
@@ -119,7 +122,8 @@ function parseOptions(argv: string[]): Options {
       'usage: npm run bench -- [--json] [--quick] [--rounds N] [--growth-rounds N] [--duration-ms MS] [--concurrency N]\n' +
         '                        [--growth-sizes 1000,100000,1000000] [--no-peers] [--no-growth] [--no-postgres]\n' +
         '                        [--scenarios status-reuse,reference/status-reuse,...]  only those (and the baseline), without\n' +
-        '                        growth, several nodes and start-up; with --perf or --profile, only those servers\n' +
+        '                        several nodes and start-up, and growth only when "growth" is named; with --perf or\n' +
+        '                        --profile, only those servers\n' +
         '       npm run bench -- --profile [--profile-seconds S] [--growth-sizes N]\n' +
         '       npm run bench -- --perf [--profile-seconds S]     (Linux perf: kernel, native code and JavaScript)\n' +
         '       npm run bench -- --migration [--migration-docs N] [--migration-tail-seconds S] [--quick] [--json] [--profile]\n' +
@@ -363,7 +367,10 @@ async function benchRun(options: Options): Promise<void> {
   if (!machine.pinned) notes.push('taskset not found: server and load generator were not pinned to separate cores.');
 
   const only = options.scenarios;
-  if (only !== undefined) notes.push(`only ${only.join(', ')} and the baseline (--scenarios): no growth, several nodes or start-up.`);
+  // "growth" in --scenarios names the growth runs, which are not in the table's scenario list.
+  const growthWanted = options.growth && (only === undefined || only.includes(GROWTH_SCENARIO));
+  if (only !== undefined)
+    notes.push(`only ${only.join(', ')} and the baseline (--scenarios): no several nodes or start-up${growthWanted ? '' : ', no growth'}.`);
   let peers: Peers | undefined;
   if (!options.peers) notes.push('peers skipped (--no-peers).');
   else if (selectsAny(options, (name) => name.startsWith('peer-'))) {
@@ -398,8 +405,8 @@ async function benchRun(options: Options): Promise<void> {
     },
     scenarios: [],
     growth: {
-      // Growth runs only without --scenarios: otherwise there are no sizes to report.
-      sizes: options.growth && only === undefined ? options.growthSizes : [],
+      // Growth runs without --scenarios, or when it names "growth": otherwise there are no sizes to report.
+      sizes: growthWanted ? options.growthSizes : [],
       ratio_largest_to_smallest: null,
       ratio_largest_to_smallest_request_path: null,
       seed_seconds: {},
@@ -474,7 +481,7 @@ async function benchRun(options: Options): Promise<void> {
         `peers: ${'@stoplight/prism-cli'}@${peers.prism.version} (prism mock, static example) and @mockoon/cli@${peers.mockoon.version} (environment imported from the same OpenAPI document), no authentication.`,
       );
     }
-    const unknown = (only ?? []).filter((name) => !allScenarios.some((s) => s.name === name));
+    const unknown = (only ?? []).filter((name) => name !== GROWTH_SCENARIO && !allScenarios.some((s) => s.name === name));
     if (unknown.length > 0)
       throw new Error(
         `--scenarios: no scenario ${unknown.join(', ')} in this run; there are ${allScenarios.map((s) => s.name).join(', ')}`,
@@ -525,7 +532,7 @@ async function benchRun(options: Options): Promise<void> {
 
     const growthFigures: ScenarioFigure[] = [];
     const isolatedFigures: ScenarioFigure[] = [];
-    if (options.growth && only === undefined) {
+    if (growthWanted) {
       for (const size of options.growthSizes) {
         const dir = join(RUN_DIR, `growth-${size}`);
         log(`growth: seeding ${size.toLocaleString('en-US')} linked organizations`);
