@@ -150,6 +150,24 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         assert.ok((await store.listOrganizations()).length >= 2);
       });
 
+      it('lists organizations by ids in id order, the unknown left out, each set of the same size with its own ids', async () => {
+        const store = new OrganizationKyselyStore(database.db);
+        const [a, b, c] = [organization('Ids A'), organization('Ids B'), organization('Ids C')];
+        for (const org of [a, b, c]) await store.createOrganization(org);
+        const unknown = newObjectId(new Date(0));
+        const sorted = (ids: string[]) => [...ids].sort();
+        assert.deepEqual(
+          await store.listOrganizations([c.id, unknown, a.id]),
+          [a, c].sort((x, y) => (x.id < y.id ? -1 : 1)),
+        );
+        // Same number of ids, other ids: a query kept for that size must take the new ones.
+        assert.deepEqual(
+          (await store.listOrganizations([b.id, c.id, unknown])).map((o) => o.id),
+          sorted([b.id, c.id]),
+        );
+        assert.deepEqual(await store.listOrganizations([unknown]), []);
+      });
+
       it('sets the require-access-list setting, and says when the organization is missing', async () => {
         const store = new OrganizationKyselyStore(database.db);
         const org = organization('Strict');

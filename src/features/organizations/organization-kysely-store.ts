@@ -38,11 +38,29 @@ export class OrganizationKyselyStore implements OrganizationStore {
   }
 
   async listOrganizations(ids?: readonly string[]): Promise<Organization[]> {
-    if (ids !== undefined && ids.length === 0) return [];
-    let query = this.db.selectFrom('organizations').selectAll().orderBy('id');
-    if (ids !== undefined) query = query.where('id', 'in', ids);
-    return (await query.execute()).map(toOrganization);
+    if (ids === undefined) return (await this.db.selectFrom('organizations').selectAll().orderBy('id').execute()).map(toOrganization);
+    if (ids.length === 0) return [];
+    // By ids, this answers the service's batched reads of the routes' organizations (a turn's requests
+    // together): compiled once per number of ids, then run with the ids, as getOrganization is.
+    let compiled = this.#byIds.get(ids.length);
+    if (compiled === undefined) {
+      compiled = this.db
+        .selectFrom('organizations')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          ids.map(() => ''),
+        )
+        .orderBy('id')
+        .compile();
+      this.#byIds.set(ids.length, compiled);
+    }
+    const { rows } = await this.db.executeQuery<OrganizationRow>({ ...compiled, parameters: ids });
+    return rows.map(toOrganization);
   }
+
+  readonly #byIds = new Map<number, CompiledQuery<OrganizationRow>>();
 
   async setRequireAccessList(id: string, required: boolean): Promise<boolean> {
     const result = await this.db
