@@ -32,7 +32,7 @@ import { MigrationHostKeyKyselyStore } from '../../src/features/migration-hosts/
 import { MigrationLinkKyselyStore } from '../../src/features/migration-link/migration-link-kysely-store.js';
 import type { StoredMigrationLink } from '../../src/features/migration-link/migration-link-store.js';
 import { OrganizationKyselyStore } from '../../src/features/organizations/organization-kysely-store.js';
-import type { Deployment } from '../../src/features/organizations/organization.js';
+import type { Deployment, Organization } from '../../src/features/organizations/organization.js';
 import { UserKyselyStore } from '../../src/features/users/user-kysely-store.js';
 import type { User } from '../../src/features/users/user.js';
 import { SessionKyselyStore } from '../../src/features/web/session-kysely-store.js';
@@ -155,16 +155,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const [a, b, c] = [organization('Ids A'), organization('Ids B'), organization('Ids C')];
         for (const org of [a, b, c]) await store.createOrganization(org);
         const unknown = newObjectId(new Date(0));
-        const sorted = (ids: string[]) => [...ids].sort();
-        assert.deepEqual(
-          await store.listOrganizations([c.id, unknown, a.id]),
-          [a, c].sort((x, y) => (x.id < y.id ? -1 : 1)),
-        );
+        const byId = (orgs: Organization[]) => [...orgs].sort((x, y) => (x.id < y.id ? -1 : 1));
+        assert.deepEqual(await store.listOrganizations([c.id, unknown, a.id]), byId([a, c]));
         // Same number of ids, other ids: a query kept for that size must take the new ones.
-        assert.deepEqual(
-          (await store.listOrganizations([b.id, c.id, unknown])).map((o) => o.id),
-          sorted([b.id, c.id]),
-        );
+        assert.deepEqual(await store.listOrganizations([b.id, c.id, unknown]), byId([b, c]));
         assert.deepEqual(await store.listOrganizations([unknown]), []);
       });
 

@@ -22,15 +22,9 @@ export class OrganizationKyselyStore implements OrganizationStore {
   }
 
   async getOrganization(id: string): Promise<Organization | undefined> {
-    // Read on most requests once there are more organizations than the service's short cache holds:
-    // compiled once, then run with each id (Kysely would build and compile the same query every time).
-    this.#byId ??= this.db.selectFrom('organizations').selectAll().where('id', '=', '').compile();
-    const { rows } = await this.db.executeQuery<OrganizationRow>({ ...this.#byId, parameters: [id] });
-    const row = rows[0];
+    const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toOrganization(row);
   }
-
-  #byId: CompiledQuery<OrganizationRow> | undefined;
 
   async findOrganizationByName(name: string): Promise<Organization | undefined> {
     const row = await this.db.selectFrom('organizations').selectAll().where('name', '=', name).orderBy('id').executeTakeFirst();
@@ -41,7 +35,8 @@ export class OrganizationKyselyStore implements OrganizationStore {
     if (ids === undefined) return (await this.db.selectFrom('organizations').selectAll().orderBy('id').execute()).map(toOrganization);
     if (ids.length === 0) return [];
     // By ids, this answers the service's batched reads of the routes' organizations (a turn's requests
-    // together): compiled once per number of ids, then run with the ids, as getOrganization is.
+    // together, on most requests once there are more organizations than its short cache holds): compiled
+    // once per number of ids, then run with the ids (Kysely would build and compile the same query every time).
     let compiled = this.#byIds.get(ids.length);
     if (compiled === undefined) {
       compiled = this.db
