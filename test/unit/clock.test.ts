@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ClockService } from '../../src/features/clock/clock-service.js';
 import { Clock, MAX_CLOCK_OFFSET_MS } from '../../src/shared/clock.js';
 import { formatDuration, parseDuration } from '../../src/shared/duration.js';
 
@@ -27,6 +28,21 @@ describe('the clock', () => {
     assert.throws(() => clock.setOffset(-5), RangeError);
     assert.equal(clock.offsetMs, 10);
     assert.equal(clock.setOffset(MAX_CLOCK_OFFSET_MS), MAX_CLOCK_OFFSET_MS);
+  });
+});
+
+describe('the clock reading', () => {
+  it('says the clock is exactly its offset ahead, even when real time moves while it is read', () => {
+    // Each read of real time a millisecond later, as when a millisecond turns between two reads.
+    let real = 1_700_000_000_000;
+    const clock = new Clock(() => (real += 1));
+    clock.advance(9_000_000);
+    const unused = () => Promise.reject(new Error('the reading touches no database'));
+    const service = new ClockService(clock, { offset: unused, setOffset: unused }, unused);
+    const reading = service.reading();
+    assert.equal(reading.offsetMs, 9_000_000);
+    assert.equal(reading.offset, '2h30m');
+    assert.equal(Date.parse(reading.now) - Date.parse(reading.realNow), 9_000_000);
   });
 });
 

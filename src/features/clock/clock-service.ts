@@ -35,9 +35,12 @@ export class ClockService {
 
   reading(): ClockReading {
     const offsetMs = this.clock.offsetMs;
+    // Real time read once: read twice, a millisecond could pass between `now` and `realNow`, and the
+    // reading would say the clock is 1 ms less ahead than its offset.
+    const realNowMs = this.clock.realNowMs();
     return {
-      now: this.clock.now().toISOString(),
-      realNow: new Date(this.clock.realNowMs()).toISOString(),
+      now: new Date(realNowMs + offsetMs).toISOString(),
+      realNow: new Date(realNowMs).toISOString(),
       offsetMs,
       offset: formatDuration(offsetMs),
     };
