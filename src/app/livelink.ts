@@ -154,9 +154,9 @@ interface TransactionStores extends Stores {
 
 function storesOn(db: Db, dialect: Dialect): Stores {
   return {
-    organizations: new OrganizationKyselyStore(db),
+    organizations: new OrganizationKyselyStore(db, dialect),
     apiKeys: new ApiKeyKyselyStore(db),
-    links: new MigrationLinkKyselyStore(db),
+    links: new MigrationLinkKyselyStore(db, dialect),
     linkTokens: new LinkTokenKyselyStore(db),
     audit: new AuditKyselyStore(db),
     users: new UserKyselyStore(db),

@@ -11,6 +11,12 @@ import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Holds every column of an organization (migration 0015, SQLite only; read through persistence/covering-index.ts). */
+export const ORGANIZATION_READ_INDEX = 'organizations_read';
+
+/** Holds a link's key, state and status: all a status answer reads (migration 0015, SQLite only). */
+export const LINK_STATUS_INDEX = 'migration_links_status';
+
 /**
  * Versioned schema migrations, one list for both dialects (they differ only where SQL does: an
  * auto-increment key). Kysely's Migrator runs each one in a transaction and takes a lock, so a crash
@@ -367,6 +373,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('digest_nonce_claims_expiry').on('digest_nonce_claims').column('expires_at_ms').execute();
         // Its per-(nonce, nc) predecessor, a durable commit per answer.
         await db.schema.dropTable('digest_replays').execute();
+      },
+    },
+    '0015-covering-status-reads': {
+      async up(db: Kysely<unknown>) {
+        // SQLite only. An authenticated status request reads its organization and its link by key. Both
+        // tables have text keys, so each read is two B-tree searches: the key's index, then the rowid
+        // table. Once the database no longer fits the page cache, every search is a random page read.
+        // Each of these indexes holds every column its read needs, so the read is one search. SQLite's
+        // planner still prefers the unique key index, so the reads name these (persistence/covering-index.ts).
+        // On PostgreSQL an index-only scan depends on the visibility map, and its status path is bounded
+        // by round trips, not page reads, so nothing changes there.
+        if (dialect !== 'sqlite') return;
+        await db.schema
+          .createIndex(ORGANIZATION_READ_INDEX)
+          .on('organizations')
+          .columns(['id', 'name', 'require_access_list', 'inventory_version', 'created_at'])
+          .execute();
+        await db.schema.createIndex(LINK_STATUS_INDEX).on('migration_links').columns(['org_id', 'state', 'status']).execute();
       },
     },
   };

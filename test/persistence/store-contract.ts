@@ -134,7 +134,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
     describe('organizations', () => {
       it('creates, finds and lists organizations', async () => {
-        const store = new OrganizationKyselyStore(database.db);
+        const store = new OrganizationKyselyStore(database.db, database.dialect);
         const a = organization('Alpha');
         const b = organization('Beta');
         await store.createOrganization(a);
@@ -151,7 +151,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('lists organizations by ids in id order, the unknown left out, each set of the same size with its own ids', async () => {
-        const store = new OrganizationKyselyStore(database.db);
+        const store = new OrganizationKyselyStore(database.db, database.dialect);
         const [a, b, c] = [organization('Ids A'), organization('Ids B'), organization('Ids C')];
         for (const org of [a, b, c]) await store.createOrganization(org);
         const unknown = newObjectId(new Date(0));
@@ -163,7 +163,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('sets the require-access-list setting, and says when the organization is missing', async () => {
-        const store = new OrganizationKyselyStore(database.db);
+        const store = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization('Strict');
         await store.createOrganization(org);
         assert.equal(await store.setRequireAccessList(org.id, true), true);
@@ -172,7 +172,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('bumps the inventory version on every inventory change, and returns the inventory', async () => {
-        const store = new OrganizationKyselyStore(database.db);
+        const store = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization('Inventory');
         await store.createOrganization(org);
         const version = async () => (await store.inventory(org.id)).version;
@@ -201,7 +201,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('refuses a second project with the same name in one organization', async () => {
-        const store = new OrganizationKyselyStore(database.db);
+        const store = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization('Unique');
         await store.createOrganization(org);
         await store.createProject({ id: newObjectId(new Date()), orgId: org.id, name: 'Same', createdAt: '2026-01-01T00:00:00.000Z' });
@@ -213,7 +213,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
     describe('deployment connection strings', () => {
       async function projectWithDeployments(names: string[]) {
-        const store = new OrganizationKyselyStore(database.db);
+        const store = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization(`Reach ${newObjectId(new Date())}`);
         await store.createOrganization(org);
         const project = { id: newObjectId(new Date()), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -288,7 +288,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
     describe('clusters', () => {
       async function project() {
-        const orgs = new OrganizationKyselyStore(database.db);
+        const orgs = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization(`Atlas ${newObjectId(new Date())}`);
         await orgs.createOrganization(org);
         const created = { id: newObjectId(new Date()), orgId: org.id, name: 'Atlas Project', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -394,7 +394,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('stores a key with its sealed secret and access list, finds it by public key, lists and deletes it', async () => {
-        const orgs = new OrganizationKyselyStore(database.db);
+        const orgs = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization('Keys');
         await orgs.createOrganization(org);
         const store = new ApiKeyKyselyStore(database.db);
@@ -452,7 +452,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
     describe('migration host keys', () => {
       async function projectWithHosts(hostnames: string[]) {
-        const orgs = new OrganizationKyselyStore(database.db);
+        const orgs = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization(`Hosts ${newObjectId(new Date())}`);
         await orgs.createOrganization(org);
         const project = { id: newObjectId(new Date()), orgId: org.id, name: 'P', createdAt: '2026-01-01T00:00:00.000Z' };
@@ -530,8 +530,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
       const linkedOrganization = async (name: string, lastAttempt = at(30)): Promise<string> => {
         const org = organization(name);
-        await new OrganizationKyselyStore(database.db).createOrganization(org);
-        const store = new MigrationLinkKyselyStore(database.db);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         await store.insertClaim(claim(org.id, at(0)));
         await store.confirmClaim(org.id, at(0), { at: lastAttempt, pushedVersion: 0, due: false });
         return org.id;
@@ -539,8 +539,8 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
       it('keeps a claim until it is confirmed or removed, and refuses a second one for the organization', async () => {
         const org = organization('Claimed');
-        await new OrganizationKyselyStore(database.db).createOrganization(org);
-        const store = new MigrationLinkKyselyStore(database.db);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         assert.equal(await store.get(org.id), undefined);
         assert.deepEqual(await store.statusesOf([org.id]), new Map());
         await store.insertClaim(claim(org.id, at(0)));
@@ -567,10 +567,10 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('reads the statuses of several organizations at once, leaving out those without a link', async () => {
-        const store = new MigrationLinkKyselyStore(database.db);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         const linked = await linkedOrganization('Status linked');
         const [pending, unlinked] = [organization('Status pending'), organization('Status unlinked')];
-        for (const org of [pending, unlinked]) await new OrganizationKyselyStore(database.db).createOrganization(org);
+        for (const org of [pending, unlinked]) await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         await store.insertClaim(claim(pending.id, at(0)));
         await store.recordPush(linked, 'digest-1', { at: at(40), error: 'unreachable', pushedVersion: 1, due: true });
         assert.deepEqual(
@@ -587,7 +587,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
       it('records pushes of the link that holds the token, and deletes only that link', async () => {
         const orgId = await linkedOrganization('Pushed');
-        const store = new MigrationLinkKyselyStore(database.db);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         await store.recordPush(orgId, 'digest-1', {
           at: at(40),
           error: 'The Atlas API did not answer in time.',
@@ -615,7 +615,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('lists as due the linked organizations marked due, then those not attempted since the cutoff, each once', async () => {
-        const store = new MigrationLinkKyselyStore(database.db);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         const [fresh, marked, old, older, both] = [
           await linkedOrganization('Due fresh', at(30)),
           await linkedOrganization('Due marked', at(30)),
@@ -624,7 +624,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
           await linkedOrganization('Due both', at(8)),
         ];
         const pending = organization('Due pending');
-        await new OrganizationKyselyStore(database.db).createOrganization(pending);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(pending);
         await store.insertClaim(claim(pending.id, at(0)));
         const mine = new Set([fresh, marked, old, older, both, pending.id]);
         const due = async () => (await store.dueOrgIds(at(20))).filter((id) => mine.has(id));
@@ -647,9 +647,9 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
       });
 
       it('finds the claims made before a time, never a confirmed link', async () => {
-        const store = new MigrationLinkKyselyStore(database.db);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         const [stale, recent] = [organization('Stale claim'), organization('Recent claim')];
-        for (const org of [stale, recent]) await new OrganizationKyselyStore(database.db).createOrganization(org);
+        for (const org of [stale, recent]) await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         await store.insertClaim(claim(stale.id, at(1)));
         await store.insertClaim(claim(recent.id, at(9)));
         const linked = await linkedOrganization('Linked long ago');
@@ -659,7 +659,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
       it('replaces a sealed token only while it is still the one read', async () => {
         const orgId = await linkedOrganization('Resealed');
-        const store = new MigrationLinkKyselyStore(database.db);
+        const store = new MigrationLinkKyselyStore(database.db, database.dialect);
         assert.ok((await store.sealedTokens()).some((t) => t.orgId === orgId && t.sealedLinkToken === 'sealed-token'));
         assert.equal(await store.replaceSealedToken(orgId, 'sealed-token', 'resealed'), true);
         assert.equal(await store.replaceSealedToken(orgId, 'sealed-token', 'again'), false);
@@ -670,7 +670,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
     describe('link-tokens', () => {
       const organizationWithKey = async (name: string) => {
         const org = organization(name);
-        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         const apiKey: ApiKey = {
           id: newObjectId(new Date()),
           publicKey: `k${newObjectId(new Date()).slice(-7)}`,
@@ -753,7 +753,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
     describe('live migrations', () => {
       const host = async (name: string): Promise<HostKey & { groupId: string }> => {
-        const organizations = new OrganizationKyselyStore(database.db);
+        const organizations = new OrganizationKyselyStore(database.db, database.dialect);
         const org = organization(name);
         await organizations.createOrganization(org);
         const groupId = newObjectId(new Date());
@@ -1029,7 +1029,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
       it('stores users with their password hash, finds them by id and username, lists an organization', async () => {
         const org = organization('People');
-        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         const store = new UserKyselyStore(database.db);
         const [bea, ana] = [user(org.id, 'bea'), user(org.id, 'ana')];
         await store.create(bea, 'hash-b');
@@ -1049,7 +1049,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
 
       it('refuses a username already used in any organization', async () => {
         const [one, two] = [organization('Users one'), organization('Users two')];
-        for (const org of [one, two]) await new OrganizationKyselyStore(database.db).createOrganization(org);
+        for (const org of [one, two]) await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         const store = new UserKyselyStore(database.db);
         await store.create(user(one.id, 'shared'), 'hash');
         await assert.rejects(store.create(user(two.id, 'shared'), 'hash'));
@@ -1059,7 +1059,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
     describe('web sessions', () => {
       it('stores a session under its id hash, moves its expiry, deletes it, and sweeps the expired', async () => {
         const org = organization('Sessions');
-        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         const owner: User = {
           id: newObjectId(new Date()),
           orgId: org.id,
@@ -1308,18 +1308,18 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
         const org = organization('Atomic');
         await assert.rejects(
           database.writeTransaction(async (tx) => {
-            await new OrganizationKyselyStore(tx).createOrganization(org);
+            await new OrganizationKyselyStore(tx, database.dialect).createOrganization(org);
             throw new Error('abort');
           }),
         );
-        assert.equal(await new OrganizationKyselyStore(database.db).getOrganization(org.id), undefined);
-        await database.writeTransaction((tx) => new OrganizationKyselyStore(tx).createOrganization(org));
-        assert.deepEqual(await new OrganizationKyselyStore(database.db).getOrganization(org.id), org);
+        assert.equal(await new OrganizationKyselyStore(database.db, database.dialect).getOrganization(org.id), undefined);
+        await database.writeTransaction((tx) => new OrganizationKyselyStore(tx, database.dialect).createOrganization(org));
+        assert.deepEqual(await new OrganizationKyselyStore(database.db, database.dialect).getOrganization(org.id), org);
       });
 
       it('serializes concurrent read-then-write transactions without losing an update', async () => {
         const org = organization('Counter');
-        await new OrganizationKyselyStore(database.db).createOrganization(org);
+        await new OrganizationKyselyStore(database.db, database.dialect).createOrganization(org);
         await Promise.all(
           Array.from({ length: 20 }, () =>
             database.writeTransaction(async (tx) => {
@@ -1336,7 +1336,7 @@ export function storeContract(dialect: string, open: DatabaseFactory): void {
             }),
           ),
         );
-        assert.equal((await new OrganizationKyselyStore(database.db).inventory(org.id)).version, 20);
+        assert.equal((await new OrganizationKyselyStore(database.db, database.dialect).inventory(org.id)).version, 20);
       });
     });
   });

@@ -37,7 +37,7 @@ describe('OrganizationService reads', () => {
 
   before(async () => {
     database = await openSqlite(':memory:');
-    store = new CountingStore(database.db);
+    store = new CountingStore(database.db, database.dialect);
     const unused = () => {
       throw new Error('no connection strings here');
     };
@@ -46,7 +46,10 @@ describe('OrganizationService reads', () => {
       // Writes on the transaction's own connection, as the composition root binds them.
       (work) =>
         database.writeTransaction((trx) =>
-          work({ organizations: new OrganizationKyselyStore(trx), inventoryChanged: async () => undefined } satisfies OrganizationWrites),
+          work({
+            organizations: new OrganizationKyselyStore(trx, database.dialect),
+            inventoryChanged: async () => undefined,
+          } satisfies OrganizationWrites),
         ),
       { seal: unused, open: unused, isStale: unused },
       () => new Date(now),

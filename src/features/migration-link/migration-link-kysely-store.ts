@@ -1,5 +1,7 @@
 import type { CompiledQuery, Selectable } from 'kysely';
+import { LINK_STATUS_INDEX, readThrough } from '../../persistence/covering-index.js';
 import type { Db } from '../../persistence/database.js';
+import type { Dialect } from '../../persistence/migrations.js';
 import type { MigrationLinkRow as MigrationLinkColumns } from '../../persistence/schema.js';
 import type { LinkStatus, MigrationLink } from './migration-link.js';
 import type { MigrationLinkStore, PushRecord, StaleClaim, StoredMigrationLink } from './migration-link-store.js';
@@ -14,7 +16,10 @@ export class MigrationLinkKyselyStore implements MigrationLinkStore {
   /** The status read, compiled per number of organizations it reads. */
   readonly #compiledStatuses = new Map<number, CompiledQuery<StatusColumns>>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
   async get(orgId: string): Promise<StoredMigrationLink | undefined> {
     const row = await this.db.selectFrom('migration_links').selectAll().where('org_id', '=', orgId).executeTakeFirst();
@@ -32,18 +37,23 @@ export class MigrationLinkKyselyStore implements MigrationLinkStore {
     // Read for every status request (a turn's requests together, persistence/batched-read.ts): compiled
     // once per number of ids, then run with the ids (Kysely otherwise builds and compiles the same query
     // on each call), and only the columns the answer needs, since turning a row into an object costs per
-    // column.
+    // column. On SQLite an index holds those columns: one B-tree search a link, not two.
     let compiled = this.#compiledStatuses.get(orgIds.length);
     if (compiled === undefined) {
-      compiled = this.db
-        .selectFrom('migration_links')
-        .select(['org_id', 'state', 'status'])
-        .where(
-          'org_id',
-          'in',
-          orgIds.map(() => ''),
-        )
-        .compile();
+      compiled = readThrough(
+        this.dialect,
+        this.db
+          .selectFrom('migration_links')
+          .select(['org_id', 'state', 'status'])
+          .where(
+            'org_id',
+            'in',
+            orgIds.map(() => ''),
+          )
+          .compile(),
+        'migration_links',
+        LINK_STATUS_INDEX,
+      );
       this.#compiledStatuses.set(orgIds.length, compiled);
     }
     const { rows } = await this.db.executeQuery<StatusColumns>({ ...compiled, parameters: orgIds });

@@ -1,12 +1,17 @@
 import type { CompiledQuery } from 'kysely';
+import { ORGANIZATION_READ_INDEX, readThrough } from '../../persistence/covering-index.js';
 import type { Db } from '../../persistence/database.js';
+import type { Dialect } from '../../persistence/migrations.js';
 import type { DeploymentRow, OrganizationRow, ProjectRow } from '../../persistence/schema.js';
 import type { Deployment, MigrationHost, NewDeployment, Organization, Project, ProjectInventory } from './organization.js';
 import type { OrganizationStore } from './organization-store.js';
 
 /** OrganizationStore on Kysely: one implementation for every SQL dialect livelink runs on. */
 export class OrganizationKyselyStore implements OrganizationStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
   async createOrganization(organization: Organization): Promise<void> {
     await this.db
@@ -36,19 +41,25 @@ export class OrganizationKyselyStore implements OrganizationStore {
     if (ids.length === 0) return [];
     // By ids, this answers the service's batched reads of the routes' organizations (a turn's requests
     // together, on most requests once there are more organizations than its short cache holds): compiled
-    // once per number of ids, then run with the ids (Kysely would build and compile the same query every time).
+    // once per number of ids, then run with the ids (Kysely would build and compile the same query every time),
+    // and on SQLite through the index that holds every column, one B-tree search an organization.
     let compiled = this.#byIds.get(ids.length);
     if (compiled === undefined) {
-      compiled = this.db
-        .selectFrom('organizations')
-        .selectAll()
-        .where(
-          'id',
-          'in',
-          ids.map(() => ''),
-        )
-        .orderBy('id')
-        .compile();
+      compiled = readThrough(
+        this.dialect,
+        this.db
+          .selectFrom('organizations')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            ids.map(() => ''),
+          )
+          .orderBy('id')
+          .compile(),
+        'organizations',
+        ORGANIZATION_READ_INDEX,
+      );
       this.#byIds.set(ids.length, compiled);
     }
     const { rows } = await this.db.executeQuery<OrganizationRow>({ ...compiled, parameters: ids });
