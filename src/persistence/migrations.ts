@@ -11,7 +11,7 @@ import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Holds every column of an organization (migration 0015, SQLite only; read through persistence/covering-index.ts). */
+/** Holds the columns an Organization has (migration 0015, SQLite only; read through persistence/covering-index.ts). */
 export const ORGANIZATION_READ_INDEX = 'organizations_read';
 
 /** Holds a link's key, state and status: all a status answer reads (migration 0015, SQLite only). */
@@ -388,7 +388,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema
           .createIndex(ORGANIZATION_READ_INDEX)
           .on('organizations')
-          .columns(['id', 'name', 'require_access_list', 'inventory_version', 'created_at'])
+          // Not inventory_version, which changes with every inventory change and no status request reads.
+          .columns(['id', 'name', 'require_access_list', 'created_at'])
           .execute();
         await db.schema.createIndex(LINK_STATUS_INDEX).on('migration_links').columns(['org_id', 'state', 'status']).execute();
       },

@@ -42,14 +42,15 @@ export class OrganizationKyselyStore implements OrganizationStore {
     // By ids, this answers the service's batched reads of the routes' organizations (a turn's requests
     // together, on most requests once there are more organizations than its short cache holds): compiled
     // once per number of ids, then run with the ids (Kysely would build and compile the same query every time),
-    // and on SQLite through the index that holds every column, one B-tree search an organization.
+    // and on SQLite through the index that holds the columns an Organization has, one B-tree search an
+    // organization (inventory_version is left out of both: it changes with every inventory change).
     let compiled = this.#byIds.get(ids.length);
     if (compiled === undefined) {
       compiled = readThrough(
         this.dialect,
         this.db
           .selectFrom('organizations')
-          .selectAll()
+          .select(ORGANIZATION_COLUMNS)
           .where(
             'id',
             'in',
@@ -62,11 +63,11 @@ export class OrganizationKyselyStore implements OrganizationStore {
       );
       this.#byIds.set(ids.length, compiled);
     }
-    const { rows } = await this.db.executeQuery<OrganizationRow>({ ...compiled, parameters: ids });
+    const { rows } = await this.db.executeQuery<OrganizationColumns>({ ...compiled, parameters: ids });
     return rows.map(toOrganization);
   }
 
-  readonly #byIds = new Map<number, CompiledQuery<OrganizationRow>>();
+  readonly #byIds = new Map<number, CompiledQuery<OrganizationColumns>>();
 
   async setRequireAccessList(id: string, required: boolean): Promise<boolean> {
     const result = await this.db
@@ -229,7 +230,11 @@ export class OrganizationKyselyStore implements OrganizationStore {
   }
 }
 
-function toOrganization(row: OrganizationRow): Organization {
+/** What an Organization is made of: every column but inventory_version. */
+const ORGANIZATION_COLUMNS = ['id', 'name', 'require_access_list', 'created_at'] as const;
+type OrganizationColumns = Pick<OrganizationRow, (typeof ORGANIZATION_COLUMNS)[number]>;
+
+function toOrganization(row: OrganizationColumns): Organization {
   return { id: row.id, name: row.name, requireAccessList: row.require_access_list === 1, createdAt: row.created_at };
 }
 
