@@ -40,7 +40,13 @@ export interface MigrationLinkWrites {
  * POST for the organization takes over once it is stale.
  */
 export class MigrationLinkService {
-  readonly #syncing = new Set<string>();
+  /**
+   * The calls to the target in flight, by organization: the tail of each organization's chain. A push
+   * starts only after the organization's previous call finished, so it reads the inventory after that
+   * call's push and the target, which keeps the last push it received, cannot be left with an older
+   * one (a "Refresh" racing the sync loop); a disconnect waits too, so no push lands after it.
+   */
+  readonly #calls = new Map<string, Promise<unknown>>();
   /** The status requests of one turn read their links in one statement (a read begun after each asked). */
   readonly #statusReads = new BatchedRead((orgIds) => this.links.statusesOf(orgIds));
 
@@ -121,7 +127,11 @@ export class MigrationLinkService {
   }
 
   /** Removes the link and tells the target (best effort: a target that is gone must not keep a link alive). */
-  async disconnect(organization: Organization): Promise<void> {
+  disconnect(organization: Organization): Promise<void> {
+    return this.#inTurn(organization.id, () => this.#disconnect(organization));
+  }
+
+  async #disconnect(organization: Organization): Promise<void> {
     const stored = await this.links.get(organization.id);
     if (stored === undefined || stored.link.state !== 'LINKED') throw apiErrors.orgLinkNotFound(organization.id);
     const told = await this.target.forgetSource(this.#open(stored), organization.id);
@@ -146,7 +156,24 @@ export class MigrationLinkService {
     return (await this.#push(orgId)).report;
   }
 
-  async #push(orgId: string, call: 'link' | 'inventory' = 'inventory'): Promise<{ report: SyncReport; failure: ApiError | undefined }> {
+  #push(orgId: string, call: 'link' | 'inventory' = 'inventory'): Promise<{ report: SyncReport; failure: ApiError | undefined }> {
+    return this.#inTurn(orgId, () => this.#pushNow(orgId, call));
+  }
+
+  /** Runs `work` once the organization's earlier calls to the target have finished (see #calls). */
+  async #inTurn<T>(orgId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#calls.get(orgId);
+    const mine = previous === undefined ? work() : previous.then(work, work);
+    const tail = mine.catch(() => undefined);
+    this.#calls.set(orgId, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.#calls.get(orgId) === tail) this.#calls.delete(orgId);
+    }
+  }
+
+  async #pushNow(orgId: string, call: 'link' | 'inventory'): Promise<{ report: SyncReport; failure: ApiError | undefined }> {
     const stored = await this.links.get(orgId);
     const organization = await this.organizations.getOrganization(orgId);
     if (stored === undefined || stored.link.state !== 'LINKED' || organization === undefined) {
@@ -167,20 +194,15 @@ export class MigrationLinkService {
   /**
    * One pass of the sync loop: every linked organization whose inventory changed since its last push
    * (sync_due), or whose last push is older than the interval. An organization already being pushed
-   * is skipped.
+   * (by an earlier pass or a Refresh) is skipped: that push, or the next pass, carries its changes.
    */
   async syncDue(intervalMs: number): Promise<SyncReport[]> {
     await this.reconcileStaleClaims();
     const cutoff = new Date(this.now().getTime() - intervalMs).toISOString();
     const reports: SyncReport[] = [];
     for (const orgId of await this.links.dueOrgIds(cutoff)) {
-      if (this.#syncing.has(orgId)) continue;
-      this.#syncing.add(orgId);
-      try {
-        reports.push(await this.sync(orgId));
-      } finally {
-        this.#syncing.delete(orgId);
-      }
+      if (this.#calls.has(orgId)) continue;
+      reports.push(await this.sync(orgId));
     }
     return reports;
   }
