@@ -13,7 +13,9 @@
  * pre-fix Apache anti-pattern, httpd test_007).
  */
 
-import { detached, MAX_NONCE_COUNT, NO_EPOCH } from './nonce.js';
+import { createHash } from 'node:crypto';
+import { ExpiryHeap, FingerprintTable } from './fingerprint-table.js';
+import { MAC_WORDS, macWords, MAX_NONCE_COUNT, NO_EPOCH } from './nonce.js';
 
 /**
  * `first`: the pair was not seen before, and now is. `replay`: it was. `stale`: the guard cannot tell,
@@ -41,10 +43,11 @@ export interface ReplayGuard {
 
 /**
  * Default cap on remembered nonces. A nonce answered once (curl, mongocli and the Go client take a
- * fresh one per call) costs about 170 bytes: the nonce string, a map entry, its expiry and first nc.
- * One answered with several nc (Python requests) also takes a 129-byte bitmap. So some 300 MB at the
- * very worst; reaching it takes over 3,000 authenticated fresh nonces a second for a whole nonce
- * lifetime (300 s).
+ * fresh one per call) costs about 46 bytes: its fingerprint, expiry and first nc in the table and its
+ * place in the expiry heap (fingerprint-table.ts), with the table between half and 70 % full. One
+ * answered with several nc (Python requests) also takes a 129-byte bitmap. So some 70 MB at the very
+ * worst (180 MB if every nonce took a bitmap); reaching it takes over 3,000 authenticated fresh nonces a
+ * second for a whole nonce lifetime (300 s).
  */
 export const DEFAULT_MAX_TRACKED_NONCES = 1_000_000;
 
@@ -55,7 +58,7 @@ const BITMAP_BYTES = (MAX_NONCE_COUNT >> 3) + 1;
  * own costs some 480 bytes of object and backing-store overhead on top of its 129 bytes.
  */
 const BITMAPS_PER_CHUNK = 1024;
-/** In #bitmapOf: the nonce has been answered with one nc only, kept in #firstNc. */
+/** In the table's bitmap field: the nonce has been answered with one nc only, kept in firstNc. */
 const NO_BITMAP = -1;
 /** RFC 7616 §3.4: nc is 8 hexadecimal digits (case folded here, as the authenticator does). */
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
@@ -73,42 +76,47 @@ function ncIndex(nc: string): number {
 }
 
 /**
+ * Writes the nonce's 96-bit fingerprint into `into`: the first 96 bits of its MAC for one of ours (the
+ * guard sees a nonce only once its MAC has verified), the first 96 bits of its SHA-256 for any other
+ * string. Never all zero, which marks an empty slot. Two nonces alive at once share a fingerprint with a
+ * chance of n² / 2^97 (10^-17 at a million); no one without the nonce key can make them, and when it
+ * happens the later nonce is taken for the earlier one: an answer refused as a replay, or, with several
+ * nodes, counted on the node that owns the earlier one.
+ */
+function fingerprint(nonce: string, into: Uint32Array): void {
+  if (!macWords(nonce, into)) {
+    const digest = createHash('sha256').update(nonce, 'utf8').digest();
+    for (let word = 0; word < MAC_WORDS; word += 1) into[word] = digest.readUInt32BE(word * 4);
+  }
+  if (into[0] === 0 && into[1] === 0 && into[2] === 0) into[2] = 1;
+}
+
+/**
  * In-memory guard. It holds within ONE process only: with several API nodes
  * a replay sent to another node would not be seen, so a database-backed guard
  * (an atomic insert on a unique key) is needed there.
  *
- * Per nonce it keeps the first nc answered and, from the second on, a 1,025-bit
- * bitmap indexed by nc (the authenticator sends no nc above MAX_NONCE_COUNT
- * here), so a client re-using a nonce costs one bit per answer instead of a
- * string in a Set, and one answering each nonce once costs no bitmap at all.
- * Memory is bounded: whole nonces are
- * forgotten once expired (swept lazily on each call, soonest expiry first
- * through a min-heap), and at `maxNonces` new nonces are refused rather than
- * stored. Refusing fails closed: a flood can only deny service to new nonces
- * until the oldest expire, and it takes authenticated requests to fill the
- * table, since unauthenticated ones never reach the guard.
+ * Per nonce it keeps, under the nonce's fingerprint, the first nc answered and,
+ * from the second on, a 1,025-bit bitmap indexed by nc (the authenticator sends
+ * no nc above MAX_NONCE_COUNT here), so a client re-using a nonce costs one bit
+ * per answer, and one answering each nonce once costs no bitmap at all. Memory
+ * is bounded: whole nonces are forgotten once expired (swept lazily on each
+ * call, soonest expiry first through a min-heap), and at `maxNonces` new nonces
+ * are refused rather than stored. Refusing fails closed: a flood can only deny
+ * service to new nonces until the oldest expire, and it takes authenticated
+ * requests to fill the table, since unauthenticated ones never reach the guard.
  */
 export class MemoryReplayGuard implements ReplayGuard {
   readonly #now: () => number;
   readonly #maxNonces: number;
-  /** nonce → slot; a slot indexes the per-slot arrays below. */
-  readonly #slotOf = new Map<string, number>();
-  /** The longest expiry claimed for the slot's nonce. */
-  readonly #expiry: number[] = [];
-  readonly #nonceOf: string[] = [];
-  /** The bit index of the first nc the slot's nonce was answered with. */
-  readonly #firstNc: number[] = [];
-  /** The slot's bitmap once a second nc came, else NO_BITMAP. */
-  readonly #bitmapOf: number[] = [];
-  /** Slots freed by expiry, re-used before new ones are added. */
-  readonly #free: number[] = [];
+  readonly #table = new FingerprintTable();
+  readonly #heap = new ExpiryHeap();
+  /** The fingerprint of the nonce at hand (no allocation per call). */
+  readonly #print = new Uint32Array(MAC_WORDS);
   readonly #chunks: Uint8Array[] = [];
   #bitmapCount = 0;
   /** Bitmaps freed by expiry (cleared), re-used before new ones are added. */
   readonly #freeBitmaps: number[] = [];
-  /** Min-heap on expiry, as parallel arrays (numbers only): one record per live slot. */
-  readonly #heapExpiry: number[] = [];
-  readonly #heapSlot: number[] = [];
   #pairCount = 0;
 
   readonly #epoch: string | undefined;
@@ -130,7 +138,7 @@ export class MemoryReplayGuard implements ReplayGuard {
 
   /** Number of nonces currently remembered (for tests and metrics). */
   get size(): number {
-    return this.#slotOf.size;
+    return this.#table.size;
   }
 
   /** Number of (nonce, nc) pairs currently remembered (for tests and metrics). */
@@ -156,7 +164,9 @@ export class MemoryReplayGuard implements ReplayGuard {
 
   /** Whether the nonce has records here (an expired one may still, until the next claim sweeps it). */
   holds(nonce: string): boolean {
-    return this.#slotOf.has(nonce);
+    const print = this.#print;
+    fingerprint(nonce, print);
+    return this.#table.find(print[0] as number, print[1] as number, print[2] as number) >= 0;
   }
 
   #claim(nonce: string, nc: string, expiresAtMs: number): boolean {
@@ -168,44 +178,41 @@ export class MemoryReplayGuard implements ReplayGuard {
     const index = ncIndex(nc);
     if (index < 0) return false;
 
-    const slot = this.#slotOf.get(nonce);
-    if (slot === undefined) {
-      if (this.#slotOf.size >= this.#maxNonces) return false;
-      const key = detached(nonce);
-      const fresh = this.#allocate(key, expiresAtMs, index);
-      this.#slotOf.set(key, fresh);
-      this.#push(expiresAtMs, fresh);
+    const table = this.#table;
+    const print = this.#print;
+    fingerprint(nonce, print);
+    const a = print[0] as number;
+    const b = print[1] as number;
+    const c = print[2] as number;
+    const slot = table.find(a, b, c);
+    if (slot < 0) {
+      if (table.size >= this.#maxNonces) return false;
+      const fresh = table.insert(a, b, c);
+      table.expiry[fresh] = expiresAtMs;
+      table.firstNc[fresh] = index;
+      table.bitmap[fresh] = NO_BITMAP;
+      this.#heap.push(expiresAtMs, a, b, c);
       this.#pairCount++;
       return true;
     }
-    if (expiresAtMs > (this.#expiry[slot] as number)) {
+    if (expiresAtMs > (table.expiry[slot] as number)) {
       // Keep the nonce for the longest expiry ever claimed, so that it is
       // never forgotten while some caller still considers it live.
-      this.#expiry[slot] = expiresAtMs;
+      table.expiry[slot] = expiresAtMs;
     }
 
-    let bitmap = this.#bitmapOf[slot] as number;
+    let bitmap = table.bitmap[slot] as number;
     if (bitmap === NO_BITMAP) {
-      const first = this.#firstNc[slot] as number;
+      const first = table.firstNc[slot] as number;
       if (index === first) return false;
       // A second nc: from now on the nonce's answers are bits.
       bitmap = this.#allocateBitmap();
-      this.#bitmapOf[slot] = bitmap;
+      table.bitmap[slot] = bitmap;
       this.#setBit(bitmap, first);
     }
     if (!this.#setBit(bitmap, index)) return false;
     this.#pairCount++;
     return true;
-  }
-
-  #allocate(nonce: string, expiresAtMs: number, firstNc: number): number {
-    const reused = this.#free.pop();
-    const slot = reused ?? this.#nonceOf.length;
-    this.#nonceOf[slot] = nonce;
-    this.#expiry[slot] = expiresAtMs;
-    this.#firstNc[slot] = firstNc;
-    this.#bitmapOf[slot] = NO_BITMAP;
-    return slot;
   }
 
   #allocateBitmap(): number {
@@ -228,7 +235,7 @@ export class MemoryReplayGuard implements ReplayGuard {
   }
 
   #release(slot: number): void {
-    const bitmap = this.#bitmapOf[slot] as number;
+    const bitmap = this.#table.bitmap[slot] as number;
     if (bitmap === NO_BITMAP) {
       this.#pairCount -= 1;
     } else {
@@ -243,73 +250,31 @@ export class MemoryReplayGuard implements ReplayGuard {
       }
       this.#pairCount -= bits;
       this.#freeBitmaps.push(bitmap);
-      this.#bitmapOf[slot] = NO_BITMAP;
     }
-    this.#slotOf.delete(this.#nonceOf[slot] as string);
-    this.#nonceOf[slot] = '';
-    this.#free.push(slot);
+    this.#table.remove(slot);
   }
 
   #sweep(now: number): void {
+    const heap = this.#heap;
+    const table = this.#table;
     for (;;) {
-      const topExpiry = this.#heapExpiry[0];
+      const topExpiry = heap.topExpiry();
       // Strictly after expiry: at expiresAtMs the nonce still checks as fresh.
       if (topExpiry === undefined || !(topExpiry < now)) return;
-      const slot = this.#heapSlot[0] as number;
-      this.#pop();
-      const current = this.#expiry[slot] as number;
+      const a = heap.topWord(0);
+      const b = heap.topWord(1);
+      const c = heap.topWord(2);
+      heap.pop();
+      const slot = table.find(a, b, c);
+      if (slot < 0) continue;
+      const current = table.expiry[slot] as number;
       if (current > topExpiry) {
         // Extended since it was pushed: re-queue at its current expiry.
-        this.#push(current, slot);
+        heap.push(current, a, b, c);
         continue;
       }
       this.#release(slot);
     }
-  }
-
-  #push(expiresAtMs: number, slot: number): void {
-    const keys = this.#heapExpiry;
-    const slots = this.#heapSlot;
-    let i = keys.length;
-    keys.push(expiresAtMs);
-    slots.push(slot);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const parentKey = keys[parent] as number;
-      if (parentKey <= expiresAtMs) break;
-      keys[i] = parentKey;
-      slots[i] = slots[parent] as number;
-      i = parent;
-    }
-    keys[i] = expiresAtMs;
-    slots[i] = slot;
-  }
-
-  #pop(): void {
-    const keys = this.#heapExpiry;
-    const slots = this.#heapSlot;
-    const lastKey = keys.pop();
-    const lastSlot = slots.pop();
-    if (lastKey === undefined || lastSlot === undefined || keys.length === 0) return;
-    const length = keys.length;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      let smallestKey = lastKey;
-      if (left < length && (keys[left] as number) < smallestKey) {
-        smallest = left;
-        smallestKey = keys[left] as number;
-      }
-      if (right < length && (keys[right] as number) < smallestKey) smallest = right;
-      if (smallest === i) break;
-      keys[i] = keys[smallest] as number;
-      slots[i] = slots[smallest] as number;
-      i = smallest;
-    }
-    keys[i] = lastKey;
-    slots[i] = lastSlot;
   }
 }
 
