@@ -2,10 +2,11 @@
 // The installed entry point: the bundled CLI (`npm run build`, which npm install runs through `prepare`,
 // writes it with scripts/bundle.js). One bundle starts far sooner than the hundreds of modules of dist/.
 import { setFlagsFromString } from 'node:v8';
-import { runCli, runtimeV8Flags } from '../dist/livelink.mjs';
+import { capsYoungGeneration, governYoungGeneration, runCli, runtimeV8Flags } from '../dist/livelink.mjs';
 
 // Set here rather than in runCli, which tests run in their own process (see src/cli/v8-flags.ts for why).
 const flags = runtimeV8Flags(process.argv.slice(2), process.env);
 if (flags !== '') setFlagsFromString(flags);
+if (capsYoungGeneration(process.argv.slice(2), process.env)) governYoungGeneration();
 
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });

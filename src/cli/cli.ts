@@ -19,7 +19,8 @@ import { userCommands } from './commands/user.js';
 import { parseFlags, wantsHelp } from './flags.js';
 
 export type { CliIo } from './command.js';
-export { runtimeV8Flags } from './v8-flags.js';
+export { capsYoungGeneration, runtimeV8Flags } from './v8-flags.js';
+export { governYoungGeneration } from './young-generation-governor.js';
 
 /** Every command, in the order the root usage lists them. */
 export const commands: readonly Command[] = [

@@ -19,6 +19,9 @@
  * `node bin/livelink.js serve` has no place for them, and starting a second process to pass them would
  * cost the start-up time the first one already took.
  *
+ * By default the server's young generation is capped at run time instead (young-generation-governor.ts):
+ * 16 MB, half of V8's most, which costs no throughput this host can see.
+ *
  * Other commands run briefly, and the migration host (a separate process, `migration-host run`) copies
  * documents at a rate its own benchmark holds: both keep V8's defaults whatever the environment says.
  */
@@ -26,6 +29,15 @@ export function runtimeV8Flags(argv: readonly string[], env: Readonly<Record<str
   const command = argv[0];
   const server = command === 'serve' || command === 'start';
   return server && env['LIVELINK_LEAN_MEMORY'] === '1' ? LEAN_SERVER_FLAGS : '';
+}
+
+/**
+ * Whether bin/livelink.js caps the young generation at run time (young-generation-governor.ts): for the
+ * server, unless the lean flags already keep it at its smallest.
+ */
+export function capsYoungGeneration(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): boolean {
+  const command = argv[0];
+  return (command === 'serve' || command === 'start') && runtimeV8Flags(argv, env) === '';
 }
 
 const LEAN_SERVER_FLAGS = '--optimize-for-size --semi-space-growth-factor=1';
