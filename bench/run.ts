@@ -278,6 +278,21 @@ class Measurer {
   }
 }
 
+/**
+ * Where livelink's V8 heap is after the load, from its /metrics (prom-client's default metrics): each
+ * space's committed size and the part of it in use, in MB, so the report says which part of the resident memory is the young
+ * generation, which the old, which the large objects.
+ */
+async function heapSpacesMb(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const spaces: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^nodejs_heap_space_size_(total|used)_bytes\{space="([a-z_]+)"\} (\d+(?:\.\d+)?)$/.exec(line);
+    if (match !== null) spaces[`${match[2] as string}${match[1] === 'used' ? ' used' : ''}`] = Number(match[3]) / (1024 * 1024);
+  }
+  return spaces;
+}
+
 /** livelink's COMMITs and the links it made (POST answered 201), from its /metrics (served to loopback). */
 async function linkCycleCounts(url: string): Promise<{ commits: number; links: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -504,6 +519,7 @@ async function benchRun(options: Options): Promise<void> {
         figures.find((f) => f.name === 'link-cycle'),
       );
     for (const s of servers) report.rss_mb[s.name] = { after_start: rssAfterStart.get(s.name) ?? Number.NaN, after_load: treeRssMb(s.pid) };
+    report.heap_mb = await heapSpacesMb(livelink.url).catch(() => ({}));
     if (only === undefined && pg !== undefined && livelinkPg !== undefined && database !== undefined && adminUrl !== undefined) {
       // A second node on the same database, pinned beside the first: the load spread over both.
       const second = await serve({ name: 'livelink/postgres (second node)', store: pg.store });

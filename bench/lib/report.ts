@@ -50,6 +50,8 @@ export interface BenchReport {
   startup_ms: Record<string, number>;
   startup_samples_ms: Record<string, number[]>;
   rss_mb: Record<string, { after_start: number; after_load: number }>;
+  /** livelink's (SQLite) V8 heap spaces after the load: committed MB each, and `<space> used`. */
+  heap_mb?: Record<string, number>;
   /** The disk's flush rate beside link-cycle (SQLite): the limit of one fsync per POST + DELETE pair. */
   disk?: DiskFigure;
   /** Two nodes on one PostgreSQL against one, and the CPU costs per request on each side. */
@@ -334,6 +336,14 @@ export function formatTable(report: BenchReport): string {
   lines.push('', 'resident memory (MB): after start → after the load');
   for (const [name, rss] of Object.entries(report.rss_mb))
     lines.push(`  ${pad(name, 20)} ${rss.after_start.toFixed(1).padStart(7)} → ${rss.after_load.toFixed(1).padStart(7)}`);
+  const heapMb = report.heap_mb ?? {};
+  const heap = Object.entries(heapMb).filter(([space, mb]) => !space.endsWith(' used') && mb >= 0.05);
+  if (heap.length > 0)
+    lines.push(
+      `  livelink's V8 heap after the load, MB committed (in use): ${heap
+        .map(([space, mb]) => `${space.replace(/_space$/, '')} ${mb.toFixed(1)} (${(heapMb[`${space} used`] ?? Number.NaN).toFixed(1)})`)
+        .join(', ')}`,
+    );
   lines.push('', 'targets:', ...formatTargets(report.targets));
   if (report.notes.length > 0) lines.push('', 'notes:', ...report.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
