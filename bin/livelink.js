@@ -5,8 +5,9 @@ import { setFlagsFromString } from 'node:v8';
 import { capsYoungGeneration, governYoungGeneration, runCli, runtimeV8Flags } from '../dist/livelink.mjs';
 
 // Set here rather than in runCli, which tests run in their own process (see src/cli/v8-flags.ts for why).
-const flags = runtimeV8Flags(process.argv.slice(2), process.env);
+const argv = process.argv.slice(2);
+const flags = runtimeV8Flags(argv, process.env);
 if (flags !== '') setFlagsFromString(flags);
-if (capsYoungGeneration(process.argv.slice(2), process.env)) governYoungGeneration();
+if (capsYoungGeneration(argv, process.env)) governYoungGeneration();
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });

@@ -26,9 +26,7 @@
  * documents at a rate its own benchmark holds: both keep V8's defaults whatever the environment says.
  */
 export function runtimeV8Flags(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): string {
-  const command = argv[0];
-  const server = command === 'serve' || command === 'start';
-  return server && env['LIVELINK_LEAN_MEMORY'] === '1' ? LEAN_SERVER_FLAGS : '';
+  return runsTheServer(argv) && env['LIVELINK_LEAN_MEMORY'] === '1' ? LEAN_SERVER_FLAGS : '';
 }
 
 /**
@@ -36,8 +34,11 @@ export function runtimeV8Flags(argv: readonly string[], env: Readonly<Record<str
  * server, unless the lean flags already keep it at its smallest.
  */
 export function capsYoungGeneration(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): boolean {
-  const command = argv[0];
-  return (command === 'serve' || command === 'start') && runtimeV8Flags(argv, env) === '';
+  return runsTheServer(argv) && runtimeV8Flags(argv, env) === '';
+}
+
+function runsTheServer(argv: readonly string[]): boolean {
+  return argv[0] === 'serve' || argv[0] === 'start';
 }
 
 const LEAN_SERVER_FLAGS = '--optimize-for-size --semi-space-growth-factor=1';

@@ -59,7 +59,8 @@ const RANDOM_POOL_BYTES = 4096;
 /**
  * A copy of a nonce that does not share memory with the string it was cut from. A nonce parsed out of an
  * Authorization header is a V8 "sliced string" that keeps the whole header alive (some 370 bytes more) for
- * as long as a map that remembers the nonce holds it: the replay guard's records and the verified cache.
+ * as long as a map that remembers the nonce holds it: the verified cache (the replay guard keeps a
+ * fingerprint, not the string).
  */
 export function detached(nonce: string): string {
   const copy = Buffer.from(nonce, 'utf8').toString('utf8');
